@@ -1,0 +1,59 @@
+"""Low-confidence turns: ask to rephrase, offering the two likeliest meanings."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.conversation.intents import intent_label
+from bot.kb.faq import load_faq
+
+IGNORED_INTENTS = {"nlu_fallback", "inform", "affirm", "deny"}
+
+
+def _faq_option(message: Dict[Text, Any]) -> Optional[Dict[Text, Text]]:
+    ranking = (message.get("response_selector", {}).get("faq", {}) or {}).get("ranking") or []
+    if not ranking:
+        return None
+    topic = ranking[0].get("intent_response_key", "").split("/", 1)[-1]
+    answer = load_faq().get(topic)
+    if answer is None:
+        return None
+    return {"title": answer.title, "payload": f"{answer.title} 알려주세요"}
+
+
+def likely_options(message: Dict[Text, Any], count: int = 2) -> List[Dict[Text, Text]]:
+    options: List[Dict[Text, Text]] = []
+    for ranked in message.get("intent_ranking") or []:
+        name = ranked.get("name")
+        if name in IGNORED_INTENTS:
+            continue
+        option = _faq_option(message) if name == "faq" else None
+        if option is None and intent_label(name):
+            option = {"title": intent_label(name), "payload": f"/{name}"}
+        if option and option not in options:
+            options.append(option)
+        if len(options) == count:
+            break
+    return options
+
+
+class ActionAskRephraseWithOptions(Action):
+    """Says it did not understand and offers the two likely intents as buttons."""
+
+    def name(self) -> Text:
+        return "action_ask_rephrase_with_options"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        options = likely_options(tracker.latest_message)
+        if options:
+            dispatcher.utter_message(
+                text="죄송해요, 정확히 이해하지 못했어요. 혹시 이 중 하나를 말씀하신 건가요? 아니면 조금 다르게 말씀해 주세요.",
+                buttons=options,
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []

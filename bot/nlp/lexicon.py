@@ -1,0 +1,86 @@
+"""The finance lexicon (`knowledge_base/lexicons.yml`) as Python objects.
+
+One file names every institution, merchant, category and product word the
+assistant knows, with the ways people write them. The tokenizer keeps these
+words whole, the entity extractor maps them to one canonical value, and the
+MyData layer takes institutions and the merchant -> category map from it.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_LEXICON_PATH = REPO_ROOT / "knowledge_base" / "lexicons.yml"
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """A canonical value, its written forms, and extra facts (kind, org_code…)."""
+
+    entity: str
+    value: str
+    synonyms: Tuple[str, ...]
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def surface_forms(self) -> Tuple[str, ...]:
+        return (self.value, *self.synonyms)
+
+
+class Lexicon:
+    """Entries grouped by entity type, with lookup by any written form."""
+
+    def __init__(self, entries: List[LexiconEntry]) -> None:
+        self.entries = entries
+        self._by_form: Dict[Tuple[str, str], LexiconEntry] = {}
+        for entry in entries:
+            for form in entry.surface_forms:
+                self._by_form.setdefault((entry.entity, form.lower()), entry)
+
+    @classmethod
+    def from_file(cls, path: Path = DEFAULT_LEXICON_PATH) -> "Lexicon":
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        entries = []
+        for entity, items in raw.items():
+            for item in items or []:
+                attributes = {
+                    k: str(v) for k, v in item.items() if k not in ("value", "synonyms")
+                }
+                entries.append(
+                    LexiconEntry(
+                        entity=entity,
+                        value=str(item["value"]),
+                        synonyms=tuple(str(s) for s in item.get("synonyms") or ()),
+                        attributes=attributes,
+                    )
+                )
+        return cls(entries)
+
+    def entity_types(self) -> List[str]:
+        return sorted({e.entity for e in self.entries})
+
+    def of_type(self, entity: str) -> List[LexiconEntry]:
+        return [e for e in self.entries if e.entity == entity]
+
+    def canonical(self, entity: str, text: str) -> Optional[str]:
+        """The canonical value for a written form, or None if unknown."""
+        entry = self._by_form.get((entity, text.strip().lower()))
+        return entry.value if entry else None
+
+    def entry(self, entity: str, value: str) -> Optional[LexiconEntry]:
+        return self._by_form.get((entity, value.strip().lower()))
+
+    def surface_forms(self) -> Iterator[Tuple[str, LexiconEntry]]:
+        for entry in self.entries:
+            for form in entry.surface_forms:
+                yield form, entry
+
+
+@functools.lru_cache(maxsize=4)
+def load_lexicon(path: Optional[str] = None) -> Lexicon:
+    return Lexicon.from_file(Path(path) if path else DEFAULT_LEXICON_PATH)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, trains the Rasa model if its
+# inputs changed, then runs the whole suite (unit, HTTP conversation tests
+# against real servers, PostgreSQL tests). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/bootstrap.sh
+bash scripts/train.sh
+exec python -m pytest "$@"

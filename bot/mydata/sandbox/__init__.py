@@ -1,0 +1,1 @@
+"""A sandbox standing in for real MyData institutions: synthetic data behind the standard API."""

@@ -1,0 +1,79 @@
+"""What the chat's actions call when the customer asks to connect, disconnect or refresh.
+
+Rasa actions are async, so these are coroutines. Each opens what it needs (the default engine
+from DATABASE_URL, a client to the institutions) unless given one.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.mydata.client import MyDataClient
+from bot.mydata.consent import ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
+from bot.mydata.db import get_engine
+from bot.mydata.lexicons import load_lexicon
+from bot.mydata.errors import UnknownInstitution
+from bot.mydata.sync import CustomerSyncResult, sync_customer
+
+DEFAULT_SANDBOX_URL = "http://127.0.0.1:8710"
+
+
+def sandbox_url() -> str:
+    """Where the institutions (the sandbox, on this machine) answer; MYDATA_SANDBOX_URL overrides."""
+    return os.environ.get("MYDATA_SANDBOX_URL", DEFAULT_SANDBOX_URL).rstrip("/")
+
+
+def org_code_of(institution: str) -> str:
+    """Org code from a canonical institution name (as the entity extractor gives it) or a code."""
+    lexicon = load_lexicon()
+    if institution in lexicon.by_org:
+        return institution
+    if institution in lexicon.by_name:
+        return lexicon.by_name[institution].org_code
+    raise UnknownInstitution(institution)
+
+
+async def connect_institution(customer_id: str, institution: str, *, scopes: list[str] | None = None,
+                              engine: Engine | None = None, client: MyDataClient | None = None,
+                              now: datetime | None = None) -> tuple[ConsentInfo, CustomerSyncResult]:
+    """Gives consent for one institution and fetches its data right away."""
+    engine = engine or get_engine()
+    org = org_code_of(institution)
+    own = client is None
+    client = client or MyDataClient()
+    try:
+        await register_customer(engine, client, sandbox_url(), customer_id)
+        info = await grant_consent(engine, client, customer_id, org, scopes=scopes, now=now)
+        result = await sync_customer(engine, client, customer_id, orgs=[org], api_type="irregular", now=now)
+    finally:
+        if own:
+            await client.close()
+    return info, result
+
+
+async def disconnect_institution(customer_id: str, institution: str, *, engine: Engine | None = None,
+                                 client: MyDataClient | None = None, now: datetime | None = None) -> DeletionInfo:
+    """Revokes consent for one institution; its data and tokens are deleted and the deletion recorded."""
+    engine = engine or get_engine()
+    own = client is None
+    client = client or MyDataClient()
+    try:
+        return await revoke_consent(engine, client, customer_id, org_code_of(institution), now=now)
+    finally:
+        if own:
+            await client.close()
+
+
+async def refresh_customer(customer_id: str, *, engine: Engine | None = None, client: MyDataClient | None = None,
+                           now: datetime | None = None) -> CustomerSyncResult:
+    """Syncs every active consent of the customer now (an 'irregular', customer-triggered call)."""
+    engine = engine or get_engine()
+    own = client is None
+    client = client or MyDataClient()
+    try:
+        return await sync_customer(engine, client, customer_id, api_type="irregular", now=now)
+    finally:
+        if own:
+            await client.close()

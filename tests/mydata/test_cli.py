@@ -1,0 +1,65 @@
+"""The CLI as a person runs it: demo twice (idempotent), a summary, consent and sync commands."""
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(env, *args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "bot.mydata", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_demo_is_idempotent_and_summary_answers(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+           "MYDATA_SANDBOX_MANIFEST": str(tmp_path / "sandbox.json"),
+           "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{_free_port()}"}
+    seeded = _cli(env, "seed", "--customers", "20", "--seed", "5", "--as-of", "2025-06-30")
+    assert seeded.returncode == 0, seeded.stderr
+    first = _cli(env, "demo")
+    assert first.returncode == 0, first.stderr + first.stdout
+    second = _cli(env, "demo")
+    assert second.returncode == 0, second.stderr + second.stdout
+    assert "demo-salaried" in first.stdout and " 0 new records" not in first.stdout
+    assert second.stdout.count(" 0 new records") == 4
+    summary = _cli(env, "summary", "--customer", "demo-salaried")
+    assert summary.returncode == 0, summary.stderr
+    assert "잔액 합계" in summary.stdout and "월급" in summary.stdout and "-***" in summary.stdout
+    unknown = _cli(env, "summary", "--customer", "nobody")
+    assert unknown.returncode == 2 and "unknown customer" in unknown.stderr
+
+
+@pytest.mark.slow
+def test_sandbox_process_consent_and_sync_commands(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+           "MYDATA_SANDBOX_MANIFEST": str(tmp_path / "sandbox.json"),
+           "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{port}"}
+    assert _cli(env, "seed", "--customers", "3", "--as-of", "2025-06-30").returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(port),
+                               "--fixed-clock", "2025-06-30T12:00:00"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "sandbox on" in server.stdout.readline()
+        consent = _cli(env, "consent", "--all")
+        assert consent.returncode == 0, consent.stderr
+        synced = _cli(env, "sync", "--all")
+        assert synced.returncode == 0, synced.stderr + synced.stdout
+        assert "synced 7 customers" in synced.stdout and "0 institution failures" in synced.stdout
+        revoked = _cli(env, "revoke", "--customer", "cust-000001", "--org", "B0099999")
+        assert revoked.returncode == 2
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -15,7 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 STAMP = ROOT / "models" / "current.fingerprint"
-INPUTS = ["config.yml", "domain.yml", "nlu_data", "knowledge_base", "bot/nlp", "requirements.txt"]
+INPUTS = [
+    "config.yml", "domain.yml", "nlu_data", "knowledge_base/faq.yml",
+    "knowledge_base/lexicons.yml", "bot/nlp", "requirements.txt",
+]
 
 
 def digest() -> str:

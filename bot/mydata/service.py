@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot.mydata.client import MyDataClient
-from bot.mydata.consent import ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
+from bot.mydata.consent import CONSENT_MAX_DAYS, ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
 from bot.mydata.db import get_engine
 from bot.mydata.lexicons import load_lexicon
 from bot.mydata.errors import UnknownInstitution
@@ -36,16 +36,17 @@ def org_code_of(institution: str) -> str:
 
 
 async def connect_institution(customer_id: str, institution: str, *, scopes: list[str] | None = None,
-                              engine: Engine | None = None, client: MyDataClient | None = None,
-                              now: datetime | None = None) -> tuple[ConsentInfo, CustomerSyncResult]:
-    """Gives consent for one institution and fetches its data right away."""
+                              days: int = CONSENT_MAX_DAYS, engine: Engine | None = None,
+                              client: MyDataClient | None = None, now: datetime | None = None
+                              ) -> tuple[ConsentInfo, CustomerSyncResult]:
+    """Gives consent for one institution (for `days`, at most a year) and fetches its data right away."""
     engine = engine or get_engine()
     org = org_code_of(institution)
     own = client is None
     client = client or MyDataClient()
     try:
         await register_customer(engine, client, sandbox_url(), customer_id)
-        info = await grant_consent(engine, client, customer_id, org, scopes=scopes, now=now)
+        info = await grant_consent(engine, client, customer_id, org, scopes=scopes, days=days, now=now)
         result = await sync_customer(engine, client, customer_id, orgs=[org], api_type="irregular", now=now)
     finally:
         if own:

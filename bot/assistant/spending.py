@@ -1,0 +1,272 @@
+"""Transactions, spending by category, income and recurring payments.
+
+Transaction search amount rules (`amount_range`), read from the customer's own words:
+- `초과`, `넘게`, `넘는`, `넘은`, `보다 많`/`보다 큰` → more than the amount (min = amount + 1);
+- `이상` → at least the amount (min = amount);
+- `미만`, `안 되는`/`안되는`, `안 넘는`, `보다 적`/`보다 작` → less than the amount (max = amount − 1);
+- `이하` → at most the amount (max = amount);
+- none of these → about the amount: ±10% (min = ⌊0.9 × amount⌋, max = ⌈1.1 × amount⌉).
+Negations are checked first, so "5만 원 안 넘는" is a maximum. Direction: `입금`, `들어온`,
+`받은` → money in; `출금`, `쓴`, `결제`, `나간`, `지출` → money out; otherwise both are listed
+(with separate counts and totals); a merchant or category means money out. Default period: the
+last 90 days up to today. A check-card purchase is listed once (the card approval), not again as
+the debit it leaves on the linked account. Cancelled approvals are left out.
+
+Spending change: compared with the previous period of the same length, calendar-aligned when the
+period starts on the 1st of a month (June 1-18 → May 1-18; all of May → all of April), otherwise
+the same number of days just before.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Optional
+
+from bot.advisor.format import korean_date, percent, won
+from bot.assistant.adapters import all_transactions
+from bot.assistant.common import Scope, no_kind_reply, notes, reading
+from bot.assistant.korean import josa
+from bot.assistant.reply import (PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join,
+                                 more_button, page_of)
+from bot.mydata import analytics
+from bot.mydata.timefmt import add_months, first_of_month
+
+DEFAULT_SEARCH_DAYS = 90
+MORE_THAN = ("초과", "넘게", "넘는", "넘은", "보다 많", "보다많", "보다 큰", "보다큰")
+AT_LEAST = ("이상",)
+LESS_THAN = ("미만", "안 되는", "안되는", "안 넘는", "안넘는", "보다 적", "보다적", "보다 작", "보다작")
+AT_MOST = ("이하",)
+IN_WORDS = ("입금", "들어온", "들어왔", "받은")
+OUT_WORDS = ("출금", "쓴 ", "쓴거", "쓴 거", "썼", "결제", "나간", "지출")
+INCOME_KIND_WORDS = {"salary": "급여", "pension": "연금", "business": "사업 수입", "regular_transfer": "정기 입금",
+                     "other": "기타 입금"}
+
+
+def amount_range(amount: Optional[int], text: str = "") -> tuple[Optional[int], Optional[int]]:
+    """(min_amount, max_amount) for an amount the customer said, by the words around it."""
+    if amount is None:
+        return None, None
+    amount = int(amount)
+    if any(w in text for w in LESS_THAN):
+        return None, max(amount - 1, 0)
+    if any(w in text for w in AT_MOST):
+        return None, amount
+    if any(w in text for w in MORE_THAN):
+        return amount + 1, None
+    if any(w in text for w in AT_LEAST):
+        return amount, None
+    return math.floor(amount * 0.9), math.ceil(amount * 1.1)
+
+
+def direction_of(text: str) -> Optional[str]:
+    padded = f"{text} "
+    if any(w in padded for w in IN_WORDS):
+        return "in"
+    if any(w in padded for w in OUT_WORDS):
+        return "out"
+    return None
+
+
+def period_words(start: date, end: date, today: date) -> str:
+    with_year = start.year != today.year or end.year != today.year
+    if start == end:
+        return korean_date(start, with_year=with_year)
+    return f"{korean_date(start, with_year=with_year)}~{korean_date(end, with_year=with_year)}"
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before (calendar-aligned for month periods)."""
+    if start.day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        prev_start = add_months(start, -months)
+        prev_end = add_months(end, -months)
+        if (end + timedelta(days=1)).day == 1:  # the period ends on a month's last day
+            prev_end = first_of_month(add_months(prev_start, months)) - timedelta(days=1)
+        return prev_start, min(prev_end, start - timedelta(days=1))
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)
+
+
+def _change(now: int, before: int) -> str:
+    diff = now - before
+    if diff == 0:
+        return "같아요"
+    pct = percent(Decimal(abs(diff)) * 100 / before, 0)
+    return f"{won(abs(diff))}({pct}) {'늘었어요' if diff > 0 else '줄었어요'}"
+
+
+def without_check_card_debits(items: list) -> list:
+    """Drops the bank debit a check-card purchase leaves on its linked account (same day, amount
+    and merchant text as a card approval): the purchase is listed once, as the card approval."""
+    card = {(i.occurred_at.date(), i.amount, i.description) for i in items
+            if i.source == "card" and i.status == "approved"}
+    return [i for i in items if not (i.source == "bank" and i.direction == "out"
+                                     and (i.occurred_at.date(), i.amount, i.description) in card)]
+
+
+@guarded
+def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
+    """Transactions by period, merchant, category, amount range and institution, newest first."""
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, query)
+        if (problem := scope.problem()) is not None:
+            return problem
+        today = scope.now.date()
+        start, end = query.period or (today - timedelta(days=DEFAULT_SEARCH_DAYS - 1), today)
+        low, high = amount_range(query.amount, query.text)
+        direction = direction_of(query.text)
+        if direction is None and (query.merchant or query.category):
+            direction = "out"
+        found = all_transactions(session, ctx.customer_id, start, end, scope.now, merchant=query.merchant,
+                                 category=query.category, min_amount=low, max_amount=high, org_code=scope.org_code,
+                                 direction=direction)
+        freshness = analytics.linked_assets(session, ctx.customer_id, now=scope.now).freshness
+    items = sorted(without_check_card_debits(found), key=lambda i: i.occurred_at, reverse=True)
+    subject = " ".join(w for w in (scope.institution, query.merchant, query.category) if w)
+    if low is not None or high is not None:
+        subject += (" " if subject else "") + (
+            f"{won(low)}~{won(high)}" if low is not None and high is not None
+            else f"{won(low)} 이상" if low is not None else f"{won(high)} 이하")
+    when = period_words(start, end, today)
+    footnotes = notes(freshness, ctx, orgs=[scope.org_code] if scope.org_code else None, kinds=("bank", "card"))
+    if not items:
+        return Reply(join(f"{when} {subject + ' ' if subject else ''}거래 내역이 없어요.", footnotes),
+                     (button("이번 달 지출 요약 보기", "/spending_summary"),))
+    parts = []
+    for d, word in (("out", "출금·결제"), ("in", "입금")):
+        matched = [i for i in items if i.direction == d]
+        if matched:
+            parts.append(f"{word} {len(matched)}건 합계 {won(sum(i.amount for i in matched))}")
+    head = f"{when} {subject + ' ' if subject else ''}내역은 {', '.join(parts)}이에요."
+    shown, more = page_of(items, page)
+    lines = []
+    for item in shown:
+        sign = "+" if item.direction == "in" else ""
+        where = f"{item.institution} {item.number_masked}".strip()
+        lines.append(f"· {korean_date(item.occurred_at)} {item.description} {sign}{won(item.amount)} · {where}")
+    if page:
+        head = f"이어서 {page * PAGE_SIZE + 1}~{page * PAGE_SIZE + len(shown)}번째 내역이에요 (전체 {len(items)}건)."
+    buttons = [more_button("search_transactions", query, page)] if more else []
+    if query.category or query.merchant:
+        buttons.append(button("지출 요약 보기", intent_payload("spending_summary", {
+            "period_start": start.isoformat(), "period_end": end.isoformat()})))
+    return Reply(join(head, lines, footnotes), tuple(buttons))
+
+
+@guarded
+def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
+    """Spending by category for the period (default: this month so far), the change against the
+    previous period of the same length, the top categories and merchants, and chart data."""
+    if query.merchant or query.institution:
+        # spending at one merchant, or on one institution's cards and accounts, is a search for money out
+        text = query.text if direction_of(query.text) == "out" else f"{query.text} 지출".strip()
+        period = query.period or (first_of_month(ctx.today()), ctx.today())
+        return search_transactions(ctx, replace(query, text=text, period=period), page=page)
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, query)
+        if (problem := scope.problem()) is not None:
+            return problem
+        today = scope.now.date()
+        start, end = query.period or (first_of_month(today), today)
+        now_spend = analytics.spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
+        prev_start, prev_end = previous_period(start, end)
+        before = analytics.spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
+                                    now=scope.now)
+    when = period_words(start, end, today)
+    what = f"{query.category} 지출" if query.category else "지출"
+    footnotes = notes(now_spend.freshness, ctx, kinds=("bank", "card"))
+    if now_spend.total == 0:
+        return Reply(join(f"{when} {what} 내역이 없어요.", footnotes))
+    head = [f"{when} {josa(what, '은')} 총 {josa(won(now_spend.total), '이에요')}."]
+    if before.total:
+        head.append(f"직전 같은 기간({period_words(prev_start, prev_end, today)}) {won(before.total)}보다 "
+                    f"{_change(now_spend.total, before.total)}.")
+    previous = {c.category: c.amount for c in before.by_category}
+    shown, more = page_of(now_spend.by_category, page)
+    lines = ["많이 쓴 분야:" if not page else "이어서 다른 분야예요:"]
+    for rank, c in enumerate(shown, start=page * PAGE_SIZE + 1):
+        line = f"{rank}. {c.category} {won(c.amount)}({percent(Decimal(str(c.share_pct)))})"
+        if before.total:
+            diff = c.amount - previous.get(c.category, 0)
+            line += f" · 직전 대비 {'+' if diff > 0 else '-'}{won(abs(diff))}" if diff else " · 직전과 같아요"
+        lines.append(line)
+    merchants = [f"{m.merchant} {won(m.amount)}({m.count}건)" for m in now_spend.top_merchants[:3]]
+    merchant_line = f"많이 쓴 곳: {', '.join(merchants)}" if merchants and not page else None
+    chart = {"type": "category_breakdown", "period": [start.isoformat(), end.isoformat()],
+             "items": [{"label": c.category, "amount": c.amount} for c in now_spend.by_category]}
+    buttons = [more_button("spending_summary", query, page)] if more else []
+    top = now_spend.by_category[0].category
+    buttons.append(button(f"{top} 내역 보기", intent_payload("search_transactions", {
+        "category": top, "period_start": start.isoformat(), "period_end": end.isoformat()})))
+    buttons.append(button("돈 모으는 방법", "/financial_advice"))
+    return Reply(join(" ".join(head), lines, merchant_line, footnotes), tuple(buttons), chart)
+
+
+@guarded
+def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
+    """Detected salary (amount, payer, usual day) and other income of the last 6 months."""
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, query)
+        if (problem := scope.problem()) is not None:
+            return problem
+        if not scope.has_kind("bank"):
+            return no_kind_reply("은행 계좌", "bank")
+        found = analytics.income(session, ctx.customer_id, months=6, now=scope.now)
+    today = scope.now.date()
+    footnotes = notes(found.freshness, ctx, kinds=("bank",))
+    if not found.streams:
+        return Reply(join("최근 6개월 동안 들어온 소득이 없어요.", footnotes))
+    salaries = [s for s in found.streams if s.kind == "salary"]
+    salary = max(salaries, key=lambda s: s.monthly_average) if salaries else None
+    head = []
+    if salary is not None:
+        day = f"매달 {salary.typical_day}일쯤 " if salary.typical_day else ""
+        head.append(f"월급은 {day}{salary.source}에서 들어와요. 최근 월급은 {korean_date(salary.last_date)}에 "
+                    f"들어온 {josa(won(salary.last_amount), '이에요')}.")
+    else:
+        head.append("급여로 보이는 정기 입금은 없어요.")
+    month_key = f"{today.year:04d}-{today.month:02d}"
+    last_month = add_months(first_of_month(today), -1)
+    last_key = f"{last_month.year:04d}-{last_month.month:02d}"
+    head.append(f"지난달 들어온 돈은 {won(found.by_month.get(last_key, 0))}, 이번 달은 지금까지 "
+                f"{josa(won(found.by_month.get(month_key, 0)), '이에요')}.")
+    others = [s for s in found.streams if s is not salary]
+    shown, more = page_of(others, page)
+    lines = ["다른 입금:"] if shown else []
+    for s in shown:
+        lines.append(f"· {s.source}({INCOME_KIND_WORDS[s.kind]}): 월 평균 {won(s.monthly_average)}, "
+                     f"최근 {korean_date(s.last_date)} {won(s.last_amount)}")
+    buttons = [more_button("income_summary", query, page)] if more else []
+    buttons.append(button("적금 추천 받기", intent_payload("recommend_product", {"product_type": "적금"})))
+    return Reply(join(" ".join(head), lines, footnotes), tuple(buttons))
+
+
+@guarded
+def recurring_payments(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
+    """Subscriptions and regular payments (rent, telecom, premiums) with the monthly total."""
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, query)
+        if (problem := scope.problem()) is not None:
+            return problem
+        found = analytics.recurring_payments(session, ctx.customer_id, months=6, now=scope.now)
+    footnotes = notes(found.freshness, ctx, kinds=("bank", "card"))
+    items = list(found.items)
+    if query.category == "구독" or "구독" in query.text:
+        items = [i for i in items if i.is_subscription]
+    if not items:
+        return Reply(join("매달 정기적으로 나가는 결제는 찾지 못했어요.", footnotes))
+    subs = [i for i in found.items if i.is_subscription]
+    head = f"매달 나가는 정기 결제는 {len(found.items)}건, 월 평균 {josa(won(found.monthly_total), '이에요')}."
+    if subs:
+        head += f" 그중 구독은 {len(subs)}건, 월 {josa(won(found.subscriptions_total), '이에요')}."
+    shown, more = page_of(items, page)
+    lines = []
+    for i in shown:
+        tag = " [구독]" if i.is_subscription else ""
+        lines.append(f"· {i.name}{tag} {won(i.average_amount)} · 매달 {i.typical_day}일쯤, 다음 예정 "
+                     f"{korean_date(i.next_expected)} ({i.institution})")
+    buttons = [more_button("recurring_payments", query, page)] if more else []
+    buttons.append(button("지출 줄이는 방법", "/financial_advice"))
+    return Reply(join(head, lines, footnotes), tuple(buttons))

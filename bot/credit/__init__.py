@@ -1,0 +1,15 @@
+"""Credit scoring: entropy-based fuzzy SVMs, the Lending Club features, and the scorer."""
+from .fuzzy_svm import EFSVMClassifier, IEFSVMClassifier
+from .profile import CreditProfile, LoanRecord, LoanRequest
+from .scorer import CreditResult, CreditScorer, Factor
+
+__all__ = [
+    "EFSVMClassifier",
+    "IEFSVMClassifier",
+    "CreditProfile",
+    "LoanRecord",
+    "LoanRequest",
+    "CreditScorer",
+    "CreditResult",
+    "Factor",
+]

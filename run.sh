@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The run command: installs what is missing, trains the Rasa model if its
-# inputs changed, starts the action server (:5055) and the Rasa server
-# (:5005, REST and socket.io), and prints how to chat. Ctrl-C stops all.
+# The run command: installs what is missing, trains the Rasa and credit
+# models if stale, seeds the MyData sandbox and the demo customers, starts
+# the sandbox (:8710), the action server (:5055) and the Rasa server (:5005,
+# REST and socket.io), and prints how to chat. Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
 bash scripts/train.sh
+bash scripts/credit_model.sh
+export ASSISTANT_TOKEN_SECRET="${ASSISTANT_TOKEN_SECRET:-$(python -m scripts.dev_secret)}"
+SANDBOX_PORT="${SANDBOX_PORT:-8710}"
+export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
+[ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
@@ -23,6 +29,13 @@ wait_for() {  # name url seconds logfile
   done
 }
 
+echo "==> starting the MyData sandbox institutions on 127.0.0.1:$SANDBOX_PORT"
+python -m bot.mydata sandbox --port "$SANDBOX_PORT" > "$LOGS/sandbox.log" 2>&1 &
+pids+=($!)
+wait_for "MyData sandbox" "$MYDATA_SANDBOX_URL/_sandbox/info" 60 "$LOGS/sandbox.log"
+echo "==> linking and syncing the demo customers"
+python -m bot.mydata demo
+
 echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
 rasa run actions --actions actions --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
 pids+=($!)
@@ -33,13 +46,16 @@ pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 120 "$LOGS/actions.log"
 wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status" 300 "$LOGS/rasa.log"
 
+TOKEN="$(python -m bot.auth tokens --customer demo-salaried | cut -f2)"
 cat <<MSG
 
 The assistant is running. Chat with it:
-  in a terminal : .venv/bin/rasa shell --endpoints endpoints.yml   (or: rasa shell, after 'source .venv/bin/activate')
-  over REST     : curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
-                    -H 'Content-Type: application/json' \\
+  FAQ over REST : curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                     -d '{"sender": "me", "message": "예금자보호 한도 얼마야?"}'
+  as a customer : curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+                    -d '{"sender": "me", "message": "내 잔액 알려줘", "metadata": {"customer_token": "$TOKEN"}}'
+                  (tokens for every demo customer: .venv/bin/python -m bot.auth tokens)
+  in a terminal : .venv/bin/rasa shell -m models/current.tar.gz --endpoints endpoints.yml --port 5006
   socket.io     : http://127.0.0.1:$RASA_PORT/socket.io (for the web widget)
 Logs are in $LOGS/. Press Ctrl-C to stop.
 MSG

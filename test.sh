@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, trains the Rasa model if its
-# inputs changed, then runs the whole suite (unit, HTTP conversation tests
+# inputs changed and the credit model if missing, then runs the whole suite (unit, HTTP conversation tests
 # against real servers, PostgreSQL tests). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
 bash scripts/train.sh
+bash scripts/credit_model.sh
 exec python -m pytest "$@"

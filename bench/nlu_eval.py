@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 RASA = str(Path(sys.executable).with_name("rasa"))
 Span = Tuple[int, int, str]
@@ -57,14 +58,14 @@ def split_data(workdir: Path) -> Tuple[Path, Path]:
     from bot.kb.faq import write_responses
     from rasa.shared.nlu.training_data.loading import load_data
 
-    write_responses()
-    data = load_data(str(ROOT / "nlu_data"))
+    responses = write_responses()
+    data = load_data(str(ROOT / "nlu_data" / "nlu")).merge(load_data(str(responses)))
     train, test = data.train_test_split(train_frac=0.8, random_seed=42)
-    paths = workdir / "train.yml", workdir / "test.yml"
+    (workdir / "train").mkdir(exist_ok=True)
+    paths = workdir / "train" / "nlu.yml", workdir / "test.yml"
     for part, path in zip((train, test), paths):
         path.write_text(part.nlu_as_yaml(), encoding="utf-8")
-    responses = workdir / "responses.yml"
-    responses.write_text((ROOT / "nlu_data" / "responses" / "faq.yml").read_text(encoding="utf-8"))
+    (workdir / "train" / "responses.yml").write_text(responses.read_text(encoding="utf-8"), encoding="utf-8")
     return paths
 
 
@@ -73,8 +74,7 @@ def train(config: dict, train_path: Path, workdir: Path, name: str) -> Tuple[Pat
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     started = time.monotonic()
     subprocess.run(
-        [RASA, "train", "nlu", "--config", str(config_path), "--nlu", str(train_path),
-         str(workdir / "responses.yml"), "--out", str(workdir), "--fixed-model-name", name, "--quiet"],
+        [RASA, "train", "nlu", "--config", str(config_path), "--nlu", str(train_path.parent), "--out", str(workdir), "--fixed-model-name", name, "--quiet"],
         cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     return workdir / f"{name}.tar.gz", time.monotonic() - started
@@ -106,6 +106,13 @@ async def evaluate(model_path: Path, test_path: Path) -> dict:
     from rasa.shared.nlu.training_data.loading import load_data
     from sklearn.metrics import f1_score
 
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    for name in ("rasa", "bot"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     agent = Agent.load(str(model_path))
     test = load_data(str(test_path))
     gold_labels: List[str] = []
@@ -140,11 +147,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["korean", "whitespace"])
     parser.add_argument("--keep", type=Path, help="keep models and splits in this folder")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="the Korean pipeline to measure")
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="nlu_eval_"))
     workdir.mkdir(parents=True, exist_ok=True)
     train_path, test_path = split_data(workdir)
-    korean = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    korean = yaml.safe_load(args.config.read_text(encoding="utf-8"))
     configs = {"korean": korean, "whitespace": whitespace_config(korean)}
     report: Dict[str, dict] = {}
     for name, config in configs.items():

@@ -1,4 +1,5 @@
 """Rasa's own checks on the project: data validation and test stories."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,13 +9,13 @@ RASA = str(Path(sys.executable).with_name("rasa"))
 
 # Warnings we decided to accept, with why.
 ACCEPTED_WARNINGS = (
-    # Uttered by actions, not by stories: Rasa's default fallback action
-    # says utter_default, our rephrase action says utter_ask_rephrase.
-    "The utterance 'utter_default' is not used in any story or rule.",
-    "The utterance 'utter_ask_rephrase' is not used in any story or rule.",
+    # Uttered by forms and actions, not by stories: forms ask with
+    # utter_ask_<slot>; Rasa's fallback says utter_default; our actions say
+    # the login, cancel and rephrase responses.
+    re.compile(r"The utterance 'utter_(ask_\w+|default|login_\w+|service_unavailable|\w+_cancelled)' is not used in any story or rule\."),
     # Rasa merges the retrieval intent found in the faq/<topic> examples into
     # a domain that already declares it (stories need it declared).
-    "The following duplicated intents have been found across multiple domain files: faq",
+    re.compile("The following duplicated intents have been found across multiple domain files: faq"),
 )
 
 
@@ -34,7 +35,7 @@ def test_rasa_data_validate_is_clean():
         line for line in output.splitlines()
         if "UserWarning" in line or " WARNING " in line or line.startswith("WARNING")
     ]
-    unexpected = [w for w in warnings if not any(a in w for a in ACCEPTED_WARNINGS)]
+    unexpected = [w for w in warnings if not any(a.search(w) for a in ACCEPTED_WARNINGS)]
     assert unexpected == [], output
 
 

@@ -1,0 +1,158 @@
+"""What every personal action shares: who is asking, what they asked, how to answer.
+
+The customer comes only from the signed token in the latest message's
+metadata (`customer_token`), verified here; never from the sender id or the
+text. Answers come from `bot.assistant` and run off the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.assistant import AnswerContext, Query, Reply, answer, is_linked
+from bot.auth.tokens import TokenError, verify_token
+from bot.mydata.db import get_engine
+from bot.mydata.timefmt import KST
+
+logger = logging.getLogger(__name__)
+
+TOKEN_KEY = "customer_token"
+REFUSALS = {
+    "missing": "utter_login_required",
+    "expired": "utter_login_expired",
+    "invalid": "utter_login_invalid",
+    "no_secret": "utter_service_unavailable",
+}
+SINGLE_VALUED = ("institution", "account_type", "merchant", "category", "product_type", "loan_purpose")
+
+
+def customer_token(tracker: Tracker) -> Optional[str]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    token = metadata.get(TOKEN_KEY)
+    return token if isinstance(token, str) else None
+
+
+def authenticated_customer(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
+    """The verified customer id, or None after telling the customer why not."""
+    try:
+        return verify_token(customer_token(tracker)).customer_id
+    except TokenError as error:
+        logger.info("refused a personal request: token %s", error.reason)
+        dispatcher.utter_message(response=REFUSALS[error.reason])
+        return None
+
+
+def _period(value: Any) -> Optional[Dict[str, str]]:
+    if isinstance(value, str) and "/" in value:
+        start, end = value.split("/", 1)
+        return {"start": start, "end": end}
+    if isinstance(value, dict):
+        return value
+    return None
+
+
+def query_from_message(message: Dict[Text, Any]) -> Query:
+    """The first value of each entity in the message, as a `Query`.
+
+    Button payloads (`/intent{"merchant": "스타벅스", "page": 1}`) arrive as
+    entities too, so the same code reads a typed question and a 더 보기 click.
+    """
+    values: Dict[str, Any] = {}
+    for entity in message.get("entities") or []:
+        name, value = entity.get("entity"), entity.get("value")
+        if name == "period":
+            value = _period(value)
+        if name == "loan_term":
+            name = "loan_term_months"
+        values.setdefault(name, value)
+    return Query.from_entities(values, text=message.get("text") or "")
+
+
+def page_from_message(message: Dict[Text, Any]) -> int:
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "page":
+            try:
+                return max(0, int(entity.get("value")))
+            except (TypeError, ValueError):
+                return 0
+    return 0
+
+
+def now_in_seoul() -> datetime:
+    return datetime.now(KST)
+
+
+@functools.lru_cache(maxsize=1)
+def store():
+    return get_engine()
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    kwargs: Dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        kwargs["buttons"] = list(reply.buttons)
+    if reply.chart:
+        kwargs["json_message"] = {"chart": reply.chart}
+    dispatcher.utter_message(**kwargs)
+
+
+async def reply_for(intent: str, customer_id: str, query: Query, page: int = 0) -> Reply:
+    context = AnswerContext(store(), customer_id, now=now_in_seoul())
+    return await asyncio.to_thread(answer, intent, context, query, page=page)
+
+
+async def linked(customer_id: str, institution: str) -> bool:
+    return await asyncio.to_thread(is_linked, store(), customer_id, institution, now_in_seoul())
+
+
+class PersonalAnswerAction(Action):
+    """Answers one own-finance or consulting intent for the verified customer.
+
+    Asking about an institution that is not linked starts the connect flow
+    and keeps the question, which is answered right after the sync.
+    """
+
+    intent: Text = ""
+
+    def name(self) -> Text:
+        return f"action_{self.intent}"
+
+    def query(self, tracker: Tracker) -> Query:
+        return query_from_message(tracker.latest_message)
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return []
+        return await self.answer(dispatcher, tracker, customer_id, self.query(tracker))
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, query: Query
+    ) -> List[Dict[Text, Any]]:
+        if query.institution and not await linked(customer_id, query.institution):
+            dispatcher.utter_message(
+                text=f"{query.institution}은(는) 아직 연결되지 않았어요. 먼저 연결하면 바로 답변드릴게요."
+            )
+            return start_connect_flow(query.institution, {"intent": self.intent, "query": query.to_entities()})
+        send(dispatcher, await reply_for(self.intent, customer_id, query, page_from_message(tracker.latest_message)))
+        return []
+
+
+def start_connect_flow(institution: Optional[str], pending: Optional[Dict[str, Any]]) -> List[Dict[Text, Any]]:
+    return [
+        SlotSet("connect_institution", institution),
+        SlotSet("connect_scope", None),
+        SlotSet("connect_months", None),
+        SlotSet("connect_agreed", None),
+        SlotSet("pending_question", pending),
+        FollowupAction("connect_form"),
+    ]

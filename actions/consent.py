@@ -1,0 +1,273 @@
+"""Linking and unlinking institutions: explicit consent in, deletion out.
+
+Connecting asks which institution, what to share and for how long, shows a
+summary and waits for an explicit 동의; then it creates the consent, syncs,
+and answers the question that led here, if any. Unlinking asks to confirm
+because the institution's data is deleted.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    authenticated_customer,
+    linked,
+    now_in_seoul,
+    query_from_message,
+    reply_for,
+    send,
+)
+from bot.advisor.format import korean_date
+from bot.assistant import Query
+from bot.mydata import service
+from bot.mydata.consent import default_scopes
+from bot.mydata.errors import MyDataError
+from bot.nlp.lexicon import load_lexicon
+from bot.nlp.loan_term import find_loan_terms
+
+logger = logging.getLogger(__name__)
+
+SCOPE_CHOICES = {"all": "전체 정보", "basic": "기본 정보(목록)만"}
+SCOPE_WORDS = {"전체": "all", "모두": "all", "기본": "basic", "목록": "basic"}
+MAX_MONTHS = 12
+CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "connect_agreed", "pending_question")
+
+
+def institution_kind(name: str) -> Optional[str]:
+    entry = load_lexicon().entry("institution", name)
+    return entry.attributes.get("kind") if entry else None
+
+
+def scopes_for(institution: str, choice: str) -> List[str]:
+    scopes = default_scopes(institution_kind(institution))
+    return scopes if choice == "all" else [s for s in scopes if s.endswith(".list")]
+
+
+def scope_from_text(text: str) -> Optional[str]:
+    for word, choice in SCOPE_WORDS.items():
+        if word in (text or ""):
+            return choice
+    return None
+
+
+def months_from_text(text: str) -> Optional[int]:
+    terms = find_loan_terms(text or "")
+    return terms[0].months if len(terms) == 1 else None
+
+
+class ActionStartConnect(Action):
+    """Starts the connect flow with what the message already named."""
+
+    def name(self) -> Text:
+        return "action_start_connect"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        if authenticated_customer(tracker, dispatcher) is None:
+            return [FollowupAction("action_listen")]
+        institution = query_from_message(tracker.latest_message).institution
+        return [SlotSet(slot, None) for slot in CONNECT_SLOTS] + [SlotSet("connect_institution", institution)]
+
+
+class ValidateConnectForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_connect_form"
+
+    def validate_connect_institution(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        name = load_lexicon().canonical("institution", str(value or ""))
+        if name:
+            return {"connect_institution": name}
+        dispatcher.utter_message(text="그 금융사는 아직 지원하지 않아요. 은행·카드·증권·보험·캐피탈사 이름으로 말씀해 주세요.")
+        return {"connect_institution": None}
+
+    def validate_connect_scope(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        choice = value if value in SCOPE_CHOICES else scope_from_text(str(value or ""))
+        if choice:
+            return {"connect_scope": choice}
+        dispatcher.utter_message(text="'전체 정보' 또는 '기본 정보만' 중에서 골라 주세요.")
+        return {"connect_scope": None}
+
+    def validate_connect_months(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        months = value if isinstance(value, int) else months_from_text(str(value or ""))
+        if months and 1 <= months <= MAX_MONTHS:
+            return {"connect_months": months}
+        dispatcher.utter_message(text="동의 기간은 1개월부터 최대 1년까지예요. (예: 6개월, 1년)")
+        return {"connect_months": None}
+
+
+class ActionAskConnectScope(Action):
+    def name(self) -> Text:
+        return "action_ask_connect_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        institution = tracker.get_slot("connect_institution")
+        dispatcher.utter_message(
+            text=f"{institution}에서 어떤 정보를 받아올까요? 전체 정보에는 거래·청구·상세 내역이 포함돼요.",
+            buttons=[{"title": title, "payload": title} for title in SCOPE_CHOICES.values()],
+        )
+        return []
+
+
+class ActionAskConnectMonths(Action):
+    def name(self) -> Text:
+        return "action_ask_connect_months"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            text="얼마 동안 정보 제공에 동의하시겠어요? (최대 1년, 언제든 철회할 수 있어요)",
+            buttons=[{"title": t, "payload": t} for t in ("3개월", "6개월", "1년")],
+        )
+        return []
+
+
+class ActionAskConnectAgreed(Action):
+    """The summary the customer consents to, with an explicit yes or no."""
+
+    def name(self) -> Text:
+        return "action_ask_connect_agreed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        institution = tracker.get_slot("connect_institution")
+        months = tracker.get_slot("connect_months")
+        scope = SCOPE_CHOICES.get(tracker.get_slot("connect_scope"), "")
+        dispatcher.utter_message(
+            text=(
+                f"확인해 주세요.\n· 기관: {institution}\n· 정보: {scope}\n· 기간: {months}개월\n"
+                "동의하시면 이 기관에서 고객님의 정보를 받아와 보여드려요. 동의하시겠어요?"
+            ),
+            buttons=[{"title": "동의합니다", "payload": "/affirm"}, {"title": "동의하지 않아요", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionConnectInstitution(Action):
+    """Creates the consent, syncs the institution, then answers the pending question."""
+
+    def name(self) -> Text:
+        return "action_connect_institution"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        reset = [SlotSet(slot, None) for slot in CONNECT_SLOTS]
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return reset
+        if tracker.get_slot("connect_agreed") is not True:
+            dispatcher.utter_message(response="utter_connect_cancelled")
+            return reset
+        institution = tracker.get_slot("connect_institution")
+        months = int(tracker.get_slot("connect_months") or MAX_MONTHS)
+        scopes = scopes_for(institution, tracker.get_slot("connect_scope") or "all")
+        try:
+            consent, result = await service.connect_institution(
+                customer_id, institution, scopes=scopes, days=min(365, months * 30 + months // 2),
+                now=now_in_seoul(),
+            )
+        except MyDataError as error:
+            logger.warning("connect %s failed: %s", institution, type(error).__name__)
+            dispatcher.utter_message(
+                text=f"{institution} 연결에 실패했어요. 동의는 저장되지 않았어요. 잠시 후 다시 시도해 주세요."
+            )
+            return reset
+        synced = "정보를 받아왔어요" if result.ok else "연결은 됐지만 정보를 받아오지 못해 잠시 후 다시 시도할게요"
+        dispatcher.utter_message(
+            text=f"{institution} 연결을 완료하고 {synced}. 동의는 {korean_date(consent.expires_at, with_year=True)}까지 유효해요."
+        )
+        pending = tracker.get_slot("pending_question")
+        if pending and result.ok:
+            query = Query.from_entities(pending.get("query") or {})
+            send(dispatcher, await reply_for(pending["intent"], customer_id, query))
+        return reset
+
+
+class ActionStartRevoke(Action):
+    def name(self) -> Text:
+        return "action_start_revoke"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        if authenticated_customer(tracker, dispatcher) is None:
+            return [FollowupAction("action_listen")]
+        institution = query_from_message(tracker.latest_message).institution
+        return [SlotSet("revoke_institution", institution), SlotSet("revoke_confirmed", None)]
+
+
+class ValidateRevokeForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_revoke_form"
+
+    async def validate_revoke_institution(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> Dict[Text, Any]:
+        name = load_lexicon().canonical("institution", str(value or ""))
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if name and customer_id and await linked(customer_id, name):
+            return {"revoke_institution": name}
+        if customer_id:
+            dispatcher.utter_message(text="연결되어 있는 금융사 이름으로 말씀해 주세요. ('어디에 동의했지?'로 목록을 볼 수 있어요)")
+        return {"revoke_institution": None}
+
+
+class ActionAskRevokeConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_revoke_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        institution = tracker.get_slot("revoke_institution")
+        dispatcher.utter_message(
+            text=f"{institution} 연결을 끊으면 지금까지 받아온 {institution} 정보가 모두 삭제돼요. 진행할까요?",
+            buttons=[{"title": "네, 끊어주세요", "payload": "/affirm"}, {"title": "아니요", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionRevokeConsent(Action):
+    """Withdraws consent; the layer deletes that institution's data and records it."""
+
+    def name(self) -> Text:
+        return "action_revoke_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        reset = [SlotSet("revoke_institution", None), SlotSet("revoke_confirmed", None)]
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return reset
+        if tracker.get_slot("revoke_confirmed") is not True:
+            dispatcher.utter_message(response="utter_revoke_cancelled")
+            return reset
+        institution = tracker.get_slot("revoke_institution")
+        try:
+            deletion = await service.disconnect_institution(customer_id, institution, now=now_in_seoul())
+        except MyDataError as error:
+            logger.warning("revoke %s failed: %s", institution, type(error).__name__)
+            dispatcher.utter_message(text=f"{institution} 연결 해지에 실패했어요. 잠시 후 다시 시도해 주세요.")
+            return reset
+        removed = sum(deletion.rows_deleted.values())
+        dispatcher.utter_message(
+            text=f"{institution} 연결을 끊고 받아온 정보 {removed:,}건을 삭제했어요. 삭제 기록은 보관돼요."
+        )
+        return reset

@@ -190,3 +190,15 @@ def test_an_institution_down_mid_conversation_is_named_and_old_data_still_answer
         httpx.post(f"{sandbox}/_sandbox/faults", json={"down": []}, timeout=10)
     assert "BC카드 연결에 실패해" in after
     assert "원" in after
+
+
+def test_more_button_pages_through_a_long_list(bank):
+    sender = f"t-{uuid.uuid4().hex[:10]}"
+    text, replies = say(bank, "최근 3개월 카드 결제 내역 보여줘", "demo-salaried", sender=sender)
+    more = [b for r in replies for b in r.get("buttons", []) if b["title"] == "더 보기"]
+    assert more, text
+    next_text, _ = say(bank, more[0]["payload"], "demo-salaried", sender=sender)
+    assert "이어서" in next_text
+    first_lines = {line for line in text.splitlines() if line.startswith("·")}
+    next_lines = {line for line in next_text.splitlines() if line.startswith("·")}
+    assert next_lines and not (first_lines & next_lines)

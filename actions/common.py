@@ -120,6 +120,7 @@ class PersonalAnswerAction(Action):
     """
 
     intent: Text = ""
+    slots_to_clear: tuple = ()
 
     def name(self) -> Text:
         return f"action_{self.intent}"
@@ -130,10 +131,11 @@ class PersonalAnswerAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        cleared = [SlotSet(slot, None) for slot in self.slots_to_clear]
         customer_id = authenticated_customer(tracker, dispatcher)
         if customer_id is None:
-            return []
-        return await self.answer(dispatcher, tracker, customer_id, self.query(tracker))
+            return cleared
+        return await self.answer(dispatcher, tracker, customer_id, self.query(tracker)) + cleared
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, query: Query
@@ -144,6 +146,24 @@ class PersonalAnswerAction(Action):
             )
             return start_connect_flow(query.institution, {"intent": self.intent, "query": query.to_entities()})
         send(dispatcher, await reply_for(self.intent, customer_id, query, page_from_message(tracker.latest_message)))
+        return []
+
+
+class AskAction(Action):
+    """Asks for a form slot with text and buttons that depend on what is known so far."""
+
+    slot: Text = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    def question(self, tracker: Tracker) -> Dict[Text, Any]:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(**self.question(tracker))
         return []
 
 

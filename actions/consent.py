@@ -15,6 +15,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    AskAction,
     authenticated_customer,
     linked,
     now_in_seoul,
@@ -107,55 +108,42 @@ class ValidateConnectForm(FormValidationAction):
         return {"connect_months": None}
 
 
-class ActionAskConnectScope(Action):
-    def name(self) -> Text:
-        return "action_ask_connect_scope"
+class ActionAskConnectScope(AskAction):
+    slot = "connect_scope"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        institution = tracker.get_slot("connect_institution")
-        dispatcher.utter_message(
-            text=f"{institution}에서 어떤 정보를 받아올까요? 전체 정보에는 거래·청구·상세 내역이 포함돼요.",
-            buttons=[{"title": title, "payload": title} for title in SCOPE_CHOICES.values()],
-        )
-        return []
+    def question(self, tracker: Tracker) -> Dict[Text, Any]:
+        return {
+            "text": f"{tracker.get_slot('connect_institution')}에서 어떤 정보를 받아올까요? "
+            "전체 정보에는 거래·청구·상세 내역이 포함돼요.",
+            "buttons": [{"title": title, "payload": title} for title in SCOPE_CHOICES.values()],
+        }
 
 
-class ActionAskConnectMonths(Action):
-    def name(self) -> Text:
-        return "action_ask_connect_months"
+class ActionAskConnectMonths(AskAction):
+    slot = "connect_months"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            text="얼마 동안 정보 제공에 동의하시겠어요? (최대 1년, 언제든 철회할 수 있어요)",
-            buttons=[{"title": t, "payload": t} for t in ("3개월", "6개월", "1년")],
-        )
-        return []
+    def question(self, tracker: Tracker) -> Dict[Text, Any]:
+        return {
+            "text": "얼마 동안 정보 제공에 동의하시겠어요? (최대 1년, 언제든 철회할 수 있어요)",
+            "buttons": [{"title": t, "payload": t} for t in ("3개월", "6개월", "1년")],
+        }
 
 
-class ActionAskConnectAgreed(Action):
+class ActionAskConnectAgreed(AskAction):
     """The summary the customer consents to, with an explicit yes or no."""
 
-    def name(self) -> Text:
-        return "action_ask_connect_agreed"
+    slot = "connect_agreed"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        institution = tracker.get_slot("connect_institution")
-        months = tracker.get_slot("connect_months")
+    def question(self, tracker: Tracker) -> Dict[Text, Any]:
         scope = SCOPE_CHOICES.get(tracker.get_slot("connect_scope"), "")
-        dispatcher.utter_message(
-            text=(
-                f"확인해 주세요.\n· 기관: {institution}\n· 정보: {scope}\n· 기간: {months}개월\n"
+        return {
+            "text": (
+                f"확인해 주세요.\n· 기관: {tracker.get_slot('connect_institution')}\n· 정보: {scope}\n"
+                f"· 기간: {tracker.get_slot('connect_months')}개월\n"
                 "동의하시면 이 기관에서 고객님의 정보를 받아와 보여드려요. 동의하시겠어요?"
             ),
-            buttons=[{"title": "동의합니다", "payload": "/affirm"}, {"title": "동의하지 않아요", "payload": "/deny"}],
-        )
-        return []
+            "buttons": [{"title": "동의합니다", "payload": "/affirm"}, {"title": "동의하지 않아요", "payload": "/deny"}],
+        }
 
 
 class ActionConnectInstitution(Action):
@@ -228,19 +216,15 @@ class ValidateRevokeForm(FormValidationAction):
         return {"revoke_institution": None}
 
 
-class ActionAskRevokeConfirmed(Action):
-    def name(self) -> Text:
-        return "action_ask_revoke_confirmed"
+class ActionAskRevokeConfirmed(AskAction):
+    slot = "revoke_confirmed"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+    def question(self, tracker: Tracker) -> Dict[Text, Any]:
         institution = tracker.get_slot("revoke_institution")
-        dispatcher.utter_message(
-            text=f"{institution} 연결을 끊으면 지금까지 받아온 {institution} 정보가 모두 삭제돼요. 진행할까요?",
-            buttons=[{"title": "네, 끊어주세요", "payload": "/affirm"}, {"title": "아니요", "payload": "/deny"}],
-        )
-        return []
+        return {
+            "text": f"{institution} 연결을 끊으면 지금까지 받아온 {institution} 정보가 모두 삭제돼요. 진행할까요?",
+            "buttons": [{"title": "네, 끊어주세요", "payload": "/affirm"}, {"title": "아니요", "payload": "/deny"}],
+        }
 
 
 class ActionRevokeConsent(Action):

@@ -93,6 +93,7 @@ class ActionLoanEligibility(PersonalAnswerAction):
     """Approval estimate, rate range and limit from our score and the DSR rules."""
 
     intent = "loan_eligibility"
+    slots_to_clear = ("loan_amount", "loan_term", "loan_purpose")
 
     def query(self, tracker: Tracker) -> Query:
         return Query(
@@ -101,9 +102,3 @@ class ActionLoanEligibility(PersonalAnswerAction):
             loan_term_months=tracker.get_slot("loan_term"),
             loan_purpose=tracker.get_slot("loan_purpose"),
         )
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        events = await super().run(dispatcher, tracker, domain)
-        return events + [SlotSet(slot, None) for slot in ("loan_amount", "loan_term", "loan_purpose")]

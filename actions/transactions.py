@@ -44,6 +44,7 @@ class ActionSearchTransactions(PersonalAnswerAction):
     """Transactions by period, merchant, category and amount range."""
 
     intent = "search_transactions"
+    slots_to_clear = ("search_query", "search_period")
 
     def query(self, tracker: Tracker) -> Query:
         entities = dict(tracker.get_slot("search_query") or {})
@@ -51,9 +52,3 @@ class ActionSearchTransactions(PersonalAnswerAction):
         if period:
             entities["period_start"], entities["period_end"] = period.split("/", 1)
         return Query.from_entities(entities, text=tracker.latest_message.get("text") or "")
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        events = await super().run(dispatcher, tracker, domain)
-        return events + [SlotSet("search_query", None), SlotSet("search_period", None)]

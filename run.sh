@@ -40,8 +40,9 @@ echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
 rasa run actions --actions actions --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
 pids+=($!)
 echo "==> starting the Rasa server on 127.0.0.1:$RASA_PORT (about a minute to load)"
+ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PORT/webhook" python -m scripts.endpoints var/endpoints.yml > /dev/null
 rasa run --model models/current.tar.gz --enable-api --interface 127.0.0.1 --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml > "$LOGS/rasa.log" 2>&1 &
+  --endpoints var/endpoints.yml --credentials credentials.yml > "$LOGS/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 120 "$LOGS/actions.log"
 wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status" 300 "$LOGS/rasa.log"
@@ -55,7 +56,7 @@ The assistant is running. Chat with it:
   as a customer : curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                     -d '{"sender": "me", "message": "내 잔액 알려줘", "metadata": {"customer_token": "$TOKEN"}}'
                   (tokens for every demo customer: .venv/bin/python -m bot.auth tokens)
-  in a terminal : .venv/bin/rasa shell -m models/current.tar.gz --endpoints endpoints.yml --port 5006
+  in a terminal : .venv/bin/rasa shell -m models/current.tar.gz --endpoints var/endpoints.yml --port 5006
   socket.io     : http://127.0.0.1:$RASA_PORT/socket.io (for the web widget)
 Logs are in $LOGS/. Press Ctrl-C to stop.
 MSG

@@ -14,6 +14,8 @@ from typing import Dict, Iterator, List, Optional
 
 import httpx
 
+from scripts.endpoints import render as render_endpoints
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -96,8 +98,10 @@ def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Ite
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.sqlite3'}\n"
+        render_endpoints(
+            {**(extra_env or {}), "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
+            sqlite_path=workdir / "tracker.sqlite3",
+        )
     )
     actions = start(
         "action-server",

@@ -1,0 +1,1 @@
+"""Rasa input channels beyond the built-in ones (Kakao i Open Builder)."""

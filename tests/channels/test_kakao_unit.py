@@ -1,0 +1,229 @@
+"""The Kakao channel without a server: response mapping, limits, link codes, slow turns."""
+import asyncio
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from bot.channels import kakao_format as fmt
+from bot.channels.kakao import KakaoInput, parse_skill_request
+from bot.channels.kakao_links import CODE_TTL, LinkStore
+
+
+def outputs(response):
+    assert response["version"] == "2.0"
+    return response["template"]["outputs"]
+
+
+def texts(response):
+    return [o["simpleText"]["text"] for o in outputs(response) if "simpleText" in o]
+
+
+def buttons(n, payload=lambda i: f"선택 {i}"):
+    return [{"title": f"버튼 {i}", "payload": payload(i)} for i in range(n)]
+
+
+# -- mapping -----------------------------------------------------------------
+
+def test_text_becomes_simple_text():
+    assert fmt.render([{"text": "안녕하세요"}]) == {
+        "version": "2.0", "template": {"outputs": [{"simpleText": {"text": "안녕하세요"}}]}}
+
+
+def test_adjacent_texts_merge_so_paragraphs_stay_within_three_outputs():
+    response = fmt.render([{"text": f"문단 {i}"} for i in range(6)])
+    assert texts(response) == ["\n\n".join(f"문단 {i}" for i in range(6))]
+
+
+def test_short_text_with_buttons_is_a_basic_card():
+    response = fmt.render([{"text": "언제 내역을 찾아드릴까요?", "buttons": buttons(3)}])
+    card = outputs(response)[0]["basicCard"]
+    assert card["description"] == "언제 내역을 찾아드릴까요?"
+    assert card["buttons"] == [{"label": f"버튼 {i}", "action": "message", "messageText": f"선택 {i}"}
+                               for i in range(3)]
+    assert "quickReplies" not in response["template"]
+
+
+def test_more_buttons_than_a_card_holds_become_quick_replies_not_split():
+    response = fmt.render([{"text": "몇 년 동안 갚으실 계획인가요?", "buttons": buttons(fmt.CARD_BUTTONS_MAX + 1)}])
+    assert texts(response) == ["몇 년 동안 갚으실 계획인가요?"]
+    assert not any("basicCard" in o for o in outputs(response))
+    assert len(response["template"]["quickReplies"]) == fmt.CARD_BUTTONS_MAX + 1
+
+
+def test_intent_payload_is_a_blockless_quick_reply_parsed_by_rasa():
+    long_text = "가" * (fmt.CARD_DESCRIPTION_MAX + 1)
+    response = fmt.render([{"text": long_text, "buttons": [{"title": "내 잔액", "payload": "/check_balance"}]}])
+    assert response["template"]["quickReplies"] == [
+        {"label": "내 잔액", "action": "message", "messageText": "/check_balance"}]
+    assert "blockId" not in response["template"]["quickReplies"][0]
+
+
+def test_at_most_three_outputs_and_the_cut_is_marked():
+    messages = []
+    for i in range(5):
+        messages += [{"text": f"설명 {i}", "buttons": buttons(1)}]
+    response = fmt.render([{"text": "처음"}] + messages + [{"text": "마지막"}])
+    assert len(outputs(response)) == fmt.OUTPUTS_MAX
+    assert texts(response)[0].endswith(fmt.MORE_SUFFIX)
+
+
+def test_long_text_is_split_across_outputs():
+    text = "\n".join(f"{i:04d} " + "나" * 95 for i in range(25))  # 25 lines of 100 chars
+    response = fmt.render([{"text": text}])
+    parts = texts(response)
+    assert len(parts) == 3
+    assert all(len(p) <= fmt.SIMPLE_TEXT_MAX for p in parts)
+    assert "\n".join(parts) == text  # cut at line breaks, nothing lost
+
+
+def test_text_too_long_for_three_outputs_is_truncated_with_more_marker():
+    response = fmt.render([{"text": "다" * (fmt.SIMPLE_TEXT_MAX * 5)}])
+    parts = texts(response)
+    assert len(parts) == fmt.OUTPUTS_MAX
+    assert all(len(p) <= fmt.SIMPLE_TEXT_MAX for p in parts)
+    assert parts[-1].endswith(fmt.MORE_SUFFIX)
+
+
+def test_simple_text_limit_with_a_card_taking_a_slot():
+    response = fmt.render([{"text": "라" * 2500}, {"text": "고르세요", "buttons": buttons(2)},
+                           {"text": "마" * 1500}])
+    assert len(outputs(response)) == 3
+    assert all(len(t) <= fmt.SIMPLE_TEXT_MAX for t in texts(response))
+    assert texts(response)[0].endswith(fmt.MORE_SUFFIX)
+
+
+def test_quick_replies_at_most_ten():
+    response = fmt.render([{"text": "많아요", "buttons": buttons(fmt.QUICK_REPLIES_MAX + 5)}])
+    assert len(response["template"]["quickReplies"]) == fmt.QUICK_REPLIES_MAX
+
+
+def test_labels_at_most_fourteen_characters():
+    title = "아주아주아주아주 긴 버튼 제목입니다"
+    response = fmt.render([{"text": "골라 주세요", "buttons": [{"title": title, "payload": "긴 선택"}]}])
+    label = outputs(response)[0]["basicCard"]["buttons"][0]["label"]
+    assert len(label) == fmt.LABEL_MAX and label.endswith("…")
+    assert len(title) > fmt.LABEL_MAX
+
+
+def test_no_messages_still_answers():
+    assert texts(fmt.render([])) == [fmt.EMPTY_TEXT]
+
+
+# -- request parsing ---------------------------------------------------------
+
+def skill_request(utterance, user_id="u1"):
+    return json.dumps({"intent": {"id": "x", "name": "폴백 블록"}, "action": {"id": "a", "params": {}},
+                       "bot": {"id": "b", "name": "은행"},
+                       "userRequest": {"utterance": utterance, "user": {"id": user_id, "type": "botUserKey"}}}).encode()
+
+
+@pytest.mark.parametrize("body", [b"", b"{not json", b"[]", b'{"userRequest": {}}',
+                                  json.dumps({"userRequest": {"utterance": "  ", "user": {"id": "u"}}}).encode(),
+                                  json.dumps({"userRequest": {"utterance": "hi"}}).encode()])
+def test_unusable_requests_are_rejected(body):
+    assert parse_skill_request(body) is None
+
+
+def test_request_parsed():
+    assert parse_skill_request(skill_request(" 안녕 ", "abc")) == {"user_id": "abc", "text": "안녕"}
+
+
+# -- link codes --------------------------------------------------------------
+
+class Clock:
+    def __init__(self):
+        self.now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+
+def test_code_links_once_and_only_its_hash_is_stored(tmp_path):
+    store = LinkStore(str(tmp_path / "links.sqlite3"))
+    code = store.issue_code("kakao-1")
+    assert len(code) == 6 and code.isdigit()
+    with sqlite3.connect(tmp_path / "links.sqlite3") as db:
+        stored = db.execute("SELECT code_hash FROM kakao_link_codes").fetchall()
+    assert stored and code not in stored[0][0]
+    assert store.redeem(code, "demo-salaried") == "kakao-1"
+    assert store.customer_for("kakao-1") == "demo-salaried"
+    assert store.redeem(code, "demo-student") is None
+    assert store.customer_for("kakao-1") == "demo-salaried"
+
+
+def test_code_expires_after_ten_minutes(tmp_path):
+    clock = Clock()
+    store = LinkStore(str(tmp_path / "links.sqlite3"), clock=clock)
+    code = store.issue_code("kakao-1")
+    clock.now += CODE_TTL + dt.timedelta(seconds=1)
+    assert store.redeem(code, "demo-salaried") is None
+    assert store.customer_for("kakao-1") is None
+
+
+def test_new_code_replaces_the_old_one_and_wrong_codes_fail(tmp_path):
+    store = LinkStore(str(tmp_path / "links.sqlite3"))
+    old = store.issue_code("kakao-1")
+    new = store.issue_code("kakao-1")
+    if old != new:
+        assert store.redeem(old, "demo-salaried") is None
+    for bad in ["", "12345", "abcdef", None, "1234567"]:
+        assert store.redeem(bad, "demo-salaried") is None
+    assert store.redeem(new, "demo-salaried") == "kakao-1"
+
+
+# -- slow turns (fake slow Rasa injected through the handler) --------------------
+
+def test_slow_answer_is_kept_and_delivered_on_the_next_message(tmp_path):
+    channel = KakaoInput(reply_timeout_s=0.05, links=LinkStore(str(tmp_path / "l.sqlite3")))
+    seen = []
+
+    async def slow_rasa(message):
+        seen.append(message.text)
+        await asyncio.sleep(0.3)
+        await message.output_channel.send_text_message(message.sender_id, f"답: {message.text}")
+
+    async def scenario():
+        first = await channel.handle(slow_rasa, "u1", "예금자보호 한도")
+        still = await channel.handle(slow_rasa, "u1", "아직이야?")
+        await asyncio.sleep(0.4)
+        late = await channel.handle(slow_rasa, "u1", "응")
+        fresh = await channel.handle(slow_rasa, "u1", "다음 질문")
+        return first, still, late, fresh
+
+    first, still, late, fresh = asyncio.run(scenario())
+    assert texts(first) == [fmt.WAIT_TEXT]
+    assert texts(still) == [fmt.WAIT_TEXT]
+    assert texts(late) == ["답: 예금자보호 한도"]
+    assert texts(fresh) == [fmt.WAIT_TEXT]  # the new question runs (slow again)
+    assert seen == ["예금자보호 한도", "다음 질문"]  # trigger messages were not processed
+    assert fmt.WAIT_TEXT == "답변을 준비하고 있어요. 잠시 후 아무 말이나 보내 주시면 이어서 알려드릴게요."
+
+
+def test_fast_answer_and_metadata_only_for_linked_users(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_TOKEN_SECRET", "s" * 48)
+    store = LinkStore(str(tmp_path / "l.sqlite3"))
+    channel = KakaoInput(reply_timeout_s=2, links=store)
+    got = []
+
+    async def rasa(message):
+        got.append((message.sender_id, message.metadata))
+        await message.output_channel.send_text_message(message.sender_id, "네")
+
+    store.redeem(store.issue_code("linked"), "demo-salaried")
+    assert texts(asyncio.run(channel.handle(rasa, "linked", "잔액"))) == ["네"]
+    asyncio.run(channel.handle(rasa, "stranger", "잔액"))
+    from bot.auth.tokens import verify_token
+    assert got[0][0] == "kakao:linked"
+    assert verify_token(got[0][1]["customer_token"]).customer_id == "demo-salaried"
+    assert got[1] == ("kakao:stranger", {})
+
+
+def test_failing_rasa_still_answers(tmp_path):
+    channel = KakaoInput(reply_timeout_s=2, links=LinkStore(str(tmp_path / "l.sqlite3")))
+
+    async def broken(message):
+        raise RuntimeError("boom")
+
+    assert texts(asyncio.run(channel.handle(broken, "u", "안녕"))) == [fmt.ERROR_APOLOGY]

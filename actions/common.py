@@ -121,6 +121,7 @@ class PersonalAnswerAction(Action):
 
     intent: Text = ""
     slots_to_clear: tuple = ()
+    connects_unlinked: bool = True
 
     def name(self) -> Text:
         return f"action_{self.intent}"
@@ -140,7 +141,7 @@ class PersonalAnswerAction(Action):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, query: Query
     ) -> List[Dict[Text, Any]]:
-        if query.institution and not await linked(customer_id, query.institution):
+        if self.connects_unlinked and query.institution and not await linked(customer_id, query.institution):
             dispatcher.utter_message(
                 text=f"{query.institution}은(는) 아직 연결되지 않았어요. 먼저 연결하면 바로 답변드릴게요."
             )

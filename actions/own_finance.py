@@ -65,6 +65,7 @@ class ActionInvestmentSummary(PersonalAnswerAction):
 
 
 class ActionListConsents(PersonalAnswerAction):
-    """What is shared with whom, until when."""
+    """What is shared with whom, until when; an unlinked institution is an answer here."""
 
     intent = "list_consents"
+    connects_unlinked = False

@@ -201,3 +201,11 @@ def test_more_button_pages_through_a_long_list(bank):
     first_lines = {line for line in text.splitlines() if line.startswith("·")}
     next_lines = {line for line in next_text.splitlines() if line.startswith("·")}
     assert next_lines and not (first_lines & next_lines)
+
+
+def test_asking_whether_an_unlinked_institution_is_shared_just_answers(bank):
+    question = "신한카드에 정보 제공 동의했었나?"
+    assert bank.parse(question)["intent"]["name"] == "list_consents"
+    text, _ = say(bank, question, "demo-student")
+    assert "연결되지 않았" in text
+    assert "어떤 정보" not in text  # the connect form did not start

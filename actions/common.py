@@ -150,6 +150,26 @@ class PersonalAnswerAction(Action):
         return []
 
 
+class FormStartAction(Action):
+    """Starts a form with what the question already said, for a verified customer only."""
+
+    form_slots_name: Text = ""
+
+    def name(self) -> Text:
+        return self.form_slots_name
+
+    def slots(self, query: Query) -> Dict[Text, Any]:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        if authenticated_customer(tracker, dispatcher) is None:
+            return [FollowupAction("action_listen")]
+        query = query_from_message(tracker.latest_message)
+        return [SlotSet(slot, value) for slot, value in self.slots(query).items()]
+
+
 class AskAction(Action):
     """Asks for a form slot with text and buttons that depend on what is known so far."""
 

@@ -11,20 +11,21 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     AskAction,
+    FormStartAction,
     authenticated_customer,
     linked,
     now_in_seoul,
-    query_from_message,
     reply_for,
     send,
 )
 from bot.advisor.format import korean_date
 from bot.assistant import Query
+from bot.assistant.adapters import institution_kind
 from bot.mydata import service
 from bot.mydata.consent import default_scopes
 from bot.mydata.errors import MyDataError
@@ -37,11 +38,6 @@ SCOPE_CHOICES = {"all": "전체 정보", "basic": "기본 정보(목록)만"}
 SCOPE_WORDS = {"전체": "all", "모두": "all", "기본": "basic", "목록": "basic"}
 MAX_MONTHS = 12
 CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "connect_agreed", "pending_question")
-
-
-def institution_kind(name: str) -> Optional[str]:
-    entry = load_lexicon().entry("institution", name)
-    return entry.attributes.get("kind") if entry else None
 
 
 def scopes_for(institution: str, choice: str) -> List[str]:
@@ -61,19 +57,13 @@ def months_from_text(text: str) -> Optional[int]:
     return terms[0].months if len(terms) == 1 else None
 
 
-class ActionStartConnect(Action):
+class ActionStartConnect(FormStartAction):
     """Starts the connect flow with what the message already named."""
 
-    def name(self) -> Text:
-        return "action_start_connect"
+    form_slots_name = "action_start_connect"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        if authenticated_customer(tracker, dispatcher) is None:
-            return [FollowupAction("action_listen")]
-        institution = query_from_message(tracker.latest_message).institution
-        return [SlotSet(slot, None) for slot in CONNECT_SLOTS] + [SlotSet("connect_institution", institution)]
+    def slots(self, query: Query) -> Dict[Text, Any]:
+        return {**{slot: None for slot in CONNECT_SLOTS}, "connect_institution": query.institution}
 
 
 class ValidateConnectForm(FormValidationAction):
@@ -187,17 +177,11 @@ class ActionConnectInstitution(Action):
         return reset
 
 
-class ActionStartRevoke(Action):
-    def name(self) -> Text:
-        return "action_start_revoke"
+class ActionStartRevoke(FormStartAction):
+    form_slots_name = "action_start_revoke"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        if authenticated_customer(tracker, dispatcher) is None:
-            return [FollowupAction("action_listen")]
-        institution = query_from_message(tracker.latest_message).institution
-        return [SlotSet("revoke_institution", institution), SlotSet("revoke_confirmed", None)]
+    def slots(self, query: Query) -> Dict[Text, Any]:
+        return {"revoke_institution": query.institution, "revoke_confirmed": None}
 
 
 class ValidateRevokeForm(FormValidationAction):

@@ -1,13 +1,12 @@
 """Loan eligibility: a form for amount, term and purpose, then the estimate."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import PersonalAnswerAction, authenticated_customer, query_from_message
+from actions.common import FormStartAction, PersonalAnswerAction
 from bot.assistant import Query
 from bot.nlp.lexicon import load_lexicon
 from bot.nlp.loan_term import find_loan_terms
@@ -22,24 +21,17 @@ def term_from_text(text: str) -> Optional[int]:
     return terms[0].months if len(terms) == 1 else None
 
 
-class ActionStartLoanForm(Action):
+class ActionStartLoanForm(FormStartAction):
     """Takes amount, term and purpose from the question itself; the form asks for the rest."""
 
-    def name(self) -> Text:
-        return "action_start_loan_form"
+    form_slots_name = "action_start_loan_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        if authenticated_customer(tracker, dispatcher) is None:
-            return [FollowupAction("action_listen")]
-        query = query_from_message(tracker.latest_message)
-        term = query.loan_term_months or term_from_text(query.text)
-        return [
-            SlotSet("loan_amount", query.amount),
-            SlotSet("loan_term", term),
-            SlotSet("loan_purpose", query.loan_purpose),
-        ]
+    def slots(self, query: Query) -> Dict[Text, Any]:
+        return {
+            "loan_amount": query.amount,
+            "loan_term": query.loan_term_months or term_from_text(query.text),
+            "loan_purpose": query.loan_purpose,
+        }
 
 
 class ValidateLoanForm(FormValidationAction):

@@ -1,30 +1,23 @@
 """Transaction search: answered at once when the period is known, asked for when not."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import PersonalAnswerAction, authenticated_customer, query_from_message
+from actions.common import FormStartAction, PersonalAnswerAction
 from bot.assistant import Query
 
 
-class ActionStartTransactionSearch(Action):
+class ActionStartTransactionSearch(FormStartAction):
     """Keeps what the question already said, so the form asks only for the rest."""
 
-    def name(self) -> Text:
-        return "action_start_transaction_search"
+    form_slots_name = "action_start_transaction_search"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        if authenticated_customer(tracker, dispatcher) is None:
-            return [FollowupAction("action_listen")]
-        query = query_from_message(tracker.latest_message)
+    def slots(self, query: Query) -> Dict[Text, Any]:
         period = f"{query.period[0].isoformat()}/{query.period[1].isoformat()}" if query.period else None
-        return [SlotSet("search_query", query.to_entities()), SlotSet("search_period", period)]
+        return {"search_query": query.to_entities(), "search_period": period}
 
 
 class ValidateTransactionSearchForm(FormValidationAction):

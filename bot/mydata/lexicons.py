@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LEXICON_PATH = REPO_ROOT / "knowledge_base" / "lexicons.yml"
+from bot.nlp.lexicon import DEFAULT_LEXICON_PATH as LEXICON_PATH
+from bot.nlp.lexicon import REPO_ROOT  # noqa: F401  (other MyData modules import it from here)
+from bot.nlp.lexicon import load_lexicon as shared_lexicon
 
 INDUSTRY_OF_KIND = {"bank": "bank", "card": "card", "securities": "invest",
                     "insurance": "insu", "capital": "capital"}
@@ -58,17 +57,16 @@ class Lexicon:
 
 @functools.lru_cache(maxsize=4)
 def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
-    with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    """The MyData view (org codes, kinds, merchant categories) of the one parsed lexicon."""
+    source = shared_lexicon(str(path))
     institutions = tuple(
-        Institution(org_code=str(row["org_code"]), name=row["value"], kind=row["kind"])
-        for row in raw["institution"]
+        Institution(org_code=e.attributes["org_code"], name=e.value, kind=e.attributes["kind"])
+        for e in source.of_type("institution")
     )
-    categories = tuple(row["value"] for row in raw["category"])
+    categories = tuple(e.value for e in source.of_type("category"))
     merchants = tuple(
-        Merchant(name=str(row["value"]), category=row["category"],
-                 synonyms=tuple(str(s) for s in row.get("synonyms") or ()))
-        for row in raw["merchant"]
+        Merchant(name=e.value, category=e.attributes["category"], synonyms=e.synonyms)
+        for e in source.of_type("merchant")
     )
     unknown = {m.category for m in merchants} - set(categories)
     if unknown:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, trains the Rasa and credit
 # models if stale, seeds the MyData sandbox and the demo customers, starts
-# the sandbox (:8710), the action server (:5055) and the Rasa server (:5005,
-# REST and socket.io), and prints how to chat. Ctrl-C stops all.
+# the sandbox (:8710), the action server (:5055), the Rasa server (:5005,
+# REST, socket.io and KakaoTalk) and the web chat page (:8080), and prints
+# how to chat. Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
@@ -15,6 +16,7 @@ export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
+WEB_PORT="${WEB_PORT:-8080}"
 LOGS="var/log"
 mkdir -p "$LOGS"
 pids=()
@@ -42,22 +44,29 @@ pids+=($!)
 echo "==> starting the Rasa server on 127.0.0.1:$RASA_PORT (about a minute to load)"
 ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PORT/webhook" python -m scripts.endpoints var/endpoints.yml > /dev/null
 rasa run --model models/current.tar.gz --enable-api --interface 127.0.0.1 --port "$RASA_PORT" \
-  --endpoints var/endpoints.yml --credentials credentials.yml > "$LOGS/rasa.log" 2>&1 &
+  --endpoints var/endpoints.yml --credentials credentials.yml \
+  --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/rasa.log" 2>&1 &
+pids+=($!)
+echo "==> starting the web chat page on 127.0.0.1:$WEB_PORT"
+python -m bot.channels.webpage --port "$WEB_PORT" --rasa-url "http://127.0.0.1:$RASA_PORT" > "$LOGS/webpage.log" 2>&1 &
 pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 120 "$LOGS/actions.log"
 wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status" 300 "$LOGS/rasa.log"
+wait_for "web page" "http://127.0.0.1:$WEB_PORT/api/config" 60 "$LOGS/webpage.log"
 
 TOKEN="$(python -m bot.auth tokens --customer demo-salaried | cut -f2)"
 cat <<MSG
 
 The assistant is running. Chat with it:
+  in a browser  : http://127.0.0.1:$WEB_PORT  (pick a demo customer, then chat; KakaoTalk link codes are confirmed there)
   FAQ over REST : curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                     -d '{"sender": "me", "message": "예금자보호 한도 얼마야?"}'
   as a customer : curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                     -d '{"sender": "me", "message": "내 잔액 알려줘", "metadata": {"customer_token": "$TOKEN"}}'
                   (tokens for every demo customer: .venv/bin/python -m bot.auth tokens)
   in a terminal : .venv/bin/rasa shell -m models/current.tar.gz --endpoints var/endpoints.yml --port 5006
-  socket.io     : http://127.0.0.1:$RASA_PORT/socket.io (for the web widget)
+  socket.io     : http://127.0.0.1:$RASA_PORT/socket.io (the page's widget; token in customData.customer_token)
+  KakaoTalk     : skill URL http://<this host>:$RASA_PORT/webhooks/kakao/webhook
 Logs are in $LOGS/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

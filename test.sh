@@ -4,7 +4,7 @@
 # against real servers, PostgreSQL tests). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")"
-source scripts/bootstrap.sh
+NEED_BROWSER=1 source scripts/bootstrap.sh
 bash scripts/train.sh
 bash scripts/credit_model.sh
 exec python -m pytest "$@"

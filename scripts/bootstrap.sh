@@ -39,14 +39,42 @@ ensure_venv() {
   [ -f "$VENV/.installed" ] && have="$(cat "$VENV/.installed")"
   if [ "$want" != "$have" ]; then
     echo "==> installing requirements (first time: a few minutes)"
-    "$PY" -m pip install --disable-pip-version-check -q --upgrade "pip<24.1" wheel
+    "$PY" -m pip install --disable-pip-version-check -q --upgrade "pip<24.1" wheel -c "$ROOT/constraints.txt"
     "$PY" -m pip install --disable-pip-version-check -q -r "$ROOT/requirements.txt" -c "$ROOT/constraints.txt"
     echo "$want" > "$VENV/.installed"
   fi
 }
 
+ensure_web_assets() {
+  command -v npm >/dev/null 2>&1 ||
+    die "npm is missing: the web page's chat widget (rasa-webchat), React, Chart.js and the Korean font are installed from npm. Install Node.js with npm (e.g. 'apt-get install nodejs npm') and retry."
+  local web="$ROOT/web" want have=""
+  want="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$web/node_modules/.installed" ] && have="$(cat "$web/node_modules/.installed")"
+  if [ "$want" != "$have" ]; then
+    echo "==> installing the web page's assets with npm ci"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$web/node_modules/.installed"
+  fi
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser of its own).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium for the browser tests"
+    apt-get install -y -q chromium >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; } ||
+      die "could not install chromium with apt-get; install Debian's 'chromium' package and retry."
+  else
+    die "chromium is missing: the browser tests drive Debian's Chromium. Run 'sudo apt-get install chromium' and retry."
+  fi
+}
+
 check_java
 ensure_venv
+ensure_web_assets
+[ "${NEED_BROWSER:-0}" = 1 ] && ensure_chromium
 export PATH="$VENV/bin:$PATH"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"

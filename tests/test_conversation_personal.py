@@ -5,8 +5,6 @@ analytics the assistant uses.
 """
 import datetime as dt
 import os
-import secrets
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -15,38 +13,10 @@ import pytest
 
 from bot.advisor.format import won
 from bot.auth.tokens import issue_token
-from tests.support.servers import ROOT, free_port, rasa_stack, start, wait_until
+from tests.support.bank import SECRET, deposit_total, sql
+from tests.support.servers import ROOT
 
 pytestmark = pytest.mark.slow
-
-SECRET = secrets.token_urlsafe(48)
-
-
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory):
-    """Sandbox institutions with the demo customers linked and synced, and the Rasa stack."""
-    workdir = tmp_path_factory.mktemp("bank")
-    port = free_port()
-    env = {
-        "MYDATA_SANDBOX_MANIFEST": str(workdir / "sandbox.json"),
-        "DATABASE_URL": f"sqlite:///{workdir / 'mydata.sqlite3'}",
-        "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{port}",
-        "ASSISTANT_TOKEN_SECRET": SECRET,
-    }
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "bot.mydata", "seed", "--customers", "20"],
-                   cwd=ROOT, env=full_env, check=True, capture_output=True)
-    sandbox = start("sandbox", [sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(port)], workdir, env)
-    try:
-        wait_until(sandbox, f"{env['MYDATA_SANDBOX_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
-        subprocess.run([sys.executable, "-m", "bot.mydata", "demo"], cwd=ROOT, env=full_env, check=True,
-                       capture_output=True)
-        with rasa_stack(workdir, extra_env=env) as stack:
-            stack.db = workdir / "mydata.sqlite3"
-            stack.extra_env = env
-            yield stack
-    finally:
-        sandbox.stop()
 
 
 def token(customer_id, secret=SECRET, **kwargs):
@@ -57,15 +27,6 @@ def say(bank, text, customer_id=None, sender=None, token_value=None):
     metadata = {"customer_token": token_value or token(customer_id)} if (customer_id or token_value) else None
     replies = bank.say(sender or f"t-{uuid.uuid4().hex[:10]}", text, metadata)
     return "\n".join(r.get("text", "") for r in replies), replies
-
-
-def sql(bank, query, *args):
-    with sqlite3.connect(bank.db) as db:
-        return db.execute(query, args).fetchall()
-
-
-def deposit_total(bank, customer_id):
-    return sql(bank, "SELECT SUM(balance) FROM accounts WHERE customer_id = ? AND kind != 'invest'", customer_id)[0][0]
 
 
 def account_numbers(bank, customer_id):

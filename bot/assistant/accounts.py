@@ -84,6 +84,7 @@ def check_balance(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) 
     buttons = [more_button("check_balance", query, page)] if more else []
     buttons.append(button("최근 거래내역 보기", intent_payload(
         "search_transactions", {"institution": scope.institution} if scope.institution else None)))
+    buttons.append(button("이번 달 지출 보기", "/spending_summary"))
     return Reply(join(head, lines, footnotes), tuple(buttons))
 
 

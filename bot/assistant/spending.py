@@ -194,7 +194,8 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
         lines.append(line)
     merchants = [f"{m.merchant} {won(m.amount)}({m.count}건)" for m in now_spend.top_merchants[:3]]
     merchant_line = f"많이 쓴 곳: {', '.join(merchants)}" if merchants and not page else None
-    chart = {"type": "category_breakdown", "period": [start.isoformat(), end.isoformat()],
+    chart = {"type": "category_breakdown", "title": f"{when} 분야별 {what}",
+             "period": [start.isoformat(), end.isoformat()],
              "items": [{"label": c.category, "amount": c.amount} for c in now_spend.by_category]}
     buttons = [more_button("spending_summary", query, page)] if more else []
     top = now_spend.by_category[0].category

@@ -11,11 +11,16 @@ signed-in customer: ``{"code": "123456", "customer_token": "<JWT>"}``).
 
 * Sender id is ``kakao:<userRequest.user.id>``.
 * Account linking: "계정 연결" (or text containing 연결 코드) answers with a
-  one-time 6-digit code (see ``kakao_links``); the web page redeems it. For a
+  one-time 6-digit code (see ``kakao_links``); the web page redeems it, and
+  five wrong codes pause linking for that customer (HTTP 429). "계정 연결 해제"
+  (or 카카오톡/카톡 연결 해제·끊기) removes the link at once. For a
   linked Kakao user every message goes to Rasa with a 5-minute
   ``customer_token`` minted here; unlinked users get no token, so personal
   intents are refused politely by the action server and FAQ still works.
   Nothing from the Kakao request is passed on as metadata.
+* Caller check: when ``KAKAO_SKILL_SECRET`` is set, every skill request must
+  carry it in the ``X-Kakao-Skill-Secret`` header (set as a custom header in
+  the Open Builder skill settings); others get HTTP 401 and nothing is run.
 * Slow answers: if Rasa has not answered within ``reply_timeout_s`` the skill
   answers ``WAIT_TEXT`` at once and the turn keeps running; its answer is kept
   in memory for that sender. The user's next message delivers the stored
@@ -31,9 +36,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hmac
 import inspect
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -45,7 +52,7 @@ from sanic.response import HTTPResponse
 
 from bot.auth.tokens import TokenError, issue_token, verify_token
 from bot.channels import kakao_format as fmt
-from bot.channels.kakao_links import LinkStore
+from bot.channels.kakao_links import LinkStore, TooManyWrongCodes
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +61,10 @@ CUSTOMER_TOKEN_TTL = dt.timedelta(minutes=5)
 PENDING_TTL_S = 600.0
 SENDER_PREFIX = "kakao:"
 LINK_TRIGGERS = ("계정 연결", "계정연결", "연결 코드", "연결코드")
+UNLINK_TRIGGERS = tuple(f"{who} 연결 {what}" for who in ("계정", "카카오톡", "카톡")
+                        for what in ("해제", "끊"))
+SKILL_SECRET_ENV = "KAKAO_SKILL_SECRET"
+SKILL_SECRET_HEADER = "X-Kakao-Skill-Secret"
 
 LINK_CODE_TEXT = (
     "계정 연결 코드는 {code} 이에요. 10분 안에 앱이나 웹에 로그인한 뒤 "
@@ -63,6 +74,10 @@ LINK_BAD_REQUEST = "요청 형식이 올바르지 않아요. 연결 코드와 �
 LINK_BAD_CODE = "연결 코드가 올바르지 않거나 만료되었어요. 카카오톡에서 '계정 연결'을 다시 보내 새 코드를 받아 주세요."
 LINK_BAD_TOKEN = "로그인 정보를 확인할 수 없어요. 다시 로그인한 뒤 시도해 주세요."
 LINK_DONE = "카카오톡 계정이 연결되었어요. 이제 카카오톡에서도 내 금융 정보를 물어보실 수 있어요."
+LINK_LOCKED = "연결 코드를 여러 번 잘못 입력했어요. 10분 뒤에 카카오톡에서 새 코드를 받아 다시 시도해 주세요."
+UNLINK_DONE = ("카카오톡 계정 연결을 해제했어요. 이제 이 카카오톡에서는 내 금융 정보를 볼 수 없어요. "
+               "다시 연결하려면 '계정 연결'을 보내 주세요.")
+UNLINK_NONE = "이 카카오톡에 연결된 계정이 없어요. 연결하려면 '계정 연결'을 보내 주세요."
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -73,8 +88,21 @@ class Pending:
     started: float = field(default_factory=time.monotonic)
 
 
+def is_unlink_request(text: str) -> bool:
+    squeezed = " ".join(text.split())
+    return any(trigger in squeezed for trigger in UNLINK_TRIGGERS)
+
+
 def is_link_request(text: str) -> bool:
-    return any(trigger in text for trigger in LINK_TRIGGERS)
+    return not is_unlink_request(text) and any(trigger in text for trigger in LINK_TRIGGERS)
+
+
+def skill_caller_allowed(header_value: Optional[str], env: Optional[Dict[str, str]] = None) -> bool:
+    """Without a configured secret every caller is allowed (local development)."""
+    secret = (env if env is not None else os.environ).get(SKILL_SECRET_ENV)
+    if not secret:
+        return True
+    return header_value is not None and hmac.compare_digest(header_value.encode(), secret.encode())
 
 
 def parse_skill_request(body: bytes) -> Optional[Dict[str, str]]:
@@ -168,6 +196,11 @@ class KakaoInput(InputChannel):
                 return fmt.render(pending.task.result())
             return fmt.text_response(fmt.WAIT_TEXT)
 
+        if is_unlink_request(text):
+            unlinked = self.links.unlink(kakao_user_id)
+            logger.info("kakao: unlink requested (%s)", "removed" if unlinked else "was not linked")
+            return fmt.text_response(UNLINK_DONE if unlinked else UNLINK_NONE)
+
         if is_link_request(text):
             code = self.links.issue_code(kakao_user_id)
             logger.info("kakao: issued a link code")
@@ -191,7 +224,12 @@ class KakaoInput(InputChannel):
             customer = verify_token(token)
         except TokenError:
             return response.json({"ok": False, "message": LINK_BAD_TOKEN}, status=401)
-        if self.links.redeem(str(code).strip(), customer.customer_id) is None:
+        try:
+            linked = self.links.redeem(str(code).strip(), customer.customer_id)
+        except TooManyWrongCodes:
+            logger.warning("kakao: link attempts paused for a customer after repeated wrong codes")
+            return response.json({"ok": False, "message": LINK_LOCKED}, status=429)
+        if linked is None:
             return response.json({"ok": False, "message": LINK_BAD_CODE}, status=400)
         logger.info("kakao: linked a Kakao user to a customer")
         return response.json({"ok": True, "message": LINK_DONE})
@@ -208,6 +246,9 @@ class KakaoInput(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not skill_caller_allowed(request.headers.get(SKILL_SECRET_HEADER)):
+                logger.warning("kakao: skill request without the right %s header refused", SKILL_SECRET_HEADER)
+                return response.json({"message": "unauthorized"}, status=401)
             parsed = parse_skill_request(request.body)
             if parsed is None:
                 return response.json(fmt.text_response(fmt.APOLOGY))

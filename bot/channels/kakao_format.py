@@ -15,11 +15,17 @@ response built here respects them:
   plain text is parsed as text, ``/intent{...}`` payloads are parsed by Rasa
   as an intent (no Kakao block needed);
 * labels are cut to ``LABEL_MAX`` characters, quickReplies to
-  ``QUICK_REPLIES_MAX``.
+  ``QUICK_REPLIES_MAX``;
+* the spending chart (custom JSON ``{"chart": ...}``) becomes a listCard of the
+  ``LIST_ITEMS_MAX`` largest categories with amount and share, since Kakao
+  cannot draw it.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Dict, Iterable, List, Optional
+
+from bot.advisor.format import won
 
 VERSION = "2.0"
 OUTPUTS_MAX = 3
@@ -28,6 +34,8 @@ CARD_DESCRIPTION_MAX = 230
 CARD_BUTTONS_MAX = 3
 QUICK_REPLIES_MAX = 10
 LABEL_MAX = 14
+LIST_ITEMS_MAX = 5
+LIST_TITLE = "분야별 지출"
 MORE_SUFFIX = "…(더 보기)"
 ELLIPSIS = "…"
 
@@ -89,6 +97,23 @@ def text_response(text: str) -> Dict[str, Any]:
     return skill_response([simple_text(text)])
 
 
+def chart_list_card(chart: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """A category-breakdown chart as a listCard; None for any other or a malformed chart."""
+    try:
+        rows = [(str(item["label"]), int(item["amount"])) for item in chart["items"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    total = sum(amount for _, amount in rows)
+    if chart.get("type") != "category_breakdown" or not rows or total <= 0:
+        return None
+    title = LIST_TITLE if len(rows) <= LIST_ITEMS_MAX else f"{LIST_TITLE} 상위 {LIST_ITEMS_MAX}개"
+    items = []
+    for name, amount in rows[:LIST_ITEMS_MAX]:
+        share = (Decimal(amount) * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        items.append({"title": name, "description": f"{won(amount)} · {share}%"})
+    return {"listCard": {"header": {"title": title}, "items": items}}
+
+
 def render(messages: List[Dict[str, Any]]) -> Dict[str, Any]:
     """The skill response for the bot messages Rasa collected for one turn."""
     items: List[Dict[str, Any]] = []  # {"text": str} or an output dict
@@ -113,6 +138,11 @@ def render(messages: List[Dict[str, Any]]) -> Dict[str, Any]:
             replies.extend(buttons)
         if message.get("image"):
             items.append({"simpleImage": {"imageUrl": str(message["image"]), "altText": "이미지"}})
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("chart"), dict):
+            card = chart_list_card(custom["chart"])
+            if card is not None:
+                items.append(card)
 
     outputs = _fit(items)
     if not outputs:

@@ -4,7 +4,9 @@ Plain sqlite3, file from ``KAKAO_LINK_DB`` (default ``var/kakao_links.sqlite3``)
 Only an HMAC of each code is stored (keyed with ``ASSISTANT_TOKEN_SECRET``
 when set), codes are 6 digits, valid ``CODE_TTL`` and usable once; issuing a
 new code for a Kakao user replaces the old one. Neither codes nor tokens are
-ever logged.
+ever logged. A customer who enters ``MAX_WRONG_CODES`` wrong codes within
+``CODE_TTL`` is locked out of linking until the oldest of them is that old, so
+guessing a live code (one in a million per try) stays hopeless.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ DB_ENV = "KAKAO_LINK_DB"
 DEFAULT_DB = "var/kakao_links.sqlite3"
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_DIGITS = 6
+MAX_WRONG_CODES = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kakao_link_codes (
@@ -33,12 +36,21 @@ CREATE TABLE IF NOT EXISTS kakao_link_codes (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS kakao_link_codes_user ON kakao_link_codes (kakao_user_id);
+CREATE TABLE IF NOT EXISTS kakao_link_failures (
+    customer_id TEXT NOT NULL,
+    failed_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kakao_link_failures_customer ON kakao_link_failures (customer_id, failed_at);
 CREATE TABLE IF NOT EXISTS kakao_links (
     kakao_user_id TEXT PRIMARY KEY,
     customer_id TEXT NOT NULL,
     linked_at REAL NOT NULL
 );
 """
+
+
+class TooManyWrongCodes(Exception):
+    """The customer entered too many wrong link codes recently; linking is paused for them."""
 
 
 def _utcnow() -> dt.datetime:
@@ -84,19 +96,27 @@ class LinkStore:
                     continue
 
     def redeem(self, code: str, customer_id: str) -> Optional[str]:
-        """Link the code's Kakao user to the customer; the Kakao user id, or None if the code is wrong/expired."""
-        if not isinstance(code, str) or not code.isdigit() or len(code) != CODE_DIGITS:
-            return None
+        """Link the code's Kakao user to the customer; the Kakao user id, or None if the code is wrong/expired.
+
+        Raises TooManyWrongCodes, before looking at the code, while the customer is locked out."""
         now = self.clock().timestamp()
         with self._lock, self._connect() as db:
-            row = db.execute("SELECT kakao_user_id, expires_at FROM kakao_link_codes WHERE code_hash = ?",
-                             (self._hash(code),)).fetchone()
-            if row is None:
+            window_start = now - CODE_TTL.total_seconds()
+            db.execute("DELETE FROM kakao_link_failures WHERE failed_at <= ?", (window_start,))
+            (failures,) = db.execute("SELECT COUNT(*) FROM kakao_link_failures WHERE customer_id = ?",
+                                     (customer_id,)).fetchone()
+            if failures >= MAX_WRONG_CODES:
+                raise TooManyWrongCodes(customer_id)
+            row = None
+            if isinstance(code, str) and code.isdigit() and len(code) == CODE_DIGITS:
+                row = db.execute("SELECT kakao_user_id, expires_at FROM kakao_link_codes WHERE code_hash = ?",
+                                 (self._hash(code),)).fetchone()
+            if row is not None:
+                db.execute("DELETE FROM kakao_link_codes WHERE code_hash = ?", (self._hash(code),))
+            if row is None or row[1] <= now:
+                db.execute("INSERT INTO kakao_link_failures VALUES (?, ?)", (customer_id, now))
                 return None
-            db.execute("DELETE FROM kakao_link_codes WHERE code_hash = ?", (self._hash(code),))
-            kakao_user_id, expires_at = row
-            if expires_at <= now:
-                return None
+            kakao_user_id = row[0]
             db.execute("INSERT INTO kakao_links VALUES (?, ?, ?) ON CONFLICT(kakao_user_id) "
                        "DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at",
                        (kakao_user_id, customer_id, now))
@@ -108,6 +128,7 @@ class LinkStore:
                              (kakao_user_id,)).fetchone()
         return row[0] if row else None
 
-    def unlink(self, kakao_user_id: str) -> None:
+    def unlink(self, kakao_user_id: str) -> bool:
+        """Forget the Kakao user's link; whether there was one."""
         with self._lock, self._connect() as db:
-            db.execute("DELETE FROM kakao_links WHERE kakao_user_id = ?", (kakao_user_id,))
+            return db.execute("DELETE FROM kakao_links WHERE kakao_user_id = ?", (kakao_user_id,)).rowcount > 0

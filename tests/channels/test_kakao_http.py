@@ -1,122 +1,39 @@
 """Kakao skill requests against the real Rasa + action servers and the MyData demo stack."""
-import os
 import re
-import secrets
-import subprocess
-import sys
 import time
-import uuid
 
 import httpx
 import pytest
 
 from bot.auth.tokens import issue_token
 from bot.channels import kakao_format as fmt
-from tests.support.servers import MODEL, RASA, ROOT, free_port, start, wait_until
+from bot.channels.kakao import SKILL_SECRET_HEADER
+from bot.channels.kakao_links import MAX_WRONG_CODES
+from tests.support.kakao import SKILL_SECRET, answer, new_user, post, say, skill_request, text_of
+from tests.support.bank import SECRET
 
 pytestmark = pytest.mark.slow
 
-SECRET = secrets.token_urlsafe(48)
-
 
 @pytest.fixture(scope="module")
-def kakao(tmp_path_factory):
-    """Base URL of the Rasa server with the Kakao channels from a test credentials file."""
-    if not MODEL.exists():
-        pytest.fail("models/current.tar.gz is missing: run ./test.sh, which trains it")
-    workdir = tmp_path_factory.mktemp("kakao")
-    sandbox_port, action_port, rasa_port = free_port(), free_port(), free_port()
-    env = {
-        "MYDATA_SANDBOX_MANIFEST": str(workdir / "sandbox.json"),
-        "DATABASE_URL": f"sqlite:///{workdir / 'mydata.sqlite3'}",
-        "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
-        "ASSISTANT_TOKEN_SECRET": SECRET,
-        "KAKAO_LINK_DB": str(workdir / "kakao_links.sqlite3"),
-    }
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "bot.mydata", "seed", "--customers", "20"],
-                   cwd=ROOT, env=full_env, check=True, capture_output=True)
-    (workdir / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.sqlite3'}\n")
-    (workdir / "credentials.yml").write_text(
-        "bot.channels.kakao.KakaoInput:\n  reply_timeout_s: 30\n"
-        "tests.channels.slow.SlowKakaoInput:\n  reply_timeout_s: 0.001\n")
-    processes = [start("sandbox", [sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(sandbox_port)],
-                       workdir, env)]
-    try:
-        wait_until(processes[0], f"{env['MYDATA_SANDBOX_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
-        subprocess.run([sys.executable, "-m", "bot.mydata", "demo"], cwd=ROOT, env=full_env, check=True,
-                       capture_output=True)
-        processes.append(start("action-server", [RASA, "run", "actions", "--actions", "actions",
-                                                 "--port", str(action_port)], workdir, env))
-        processes.append(start("rasa-server", [
-            RASA, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(rasa_port),
-            "--endpoints", str(workdir / "endpoints.yml"), "--credentials", str(workdir / "credentials.yml")],
-            workdir, env))
-        wait_until(processes[1], f"http://127.0.0.1:{action_port}/health", lambda r: r.status_code == 200)
-        url = f"http://127.0.0.1:{rasa_port}"
-        wait_until(processes[2], f"{url}/webhooks/kakao/", lambda r: r.status_code == 200)
-        yield url
-    finally:
-        for process in reversed(processes):
-            process.stop()
-
-
-def skill_request(utterance, user_id):
-    """A skill request as Kakao i Open Builder sends it (fallback block)."""
-    return {
-        "intent": {"id": "5f1e0c3b9c1a2b0001a1b2c3", "name": "폴백 블록", "extra": {"reason": {"code": 1}}},
-        "userRequest": {
-            "timezone": "Asia/Seoul",
-            "params": {"ignoreMe": "true", "surface": "Kakaotalk.plusfriend"},
-            "block": {"id": "5f1e0c3b9c1a2b0001a1b2c3", "name": "폴백 블록"},
-            "utterance": utterance,
-            "lang": "ko",
-            "user": {"id": user_id, "type": "botUserKey",
-                     "properties": {"botUserKey": user_id, "bot_user_key": user_id}},
-        },
-        "bot": {"id": "5f1e0c3b9c1a2b0001a1b2c4", "name": "마이데이터 은행"},
-        "action": {"name": "rasa_skill", "clientExtra": None, "params": {}, "id": "5f1e0c3b9c1a2b0001a1b2c5",
-                   "detailParams": {}},
-    }
-
-
-def post(url, body, channel="kakao"):
-    response = httpx.post(f"{url}/webhooks/{channel}/webhook", json=body, timeout=40.0)
-    assert response.status_code == 200, response.text
-    data = response.json()
-    assert data["version"] == "2.0" and 1 <= len(data["template"]["outputs"]) <= fmt.OUTPUTS_MAX
-    return data
-
-
-def text_of(data):
-    parts = []
-    for output in data["template"]["outputs"]:
-        parts.append(output.get("simpleText", {}).get("text", ""))
-        parts.append(output.get("basicCard", {}).get("description", ""))
-    return "\n".join(parts)
-
-
-def say(url, text, user_id):
-    return text_of(post(url, skill_request(text, user_id)))
-
-
-def new_user():
-    return f"kakao-{uuid.uuid4().hex[:12]}"
+def kakao(bank):
+    """The demo bank's Rasa server: the Kakao channel (4.5 s reply timeout, skill secret required),
+    and `kakao_slow`, whose every answer is late."""
+    return bank.url
 
 
 def test_faq_answers_in_simple_text(kakao):
-    data = post(kakao, skill_request("예금자보호 한도 얼마야?", new_user()))
+    data = answer(kakao, "예금자보호 한도 얼마야?", new_user())
     assert any("1억" in o.get("simpleText", {}).get("text", "") for o in data["template"]["outputs"])
 
 
 def test_bad_requests_get_an_apology_not_a_500(kakao):
     for body in (b"{oops", b'{"userRequest": {"user": {"id": "x"}}}'):
         response = httpx.post(f"{kakao}/webhooks/kakao/webhook", content=body,
-                              headers={"Content-Type": "application/json"}, timeout=10.0)
+                              headers={"Content-Type": "application/json", SKILL_SECRET_HEADER: SKILL_SECRET},
+                              timeout=10.0)
         assert response.status_code == 200
-        assert text_of(response.json()) .strip() == fmt.APOLOGY
+        assert text_of(response.json()).strip() == fmt.APOLOGY
 
 
 def test_unlinked_user_gets_the_login_refusal(kakao):
@@ -173,3 +90,33 @@ def test_slow_answer_arrives_with_the_next_message(kakao):
             break
         time.sleep(0.5)
     assert "로그인" in later
+
+
+def test_a_caller_without_the_skill_secret_is_refused(kakao):
+    body = skill_request("계정 연결", new_user())
+    for headers in ({}, {SKILL_SECRET_HEADER: "guess"}):
+        response = httpx.post(f"{kakao}/webhooks/kakao/webhook", json=body, headers=headers, timeout=10.0)
+        assert response.status_code == 401 and "연결 코드" not in response.text
+
+
+def test_repeated_wrong_codes_pause_linking(kakao):
+    user = new_user()
+    code = link_code(kakao, user)
+    token = issue_token("demo-shop", SECRET.encode())
+    wrong = f"{(int(code) + 7) % 1000000:06d}"
+    statuses = [httpx.post(f"{kakao}/webhooks/kakao/link", json={"code": wrong, "customer_token": token},
+                           timeout=10.0).status_code for _ in range(MAX_WRONG_CODES)]
+    assert statuses == [400] * MAX_WRONG_CODES
+    locked = httpx.post(f"{kakao}/webhooks/kakao/link", json={"code": code, "customer_token": token}, timeout=10.0)
+    assert locked.status_code == 429 and "10분" in locked.json()["message"]
+    assert "로그인" in say(kakao, "내 잔액 알려줘", user)
+
+
+def test_unlinking_from_kakao(kakao):
+    user = new_user()
+    code = link_code(kakao, user)
+    httpx.post(f"{kakao}/webhooks/kakao/link", timeout=10.0,
+               json={"code": code, "customer_token": issue_token("demo-retiree", SECRET.encode())}).raise_for_status()
+    assert "로그인" not in say(kakao, "내 잔액 알려줘", user)
+    assert "해제했어요" in say(kakao, "계정 연결 해제", user)
+    assert "로그인" in say(kakao, "내 잔액 알려줘", user)

@@ -7,8 +7,11 @@ import sqlite3
 import pytest
 
 from bot.channels import kakao_format as fmt
-from bot.channels.kakao import KakaoInput, parse_skill_request
-from bot.channels.kakao_links import CODE_TTL, LinkStore
+from bot.channels.kakao import (
+    UNLINK_DONE, UNLINK_NONE, KakaoInput, is_link_request, is_unlink_request, parse_skill_request,
+    skill_caller_allowed,
+)
+from bot.channels.kakao_links import CODE_TTL, MAX_WRONG_CODES, LinkStore, TooManyWrongCodes
 
 
 def outputs(response):
@@ -169,7 +172,7 @@ def test_new_code_replaces_the_old_one_and_wrong_codes_fail(tmp_path):
     if old != new:
         assert store.redeem(old, "demo-salaried") is None
     for bad in ["", "12345", "abcdef", None, "1234567"]:
-        assert store.redeem(bad, "demo-salaried") is None
+        assert store.redeem(bad, "demo-student") is None
     assert store.redeem(new, "demo-salaried") == "kakao-1"
 
 
@@ -227,3 +230,88 @@ def test_failing_rasa_still_answers(tmp_path):
         raise RuntimeError("boom")
 
     assert texts(asyncio.run(channel.handle(broken, "u", "안녕"))) == [fmt.ERROR_APOLOGY]
+
+
+# -- wrong codes, unlinking, the caller check ----------------------------------------
+
+def test_five_wrong_codes_pause_linking_for_that_customer_only(tmp_path):
+    clock = Clock()
+    store = LinkStore(str(tmp_path / "links.sqlite3"), clock=clock)
+    code = store.issue_code("kakao-1")
+    wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+    for _ in range(MAX_WRONG_CODES):
+        assert store.redeem(wrong, "demo-salaried") is None
+    with pytest.raises(TooManyWrongCodes):
+        store.redeem(code, "demo-salaried")  # even the right code waits
+    assert store.redeem(code, "demo-student") == "kakao-1"  # other customers are not affected
+    code = store.issue_code("kakao-2")
+    clock.now += CODE_TTL - dt.timedelta(seconds=30)
+    with pytest.raises(TooManyWrongCodes):
+        store.redeem(code, "demo-salaried")
+    clock.now += dt.timedelta(seconds=31)
+    code = store.issue_code("kakao-2")
+    assert store.redeem(code, "demo-salaried") == "kakao-2"
+
+
+@pytest.mark.parametrize("text, unlink", [
+    ("계정 연결 해제", True), ("카톡 연결 끊어줘", True), ("카카오톡  연결 해제해 주세요", True),
+    ("계정 연결", False), ("농협 연결 끊어줘", False), ("카카오뱅크 연결 끊어줘", False),
+])
+def test_unlink_requests_are_told_from_link_and_consent_requests(text, unlink):
+    assert is_unlink_request(text) is unlink
+    assert not (is_unlink_request(text) and is_link_request(text))
+
+
+def test_unlinking_stops_personal_answers_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_TOKEN_SECRET", "s" * 48)
+    store = LinkStore(str(tmp_path / "l.sqlite3"))
+    channel = KakaoInput(reply_timeout_s=2, links=store)
+    got = []
+
+    async def rasa(message):
+        got.append(message.metadata)
+        await message.output_channel.send_text_message(message.sender_id, "네")
+
+    store.redeem(store.issue_code("u"), "demo-salaried")
+    asyncio.run(channel.handle(rasa, "u", "잔액"))
+    assert texts(asyncio.run(channel.handle(rasa, "u", "계정 연결 해제"))) == [UNLINK_DONE]
+    asyncio.run(channel.handle(rasa, "u", "잔액"))
+    assert texts(asyncio.run(channel.handle(rasa, "u", "계정 연결 해제"))) == [UNLINK_NONE]
+    assert "customer_token" in got[0] and got[1] == {} and len(got) == 2
+
+
+@pytest.mark.parametrize("env, header, allowed", [
+    ({}, None, True),
+    ({"KAKAO_SKILL_SECRET": "open-builder-secret"}, "open-builder-secret", True),
+    ({"KAKAO_SKILL_SECRET": "open-builder-secret"}, None, False),
+    ({"KAKAO_SKILL_SECRET": "open-builder-secret"}, "guess", False),
+])
+def test_skill_caller_check(env, header, allowed):
+    assert skill_caller_allowed(header, env) is allowed
+
+
+# -- the spending chart ------------------------------------------------------------
+
+CHART = {"type": "category_breakdown", "title": "이번 달 분야별 지출", "period": ["2026-11-01", "2026-11-22"],
+         "items": [{"label": f"분야{i}", "amount": amount}
+                   for i, amount in enumerate([500_000, 200_000, 150_000, 90_000, 40_000, 20_000])]}
+
+
+def test_the_spending_chart_becomes_a_list_card_of_the_top_five():
+    response = fmt.render([{"text": "이번 달 지출은 총 1,000,000원이에요."}, {"custom": {"chart": CHART}}])
+    card = outputs(response)[-1]["listCard"]
+    assert card["header"]["title"] == "분야별 지출 상위 5개"
+    assert [i["title"] for i in card["items"]] == ["분야0", "분야1", "분야2", "분야3", "분야4"]
+    assert card["items"][0]["description"] == "500,000원 · 50.0%"
+    assert len(outputs(response)) <= fmt.OUTPUTS_MAX
+
+
+@pytest.mark.parametrize("chart", [
+    {"type": "category_breakdown", "items": []},
+    {"type": "category_breakdown", "items": [{"label": "식비", "amount": "많이"}]},
+    {"type": "pie", "items": [{"label": "식비", "amount": 1000}]},
+    {"items": None},
+])
+def test_a_chart_that_cannot_be_listed_is_left_out(chart):
+    response = fmt.render([{"text": "지출 요약"}, {"custom": {"chart": chart}}])
+    assert [list(o) for o in outputs(response)] == [["simpleText"]]

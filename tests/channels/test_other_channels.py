@@ -1,10 +1,19 @@
-"""The Telegram and Slack set-up the README documents loads in Rasa's own channel factory."""
+"""The channels of credentials.yml, and the Telegram and Slack set-up the README documents, load in
+Rasa's own channel factory."""
 import re
 from pathlib import Path
 
 from rasa.core.run import create_http_input_channels
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+
+
+def test_the_project_credentials_load_rest_webchat_and_kakao():
+    channels = {channel.name(): channel for channel in create_http_input_channels(None, str(ROOT / "credentials.yml"))}
+    assert set(channels) == {"rest", "webchat", "kakao"}
+    assert channels["webchat"].metadata_key == "customData"  # where rasa-webchat puts the customer token
+    assert channels["webchat"].session_persistence
 
 
 def test_documented_telegram_and_slack_credentials_load(tmp_path, monkeypatch):

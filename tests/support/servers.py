@@ -10,7 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import httpx
 
@@ -92,7 +92,8 @@ class RasaStack:
 
 
 @contextlib.contextmanager
-def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Iterator[RasaStack]:
+def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None,
+               cors_origins: Sequence[str] = (), credentials: Path = ROOT / "credentials.yml") -> Iterator[RasaStack]:
     if not MODEL.exists():
         raise RuntimeError("models/current.tar.gz is missing: run ./test.sh, which trains it")
     action_port, rasa_port = free_port(), free_port()
@@ -113,7 +114,8 @@ def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> Ite
         "rasa-server",
         [RASA, "run", "--model", str(MODEL), "--enable-api", "--interface", "127.0.0.1",
          "--port", str(rasa_port), "--endpoints", str(endpoints),
-         "--credentials", str(ROOT / "credentials.yml")],
+         "--credentials", str(credentials),
+         *(["--cors", *cors_origins] if cors_origins else [])],
         workdir,
         extra_env,
     )

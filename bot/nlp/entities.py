@@ -8,16 +8,27 @@ term in months.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional
+import functools
+from typing import Any, Dict, List, Optional, Tuple
 
 from bot.nlp.loan_term import find_loan_terms
 from bot.nlp.money import find_amounts
 from bot.nlp.period import find_periods
-from bot.nlp.spacy_ko import default_matcher
+from bot.nlp.spacy_ko import LexiconMatch, default_matcher
 
-PRODUCT_INTENTS = {"recommend_product"}
-BOTH_READINGS_INTENTS = {"inform", None}
+# A word that is both an account type and a product type (적금, 카드, 대출…)
+# is a product when the user shops for one (or answers a form's question
+# about one), the customer's own holding otherwise; with no intent, both.
+PRODUCT_INTENTS = {"recommend_product", "loan_eligibility", "inform"}
+BOTH_READINGS_INTENTS = {None}
 AMBIGUOUS_TYPES = ("account_type", "product_type")
+# Small talk and chat outside banking carry no banking entities: `오늘` in
+# `오늘은 여기까지` is no query period, `여행` in `여행 코스 짜줘` no spending.
+NO_ENTITY_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "help", "out_of_scope"}
+# Only a loan question or a form answer (`네 3년이요`) has a loan term;
+# elsewhere `1년` is a deposit's term (`1년짜리 정기예금`) or a plain
+# duration (`1년 지나면`).
+LOAN_TERM_INTENTS = {"loan_eligibility", "inform", "affirm", "deny", None}
 
 Entity = Dict[str, Any]
 
@@ -36,8 +47,17 @@ def _reading_for(intent: Optional[str]) -> Optional[str]:
     return "product_type" if intent in PRODUCT_INTENTS else "account_type"
 
 
+@functools.lru_cache(maxsize=512)
+def _lexicon_matches(text: str) -> Tuple[LexiconMatch, ...]:
+    """The matcher's finds, cached: the intent classifier and the extractor
+    both ask about the same message."""
+    return tuple(default_matcher().match(text))
+
+
 def extract_lexicon_entities(text: str, intent: Optional[str] = None) -> List[Entity]:
-    matches = default_matcher().match(text)
+    if intent in NO_ENTITY_INTENTS:
+        return []
+    matches = _lexicon_matches(text)
     spans_with_both = {
         (m.start, m.end)
         for m in matches
@@ -56,7 +76,13 @@ def _overlaps(a: Entity, start: int, end: int) -> bool:
     return a["start"] < end and start < a["end"]
 
 
-def extract_value_entities(text: str, today: Optional[dt.date] = None) -> List[Entity]:
+def extract_value_entities(
+    text: str, today: Optional[dt.date] = None, intent: Optional[str] = None
+) -> List[Entity]:
+    """Periods, amounts and loan terms; `intent` (when known) drops them for
+    small talk and keeps loan terms to loan questions and form answers."""
+    if intent in NO_ENTITY_INTENTS:
+        return []
     found: List[Entity] = []
     for m in find_periods(text, today=today):
         found.append(
@@ -73,7 +99,29 @@ def extract_value_entities(text: str, today: Optional[dt.date] = None) -> List[E
     for m in find_amounts(text):
         if not any(_overlaps(f, m.start, m.end) for f in found):
             found.append(_entity("amount", m.value, m.start, m.end))
-    for m in find_loan_terms(text):
+    for m in find_loan_terms(text) if intent in LOAN_TERM_INTENTS else ():
         if not any(_overlaps(f, m.start, m.end) for f in found):
             found.append(_entity("loan_term", m.months, m.start, m.end))
     return sorted(found, key=lambda e: e["start"])
+
+
+# One symbol per entity type, for `entity_placeholders`.
+PLACEHOLDERS = {
+    "amount": "①", "period": "②", "institution": "③", "merchant": "④", "category": "⑤",
+    "account_type": "⑥", "product_type": "⑥", "loan_purpose": "⑦", "loan_term": "⑧",
+}
+
+
+def entity_placeholders(text: str) -> str:
+    """`text` with every entity replaced by its type's symbol: `최근 3개월 10만
+    원 넘게 쓴 내역` -> `② ① 넘게 쓴 내역`. The intent classifier reads this
+    beside the text, so that what surrounds an amount (`①이요` vs `① 넘게 쓴
+    내역`) counts, not which amount it is."""
+    found = extract_lexicon_entities(text) + extract_value_entities(text)
+    out, position = [], 0
+    for e in sorted(found, key=lambda e: (e["start"], e["start"] - e["end"])):
+        if e["start"] < position:
+            continue
+        out.append(text[position:e["start"]] + PLACEHOLDERS.get(e["entity"], ""))
+        position = e["end"]
+    return "".join(out) + text[position:]

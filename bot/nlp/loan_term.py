@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 _NATIVE_COUNTS = {
-    "한": 1, "두": 2, "세": 3, "석": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7,
+    "한": 1, "두": 2, "세": 3, "석": 3, "네": 4, "넉": 4, "다섯": 5, "여섯": 6, "일곱": 7,
     "여덟": 8, "아홉": 9, "열": 10,
 }
 _SINO_COUNTS = {
@@ -18,6 +18,8 @@ _COUNT = "|".join(sorted({*_NATIVE_COUNTS, *_SINO_COUNTS}, key=len, reverse=True
 _TERM = re.compile(
     rf"(?<![\d가-힣.,])(?P<n>\d{{1,3}}|{_COUNT})\s?(?P<unit>년|개월|달)(?!\s?(?:전(?!세)|후|째|차|생))"
 )
+# `한 달에 30만원씩`, `1년에 얼마`: one unit followed by 에 is a rate, not a term.
+_PER_UNIT = re.compile(r"\s?에(?![가-힣])")
 MAX_TERM_MONTHS = 600
 
 
@@ -29,23 +31,27 @@ class LoanTermMatch:
     months: int
 
 
-def _count(word: str) -> Optional[int]:
+def _count(word: str, unit: str) -> Optional[int]:
+    """The number, if it goes with the unit: native numbers count 달 (두 달,
+    석 달), Sino-Korean ones 년 and 개월 (삼 년, 육 개월); `사달` is no term."""
     if word.isdigit():
         return int(word)
-    return _NATIVE_COUNTS.get(word) or _SINO_COUNTS.get(word)
+    if unit == "달":
+        return _NATIVE_COUNTS.get(word)
+    return _SINO_COUNTS.get(word) or (_NATIVE_COUNTS.get(word) if unit == "개월" else None)
 
 
 def find_loan_terms(text: str) -> List[LoanTermMatch]:
     """Every `N년`/`N개월`/`N달` whose number is a plausible loan term.
 
-    `2025년` is a year, not a term, and `3년 전` is a point in time: neither
-    is returned. The caller decides by context (a loan form) whether a match
-    is a term or a period.
+    `2025년` is a year, not a term, `3년 전` is a point in time and `한 달에`
+    is a rate: none is returned. The caller decides by context (a loan form)
+    whether a match is a term or a period.
     """
     found = []
     for m in _TERM.finditer(text):
-        n = _count(m.group("n"))
-        if not n:
+        n = _count(m.group("n"), m.group("unit"))
+        if not n or (n == 1 and _PER_UNIT.match(text, m.end())):
             continue
         months = n * 12 if m.group("unit") == "년" else n
         if 0 < months <= MAX_TERM_MONTHS:

@@ -52,6 +52,8 @@ EXTRA_FINANCE_WORDS = (
     "마이데이터", "체크카드", "신용카드", "공동인증서", "금융인증서", "보이스피싱",
     "스미싱", "예금자보호", "이자소득세", "휴면계좌", "이체한도", "신용점수",
     "카드값", "총자산", "순자산", "구독료", "자동이체", "마이너스통장",
+    # kept whole so that 카드 inside them is not read as an account type
+    "보안카드", "카드론",
 )
 
 
@@ -106,9 +108,20 @@ class KoreanAnalyzer:
         return _fill_gaps(text, segments)
 
 
+def _is_syllable(ch: str) -> bool:
+    return "가" <= ch <= "힣"
+
+
+def _is_jamo(ch: str) -> bool:
+    return "ㄱ" <= ch <= "ㅣ"
+
+
 def _compact_whitespace(text: str) -> Tuple[str, List[int]]:
     """Text with runs of white space made one space (Komoran mis-tags runs),
-    plus each kept character's index in the original."""
+    plus each kept character's index in the original. A space also goes
+    between syllables and jamo (`빚ㅠㅠ`, `고마워ㅋㅋ`): Komoran would read
+    the whole run as one unknown word. An added space has the index of the
+    character after it; no morpheme starts or ends on a space."""
     chars: List[str] = []
     origin: List[int] = []
     for i, ch in enumerate(text):
@@ -116,6 +129,11 @@ def _compact_whitespace(text: str) -> Tuple[str, List[int]]:
             if not chars or chars[-1] == " ":
                 continue
             ch = " "
+        elif chars and (
+            (_is_syllable(chars[-1]) and _is_jamo(ch)) or (_is_jamo(chars[-1]) and _is_syllable(ch))
+        ):
+            chars.append(" ")
+            origin.append(i)
         chars.append(ch)
         origin.append(i)
     while chars and chars[-1] == " ":

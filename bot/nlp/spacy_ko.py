@@ -9,6 +9,7 @@ is the canonical value, so `국민`, `KB` and `국민은행` all come out as
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -72,6 +73,12 @@ def build_pipeline(
     return nlp
 
 
+# 카드사, 보험사, 증권사별 (a company), 예금자 (a depositor) and 카드형 (card-
+# shaped) contain an account-type word without being one.
+_TYPE_ENTITIES = ("account_type", "product_type")
+_COMPOUND_TAIL = re.compile(r"[사자형](?=$|[\s은는이가도별를을의에와과랑로만들보])")
+
+
 class LexiconMatcher:
     """Finds lexicon words in text; every match carries its canonical value.
 
@@ -88,7 +95,10 @@ class LexiconMatcher:
         doc = self.nlp(text)
         matches = []
         for ent in doc.ents:
+            compound = _COMPOUND_TAIL.match(text, ent.end_char) is not None
             for entity in self.lexicon.entity_types():
+                if compound and entity in _TYPE_ENTITIES:
+                    continue
                 value = self.lexicon.canonical(entity, ent.text)
                 if value is None and entity == ent.label_:
                     value = ent.ent_id_

@@ -37,7 +37,9 @@ def test_product_words_take_their_reading_from_the_intent():
     text = "적금 추천해줘"
     assert found(extract_lexicon_entities(text, "recommend_product")) == {("product_type", "적금")}
     assert found(extract_lexicon_entities(text, "check_balance")) == {("account_type", "적금")}
-    assert found(extract_lexicon_entities(text, "inform")) == {("product_type", "적금"), ("account_type", "적금")}
+    assert found(extract_lexicon_entities(text, "loan_eligibility")) == {("product_type", "적금")}
+    assert found(extract_lexicon_entities(text, "inform")) == {("product_type", "적금")}
+    assert found(extract_lexicon_entities(text)) == {("product_type", "적금"), ("account_type", "적금")}
 
 
 def test_entity_offsets_point_at_the_text():
@@ -51,7 +53,7 @@ def test_every_lexicon_form_is_found_in_a_sentence():
     missed = []
     for form, entry in lexicon.surface_forms():
         text = f"{form} 내역 보여줘"
-        if (entry.entity, entry.value) not in found(extract_lexicon_entities(text, "inform")):
+        if (entry.entity, entry.value) not in found(extract_lexicon_entities(text)):
             missed.append((entry.entity, form))
     assert missed == []
 
@@ -70,3 +72,39 @@ def test_loan_term_is_months_and_not_confused_with_a_period():
     assert {(e["entity"], e["value"]) for e in ents} >= {("amount", 20000000), ("loan_term", 36)}
     period_only = extract_value_entities("최근 3개월 지출", today=today)
     assert [e["entity"] for e in period_only] == ["period"]
+
+
+@pytest.mark.parametrize("text", ["카드사 추가 연결", "보험사도 추가할래", "증권사별 투자 금액", "예금자보효 한도", "카드형 otp", "보안카드 말고 otp", "카드론 받으면"])
+def test_a_type_word_inside_another_word_is_no_account_type(text):
+    assert [e for e in extract_lexicon_entities(text, "check_balance") if e["entity"] == "account_type"] == []
+
+
+def test_a_type_word_before_other_words_still_counts():
+    assert found(extract_lexicon_entities("카드사용내역 보여줘", "search_transactions")) == {("account_type", "카드")}
+    assert found(extract_lexicon_entities("남은 빚ㅠㅠ 언제 다 갚냐", "loan_status")) == {("account_type", "대출")}
+
+
+def test_small_talk_has_no_entities():
+    assert extract_lexicon_entities("제주도 여행 코스 짜줘", "out_of_scope") == []
+    assert extract_value_entities("오늘은 여기까지", intent="goodbye") == []
+    assert [e["entity"] for e in extract_value_entities("오늘은 여기까지")] == ["period"]
+
+
+def test_loan_terms_only_where_a_loan_term_is_meant():
+    today = dt.date(2026, 11, 22)
+    assert [e["entity"] for e in extract_value_entities("3년이요", today=today, intent="inform")] == ["loan_term"]
+    assert extract_value_entities("1년짜리 정기예금 추천해줘", today=today, intent="recommend_product") == []
+    assert [e["value"] for e in extract_value_entities("2천만원 3년 대출 가능?", today=today, intent="loan_eligibility")
+            if e["entity"] == "loan_term"] == [36]
+
+
+@pytest.mark.parametrize("text", ["한 달에 30만원씩이요", "1년에 얼마 나가", "상품권 사달래요"])
+def test_a_rate_or_a_word_is_no_loan_term(text):
+    assert [e for e in extract_value_entities(text, intent="inform") if e["entity"] == "loan_term"] == []
+
+
+def test_entity_placeholders_keep_the_words_around_entities():
+    from bot.nlp.entities import entity_placeholders
+
+    assert entity_placeholders("국민은행 잔액 알려줘") == "③ 잔액 알려줘"
+    assert entity_placeholders("오백만원이요") == "①이요"

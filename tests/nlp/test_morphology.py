@@ -63,3 +63,11 @@ def test_user_dictionary_lists_one_word_forms_only():
     lines = user_dictionary_lines(load_lexicon())
     assert "KB국민은행\tNNP" in lines
     assert all("\t" in line and " " not in line.split("\t")[0] for line in lines)
+
+
+def test_jamo_after_a_word_is_its_own_segment():
+    from bot.nlp.morphology import default_analyzer
+
+    segments = default_analyzer().segments("빚ㅠㅠ 언제 갚냐")
+    assert [s.text for s in segments][:2] == ["빚", "ㅠㅠ"]
+    assert all("빚ㅠㅠ 언제 갚냐"[s.start:s.end] == s.text for s in segments)

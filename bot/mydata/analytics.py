@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from bot.mydata.audit import record_read
 from bot.mydata.bulk import statement
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
 from bot.mydata.lexicons import MerchantMatcher, squash
@@ -80,8 +81,10 @@ def _kst(moment: datetime | None) -> datetime | None:
     return moment.astimezone(KST) if moment is not None else None
 
 
-def _scope(session: Session, customer_id: str, now: datetime | None, org_code: str | None = None) -> _Scope:
-    """Active consents of the customer: the only institutions any answer may draw on."""
+def _scope(session: Session, customer_id: str, now: datetime | None, org_code: str | None = None, *,
+           purpose: str) -> _Scope:
+    """Active consents of the customer: the only institutions any answer may draw on. The read is
+    recorded (who, `purpose`, when, which institutions) in the same unit of work."""
     if not isinstance(customer_id, str) or not customer_id:
         raise InvalidQuery("customer_id must be a non-empty string")
     if now is not None and now.tzinfo is None:
@@ -108,6 +111,7 @@ def _scope(session: Session, customer_id: str, now: datetime | None, org_code: s
             raise ConsentRequired(customer_id, org_code)
         orgs = {org_code: orgs[org_code]}
         freshness = tuple(f for f in freshness if f.org_code == org_code)
+    record_read(session, customer_id, purpose, orgs)
     return _Scope(customer_id, now, orgs, freshness, rows[0].own_name)
 
 
@@ -164,12 +168,12 @@ def balances(session: Session, customer_id: str, *, org_code: str | None = None,
     """Balance of each deposit, savings and checking account, and their total."""
     if kind is not None and kind not in ("checking", "deposit", "savings"):
         raise InvalidQuery(f"kind must be checking, deposit or savings, got {kind!r}")
-    scope = _scope(session, customer_id, now, org_code)
+    scope = _scope(session, customer_id, now, org_code, purpose="balances")
     query = statement(("balances",), lambda: select(
         Account.org_code, Account.kind, Account.prod_name, Account.account_num, Account.balance, Account.withdrawable,
         Account.rate_bp, Account.matures_on).where(
         Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True)),
-        Account.kind != "invest").order_by(Account.org_code, Account.account_num))
+        Account.kind != "invest", Account.closed_at.is_(None)).order_by(Account.org_code, Account.account_num))
     items = []
     for r in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}):
         if kind is not None and r.kind != kind:
@@ -205,20 +209,22 @@ class NetWorth:
 
 def net_worth(session: Session, customer_id: str, *, now: datetime | None = None) -> NetWorth:
     """Assets (accounts, securities at evaluation) minus debts (loans, unpaid card bills)."""
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="net_worth")
     params = {"cid": customer_id, "orgs": scope.org_codes}
     assets: dict[str, int] = defaultdict(int)
     debts: dict[str, int] = defaultdict(int)
     by_kind: dict[str, int] = defaultdict(int)
     accounts = statement(("nw_accounts",), lambda: select(Account.org_code, Account.kind, Account.balance,
                                                           Account.eval_amt).where(
-        Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True))))
+        Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True)),
+        Account.closed_at.is_(None)))
     for r in session.execute(accounts, params):
         value = r.balance + (r.eval_amt or 0 if r.kind == "invest" else 0)
         assets[r.org_code] += value
         by_kind[r.kind] += value
     loans = statement(("nw_loans",), lambda: select(Loan.org_code, Loan.balance).where(
-        Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True))))
+        Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)),
+        Loan.closed_at.is_(None)))
     for r in session.execute(loans, params):
         debts[r.org_code] += r.balance
         by_kind["loan"] += r.balance
@@ -302,7 +308,7 @@ def spending(session: Session, customer_id: str, start: date | None = None, end:
 
     Defaults to the current month. Categories come from the merchant -> category data.
     """
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="spending")
     if start is None and end is None:
         start, end = first_of_month(scope.now.date()), scope.now.date()
     start, end = _period(start, end, scope.now, 31)
@@ -374,7 +380,7 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
         raise InvalidQuery("direction must be 'in' or 'out'")
     if not isinstance(limit, int) or not 1 <= limit <= 500:
         raise InvalidQuery("limit must be 1..500")
-    scope = _scope(session, customer_id, now, org_code)
+    scope = _scope(session, customer_id, now, org_code, purpose="search_transactions")
     start, end = _period(start, end, scope.now, 90)
     lo, hi = _bounds(start, end)
     params = {"cid": customer_id, "orgs": scope.org_codes, "lo": lo, "hi": hi,
@@ -507,8 +513,9 @@ def _regular(dates: list[date], amounts: list[int], months_in_window: int, stric
         return False
     if _circular_spread([d.day for d in dates]) > max_day_spread:
         return False
-    mean = statistics.fmean(amounts)
-    return mean > 0 and statistics.pstdev(amounts) / mean <= strict_amount
+    # stdev / mean <= strict, both sides times n^2 and squared: n*sum(a^2) - sum(a)^2 is exact
+    total, count = sum(amounts), len(amounts)
+    return total > 0 and count * sum(a * a for a in amounts) - total * total <= (strict_amount * total) ** 2
 
 
 def income(session: Session, customer_id: str, *, months: int = 6, now: datetime | None = None) -> IncomeSummary:
@@ -516,7 +523,11 @@ def income(session: Session, customer_id: str, *, months: int = 6, now: datetime
     by regularity (about monthly, same day ±5, amount within ~30%), not by labels."""
     if not isinstance(months, int) or not 1 <= months <= 24:
         raise InvalidQuery("months must be 1..24")
-    scope = _scope(session, customer_id, now)
+    return _income(session, _scope(session, customer_id, now, purpose="income"), months)
+
+
+def _income(session: Session, scope: _Scope, months: int) -> IncomeSummary:
+    customer_id = scope.customer_id
     today = scope.now.date()
     start = add_months(first_of_month(today), -months)
     lo, hi = _bounds(start, today)
@@ -597,7 +608,7 @@ def recurring_payments(session: Session, customer_id: str, *, months: int = 6, n
     left out (the loan and card answers cover the first two)."""
     if not isinstance(months, int) or not 3 <= months <= 24:
         raise InvalidQuery("months must be 3..24")
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="recurring_payments")
     today = scope.now.date()
     start = add_months(first_of_month(today), -months)
     lo, hi = _bounds(start, today)
@@ -702,7 +713,7 @@ class CardBillSummary:
 def card_bills(session: Session, customer_id: str, *, org_code: str | None = None, now: datetime | None = None
                ) -> CardBillSummary:
     """Card bills due, the latest bill per card company, and spending not billed yet."""
-    scope = _scope(session, customer_id, now, org_code)
+    scope = _scope(session, customer_id, now, org_code, purpose="card_bills")
     today = scope.now.date()
     query = statement(("card_bills",), lambda: select(
         CardBill.org_code, CardBill.charge_month, CardBill.due_date, CardBill.amount, CardBill.paid_on).where(
@@ -766,10 +777,10 @@ class LoanSummary:
 def loan_summary(session: Session, customer_id: str, *, org_code: str | None = None, now: datetime | None = None
                  ) -> LoanSummary:
     """Every loan with balance, rate, next repayment and any overdue days."""
-    scope = _scope(session, customer_id, now, org_code)
+    scope = _scope(session, customer_id, now, org_code, purpose="loan_summary")
     query = statement(("loans",), lambda: select(Loan).where(
-        Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)))
-        .order_by(Loan.org_code, Loan.account_num))
+        Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)),
+        Loan.closed_at.is_(None)).order_by(Loan.org_code, Loan.account_num))
     loans = tuple(LoanInfo(x.org_code, scope.name(x.org_code), scope.kind(x.org_code), x.prod_name, x.loan_type,
                            LOAN_TYPE_LABEL.get(x.loan_type, "대출"), mask_number(x.account_num), x.principal,
                            x.balance, x.rate_bp, x.opened_on, x.matures_on, x.next_repay_date, x.next_repay_amt,
@@ -805,10 +816,11 @@ class InsuranceSummary:
 
 
 def insurance_summary(session: Session, customer_id: str, *, now: datetime | None = None) -> InsuranceSummary:
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="insurance_summary")
     query = statement(("insurance",), lambda: select(InsurancePolicy).where(
         InsurancePolicy.customer_id == bindparam("cid"),
-        InsurancePolicy.org_code.in_(bindparam("orgs", expanding=True))).order_by(InsurancePolicy.org_code))
+        InsurancePolicy.org_code.in_(bindparam("orgs", expanding=True)),
+        InsurancePolicy.closed_at.is_(None)).order_by(InsurancePolicy.org_code))
     policies = tuple(PolicyInfo(p.org_code, scope.name(p.org_code), p.prod_name, p.insu_type,
                                 INSURANCE_TYPE_LABEL.get(p.insu_type, "보험"), p.issued_on, p.expires_on, p.face_amt,
                                 p.premium_amt, p.pay_day)
@@ -849,7 +861,7 @@ class InvestmentSummary:
 
 def investment_summary(session: Session, customer_id: str, *, now: datetime | None = None) -> InvestmentSummary:
     """Securities holdings at evaluation, with profit and return against the purchase amount."""
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="investment_summary")
     params = {"cid": customer_id, "orgs": scope.org_codes}
     query = statement(("holdings",), lambda: select(Holding).where(
         Holding.customer_id == bindparam("cid"), Holding.org_code.in_(bindparam("orgs", expanding=True)))
@@ -858,7 +870,7 @@ def investment_summary(session: Session, customer_id: str, *, now: datetime | No
                                  h.purchase_amt, h.eval_amt) for h in session.execute(query, params).scalars())
     cash_query = statement(("invest_cash",), lambda: select(Account.balance).where(
         Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True)),
-        Account.kind == "invest"))
+        Account.kind == "invest", Account.closed_at.is_(None)))
     cash = sum(session.execute(cash_query, params).scalars())
     bought = sum(h.purchase_amount for h in holdings)
     worth = sum(h.eval_amount for h in holdings)
@@ -884,7 +896,7 @@ class LinkedAssets:
 
 def linked_assets(session: Session, customer_id: str, *, now: datetime | None = None) -> LinkedAssets:
     """Which accounts, cards, loans and policies are linked (the chat's list_accounts)."""
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="linked_assets")
     params = {"cid": customer_id, "orgs": scope.org_codes}
     found = []
     for model, kind_of, name_col, number_col in (
@@ -894,7 +906,8 @@ def linked_assets(session: Session, customer_id: str, *, now: datetime | None = 
             (InsurancePolicy, lambda r: "insurance", InsurancePolicy.prod_name, InsurancePolicy.insu_num)):
         extra = (Account.kind,) if model is Account else ()
         query = statement(("linked", model), lambda: select(model.org_code, name_col, number_col, *extra).where(
-            model.customer_id == bindparam("cid"), model.org_code.in_(bindparam("orgs", expanding=True))))
+            model.customer_id == bindparam("cid"), model.org_code.in_(bindparam("orgs", expanding=True)),
+            model.closed_at.is_(None)))
         for r in session.execute(query, params):
             found.append(LinkedAsset(r[0], scope.name(r[0]), kind_of(r), r[1], mask_number(r[2])))
     found.sort(key=lambda a: (a.org_code, a.kind, a.name))
@@ -904,7 +917,12 @@ def linked_assets(session: Session, customer_id: str, *, now: datetime | None = 
 def loan_repayments(session: Session, customer_id: str, *, since: date | None = None, now: datetime | None = None
                     ) -> list[tuple[str, date | None, datetime, int, int]]:
     """(org_code, due date, paid at, amount, overdue days) of each repayment since `since`."""
-    scope = _scope(session, customer_id, now)
+    return _repayments(session, _scope(session, customer_id, now, purpose="loan_repayments"), since)
+
+
+def _repayments(session: Session, scope: _Scope, since: date | None
+                ) -> list[tuple[str, date | None, datetime, int, int]]:
+    customer_id = scope.customer_id
     since = since or add_months(scope.now.date(), -24)
     query = statement(("repayments",), lambda: select(
         LoanTransaction.org_code, LoanTransaction.due_date, LoanTransaction.occurred_at, LoanTransaction.amount,

@@ -6,6 +6,7 @@
   consent --demo|--all|--customer ID [--org CODE ...]
   sync --demo|--all|--customer ID
   summary --customer ID        what the chat would know about one customer
+  reads --customer ID          who read that customer's data, for what, when (newest first)
   revoke --customer ID --org CODE
   demo                         seed if needed, link and sync the demo customers (idempotent)
 
@@ -22,6 +23,7 @@ from datetime import date, datetime, timezone
 from tqdm import tqdm
 
 from bot.mydata import analytics
+from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
 from bot.mydata.db import create_schema, database_url, get_engine, require_schema, session_scope
@@ -141,7 +143,7 @@ async def _sync(args) -> int:
 def cmd_summary(args) -> int:
     now = datetime.now(timezone.utc)
     customer_id = args.customer
-    with session_scope(require_schema(get_engine())) as s:
+    with reading_as("cli"), session_scope(require_schema(get_engine())) as s:
         consents = list_consents(s, customer_id, now)
         print(f"== {customer_id} ({DEMO_PERSONAS.get(customer_id, 'generated customer')})")
         for c in consents:
@@ -181,6 +183,15 @@ def cmd_summary(args) -> int:
         print(f"\n신용 프로필: 연체 12개월 {prof.delinquencies_12m}건 / 24개월 {prof.delinquencies_24m}건, "
               f"카드 한도 {won(prof.card_limit_total)}, 최근 3개월 카드 {won(prof.card_spending_3m)}, "
               f"거래 기간 {prof.account_age_months}개월")
+    return 0
+
+
+def cmd_reads(args) -> int:
+    with session_scope(require_schema(get_engine())) as s:
+        reads = access_log(s, args.customer, args.limit)
+    for r in reads:
+        print(f"{r.accessed_at:%Y-%m-%d %H:%M:%S} {r.reader:<12} {r.purpose:<20} {' '.join(r.org_codes)}")
+    print(f"{len(reads)} reads of {args.customer}'s data shown (newest first)")
     return 0
 
 
@@ -244,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=16)
     p = sub.add_parser("summary")
     p.add_argument("--customer", required=True)
+    p = sub.add_parser("reads")
+    p.add_argument("--customer", required=True)
+    p.add_argument("--limit", type=int, default=50)
     p = sub.add_parser("revoke")
     p.add_argument("--customer", required=True)
     p.add_argument("--org", required=True)
@@ -254,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers = {"init-db": cmd_init_db, "seed": cmd_seed, "sandbox": cmd_sandbox, "summary": cmd_summary,
+                "reads": cmd_reads,
                 "consent": lambda a: asyncio.run(_consent(a)), "sync": lambda a: asyncio.run(_sync(a)),
                 "revoke": lambda a: asyncio.run(_revoke(a)), "demo": lambda a: asyncio.run(_demo(a))}
     try:

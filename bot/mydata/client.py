@@ -1,9 +1,10 @@
 """HTTP client for MyData institutions: OAuth, standard headers, paging, retries and rate limits.
 
-One `MyDataClient` (one aiohttp session, bounded connections) serves every institution. An
-`InstitutionApi` is the view of one institution through one consent's tokens: it adds the
-standard headers, refreshes an expired access token once, backs off on timeouts, 5xx and 429
-(honouring Retry-After), and gives up with `InstitutionUnavailable` when retries run out.
+One `MyDataClient` serves every institution: OAuth and the portal through one aiohttp session,
+the data API through one pool of kept-alive connections (`transport.ConnectionPool`), both
+bounded. An `InstitutionApi` is the view of one institution through one consent's tokens: it
+adds the standard headers, refreshes an expired access token once, backs off on timeouts, 5xx
+and 429 (honouring Retry-After), and gives up with `InstitutionUnavailable` when retries run out.
 """
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ import ujson
 
 from bot.mydata.errors import ApiError, ConsentRejected, InstitutionUnavailable
 from bot.mydata.standard import REJECTED, RETRYABLE
+from bot.mydata.transport import ConnectionPool, Origin, TransportError, request_bytes
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -82,6 +83,7 @@ class MyDataClient:
     def __init__(self, settings: ClientSettings | None = None):
         self.settings = settings or ClientSettings()
         self._session: aiohttp.ClientSession | None = None
+        self._pool: ConnectionPool | None = None
         self._pacers: dict[str, _Pacer] = {}
         self._tran_prefix = secrets.token_hex(4).upper()
         self._tran_seq = itertools.count(1)
@@ -104,10 +106,19 @@ class MyDataClient:
                                                   cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
         return self._session
 
+    def pool(self) -> ConnectionPool:
+        """The data API's connections, made for (and bound to) the running event loop."""
+        if self._pool is None or self._pool.loop is not asyncio.get_running_loop():
+            self._pool = ConnectionPool(self.settings.max_connections)
+        return self._pool
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def pacer(self, org_code: str) -> _Pacer | None:
         rate = self.settings.rate_limit_per_s.get(org_code) or self.settings.rate_limit_per_s.get("*")
@@ -206,6 +217,7 @@ class InstitutionApi:
     def __init__(self, client: MyDataClient, base_url: str, org_code: str, tokens: TokenSet, api_type: str):
         self.client = client
         self.base_url = base_url
+        self.origin = Origin.parse(base_url)
         self.org_code = org_code
         self.tokens = tokens
         self.api_type = api_type
@@ -223,8 +235,9 @@ class InstitutionApi:
 
     async def call(self, method: str, path: str, params: dict | None = None) -> dict:
         settings = self.client.settings
-        session = self.client.session()
-        url = self.base_url + path
+        pool = self.client.pool()
+        body = None if method == "GET" else ujson.dumps(params or {}).encode()
+        query = params if method == "GET" else None
         failures = rate_waits = 0
         refreshed_once = False
         while True:
@@ -236,23 +249,16 @@ class InstitutionApi:
             access = self.tokens.access_token
             headers = {"Authorization": f"Bearer {access}", "x-api-tran-id": self.client.next_tran_id(),
                        "x-api-type": self.api_type}
-            delay = None
+            if body is not None:
+                headers["Content-Type"] = "application/json; charset=utf-8"
             self.calls += 1
             try:
-                timeout = aiohttp.ClientTimeout(total=settings.timeout_s)
-                if method == "GET":
-                    request = session.get(url, params=params, headers=headers, timeout=timeout)
-                else:
-                    headers["Content-Type"] = "application/json"
-                    request = session.post(url, data=ujson.dumps(params or {}), headers=headers, timeout=timeout)
-                async with request as resp:
-                    body = await resp.read()
-                    status = resp.status
-                    retry_ms = resp.headers.get("x-retry-after-ms")
-                    retry_s = resp.headers.get("Retry-After")
-                payload = ujson.loads(body)
+                answer = await pool.request(self.origin, request_bytes(self.origin, method, path, headers, query, body),
+                                            settings.timeout_s)
+                status = answer.status
+                payload = ujson.loads(answer.body)
                 code = payload.get("rsp_code")
-            except (asyncio.TimeoutError, aiohttp.ClientError, ValueError) as exc:
+            except (asyncio.TimeoutError, TransportError, ValueError) as exc:
                 code, status, reason = None, 0, f"{type(exc).__name__}: {exc}"
             else:
                 if code == "00000":
@@ -266,6 +272,7 @@ class InstitutionApi:
                     rate_waits += 1
                     if rate_waits > settings.max_rate_limit_waits:
                         raise InstitutionUnavailable(self.org_code, path, code, "rate limited too long", status)
+                    retry_ms, retry_s = answer.headers.get("x-retry-after-ms"), answer.headers.get("retry-after")
                     delay = int(retry_ms) / 1000 if retry_ms else float(retry_s or 1)
                     await asyncio.sleep(delay + random.random() * 0.01)
                     continue

@@ -17,7 +17,9 @@ from bot.mydata.client import MyDataClient, TokenSet
 from bot.mydata.db import session_scope
 from bot.mydata.errors import ApiError, ConsentRequired, InvalidQuery, UnknownCustomer, UnknownInstitution
 from bot.mydata.lexicons import INDUSTRY_OF_KIND
-from bot.mydata.models import CUSTOMER_DATA_TABLES, Consent, Customer, DeletionRecord, Institution, Token
+from bot.mydata.models import (CUSTOMER_DATA_TABLES, Account, Balance, CardApproval, CardBill, Consent, Customer,
+                               DeletionRecord, Holding, Institution, InsurancePolicy, Loan, LoanTransaction,
+                               SyncCursor, Token, Transaction)
 from bot.mydata.standard import SCOPES_BY_INDUSTRY
 
 log = logging.getLogger(__name__)
@@ -110,8 +112,9 @@ async def grant_consents(engine: Engine, client: MyDataClient, customer_id: str,
                          now: datetime | None = None) -> list[ConsentInfo]:
     """Asks each institution for tokens under a new consent and stores them all in one transaction.
 
-    Renewing an active consent replaces its scopes, period and tokens and keeps the data; the
-    replaced tokens are revoked at the institution.
+    Renewing an active consent replaces its scopes, period and tokens and keeps the data the new
+    scopes still cover; data of dropped scopes is deleted and the deletion recorded, as on
+    revocation. The replaced tokens are revoked at the institution.
     """
     now = now or datetime.now(timezone.utc)
     if not 1 <= days <= CONSENT_MAX_DAYS:
@@ -154,6 +157,8 @@ async def grant_consents(engine: Engine, client: MyDataClient, customer_id: str,
                 token = session.get(Token, consent.id)
                 if token is not None:
                     replaced.append((base_url, org_code, token.access_token))
+                if set(consent.scopes.split()) != set(wanted):
+                    forget_dropped_scopes(session, consent, set(consent.scopes.split()) - set(wanted), now)
             consent.consent_ref = ref
             consent.scopes = " ".join(wanted)
             consent.issued_at = now
@@ -212,6 +217,61 @@ def delete_institution_data(session: Session, consent: Consent, reason: str, now
                             remote_revoked=remote_revoked)
     session.add(record)
     return DeletionInfo(consent.customer_id, consent.org_code, consent.id, reason, now, counts, remote_revoked)
+
+
+# What each scope lets us hold. Dropping a list scope drops everything of that institution (nothing
+# can be fetched without the list); dropping a detail scope drops what only it fetched.
+_ALL = "all"
+SCOPE_DATA: dict[str, tuple[str, ...]] = {
+    "bank.list": (_ALL,), "card.list": (_ALL,), "invest.list": (_ALL,), "insu.list": (_ALL,),
+    "capital.list": (_ALL,),
+    "bank.deposit": ("accounts",), "invest.holding": ("accounts",),
+    "bank.loan": ("loans",), "capital.loan": ("loans",),
+    "card.approval": ("card_approvals",), "card.bill": ("card_bills",),
+    "insu.premium": ("premiums",),
+}
+PREMIUM_COLUMNS = ("premium_amt", "pay_cycle", "pay_day", "paid_count")
+
+
+def forget_dropped_scopes(session: Session, consent: Consent, dropped: set[str], now: datetime
+                          ) -> DeletionInfo | None:
+    """Deletes what only the dropped scopes let us hold and records it like a revocation. The list
+    cursors are forgotten on any scope change, so the next sync asks for whole lists again."""
+    cid, org = consent.customer_id, consent.org_code
+    session.execute(delete(SyncCursor).where(SyncCursor.customer_id == cid, SyncCursor.org_code == org))
+    parts = {part for scope in dropped for part in SCOPE_DATA.get(scope, ())}
+    if not parts:
+        return None
+    counts: dict[str, int] = {}
+
+    def drop(model) -> None:
+        result = session.execute(delete(model).where(model.customer_id == cid, model.org_code == org))
+        counts[model.__tablename__] = counts.get(model.__tablename__, 0) + (result.rowcount or 0)
+
+    if _ALL in parts:
+        for model in CUSTOMER_DATA_TABLES:
+            drop(model)
+    else:
+        if "accounts" in parts:
+            for model in (Transaction, Balance, Holding, Account):
+                drop(model)
+        if "loans" in parts:
+            drop(LoanTransaction)
+            drop(Loan)
+        if "card_approvals" in parts:
+            drop(CardApproval)
+        if "card_bills" in parts:
+            drop(CardBill)
+        if "premiums" in parts:
+            result = session.execute(update(InsurancePolicy).where(
+                InsurancePolicy.customer_id == cid, InsurancePolicy.org_code == org).values(
+                {column: None for column in PREMIUM_COLUMNS}))
+            counts["insurance_policies.premium"] = result.rowcount or 0
+    session.add(DeletionRecord(customer_id=cid, org_code=org, consent_id=consent.id, reason="scope_narrowed",
+                               deleted_at=now, rows_deleted=json.dumps(counts), remote_revoked=False))
+    log.info("consent %s for %s narrowed (%s dropped): deleted %s", consent.id, org, " ".join(sorted(dropped)),
+             counts)
+    return DeletionInfo(cid, org, consent.id, "scope_narrowed", now, counts, False)
 
 
 async def revoke_consent(engine: Engine, client: MyDataClient | None, customer_id: str, org_code: str,

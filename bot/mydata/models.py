@@ -13,7 +13,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey,
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Base = declarative_base()
 Id = BigInteger().with_variant(Integer, "sqlite")
@@ -127,6 +127,7 @@ class Account(Base):
     commit_amt = Column(BigInteger)
     monthly_paid_in = Column(BigInteger)
     last_trans_at = Column(UtcDateTime)
+    closed_at = Column(UtcDateTime)  # gone from the institution's list: kept for its history, no longer live
     updated_at = Column(UtcDateTime, nullable=False)
     __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_num", "seqno", name="uq_accounts_key"),)
 
@@ -187,6 +188,7 @@ class Loan(Base):
     next_repay_amt = Column(BigInteger)
     overdue_days = Column(Integer, nullable=False, default=0)
     last_trans_at = Column(UtcDateTime)
+    closed_at = Column(UtcDateTime)
     updated_at = Column(UtcDateTime, nullable=False)
     __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_num", name="uq_loans_key"),)
 
@@ -223,6 +225,7 @@ class Card(Base):
     limit_amt = Column(BigInteger)
     issued_on = Column(Date)
     last_approval_at = Column(UtcDateTime)
+    closed_at = Column(UtcDateTime)
     updated_at = Column(UtcDateTime, nullable=False)
     __table_args__ = (UniqueConstraint("customer_id", "org_code", "card_id", name="uq_cards_key"),)
 
@@ -275,6 +278,7 @@ class InsurancePolicy(Base):
     pay_cycle = Column(String(4))
     pay_day = Column(Integer)
     paid_count = Column(Integer)
+    closed_at = Column(UtcDateTime)
     updated_at = Column(UtcDateTime, nullable=False)
     __table_args__ = (UniqueConstraint("customer_id", "org_code", "insu_num", name="uq_insurance_key"),)
 
@@ -335,6 +339,20 @@ class DeletionRecord(Base):
     deleted_at = Column(UtcDateTime, nullable=False)
     rows_deleted = Column(Text, nullable=False)  # JSON: table -> count
     remote_revoked = Column(Boolean, nullable=False, default=False)
+
+
+class DataAccess(Base):
+    """One read of a customer's data by the analytics layer: who asked, for what, when, which
+    institutions it drew on. Never amounts or account and card numbers."""
+
+    __tablename__ = "data_access_log"
+    id = Column(Id, primary_key=True, autoincrement=True)
+    customer_id = Column(String(32), nullable=False)
+    reader = Column(String(40), nullable=False)
+    purpose = Column(String(40), nullable=False)
+    org_codes = Column(String(200), nullable=False)
+    accessed_at = Column(UtcDateTime, nullable=False)
+    __table_args__ = (Index("ix_data_access_customer_time", "customer_id", "accessed_at"),)
 
 
 # Tables holding one institution's data for one customer, children before parents.

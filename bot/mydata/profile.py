@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.mydata.analytics import Freshness, _scope, income, loan_repayments
+from bot.mydata.analytics import Freshness, _income, _repayments, _scope
 from bot.mydata.bulk import statement
 from bot.mydata.models import Account, Card, CardApproval, Loan
 from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
@@ -67,13 +67,13 @@ class CreditProfile:
 
 
 def credit_profile(session: Session, customer_id: str, *, now: datetime | None = None) -> CreditProfile:
-    scope = _scope(session, customer_id, now)
+    scope = _scope(session, customer_id, now, purpose="credit_profile")
     today = scope.now.date()
     params = {"cid": customer_id, "orgs": scope.org_codes}
-    earned = income(session, customer_id, now=scope.now)
+    earned = _income(session, scope, 6)
     salary_months = max((s.months_seen for s in earned.streams if s.kind == "salary"), default=0)
 
-    repayments = loan_repayments(session, customer_id, since=add_months(today, -24), now=scope.now)
+    repayments = _repayments(session, scope, add_months(today, -24))
     worst: dict[str, int] = defaultdict(int)
     late_12 = late_24 = 0
     start_12 = add_months(today, -12)
@@ -84,7 +84,8 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
             if (due or paid_at.date()) >= start_12:
                 late_12 += 1
     loan_rows = statement(("profile_loans",), lambda: select(Loan).where(
-        Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True))))
+        Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)),
+        Loan.closed_at.is_(None)))
     loans = []
     for x in session.execute(loan_rows, params).scalars():
         if x.overdue_days >= DELINQUENT_DAYS:
@@ -95,7 +96,8 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
                                  max(worst.get(x.org_code, 0), x.overdue_days)))
 
     card_rows = statement(("profile_cards",), lambda: select(Card).where(
-        Card.customer_id == bindparam("cid"), Card.org_code.in_(bindparam("orgs", expanding=True))))
+        Card.customer_id == bindparam("cid"), Card.org_code.in_(bindparam("orgs", expanding=True)),
+        Card.closed_at.is_(None)))
     cards = tuple(ProfileCard(scope.name(c.org_code), c.card_type, c.limit_amt, c.issued_on)
                   for c in session.execute(card_rows, params).scalars())
     lo = day_start(add_months(first_of_month(today), -3))
@@ -110,12 +112,12 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
         local = when.astimezone(KST)
         by_month[f"{local.year:04d}-{local.month:02d}"] += amount
 
-    account_rows = statement(("profile_accounts",), lambda: select(Account.kind, Account.balance, Account.opened_on)
-                             .where(Account.customer_id == bindparam("cid"),
-                                    Account.org_code.in_(bindparam("orgs", expanding=True))))
+    account_rows = statement(("profile_accounts",), lambda: select(
+        Account.kind, Account.balance, Account.opened_on, Account.closed_at).where(
+        Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True))))
     deposits, opened = 0, []
-    for kind, balance, opened_on in session.execute(account_rows, params):
-        if kind != "invest":
+    for kind, balance, opened_on, closed_at in session.execute(account_rows, params):
+        if kind != "invest" and closed_at is None:
             deposits += balance
         if opened_on:
             opened.append(opened_on)

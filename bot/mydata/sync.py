@@ -6,23 +6,26 @@ does. Only when an institution's whole snapshot is in memory is it written, in o
 transaction; if anything fails, that institution keeps its last good data and the failure is
 recorded on the consent and in `sync_runs`. Lists are asked with their last `search_timestamp`,
 transactions from the last one stored (approvals a week earlier, to see cancellations), and rows
-are keyed by the institution's own numbers, so running a sync twice stores nothing twice.
+are keyed by the institution's own numbers, so running a sync twice stores nothing twice. What a
+list no longer holds is marked closed, not deleted: its history stays, it is no longer live.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from bot.mydata.bulk import bulk_insert, statement
+from bot.mydata.bulk import bulk_insert, insert_returning_ids, statement
 from bot.mydata.client import InstitutionApi, MyDataClient, TokenSet
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import ConsentRequired, MyDataError, UnknownCustomer
@@ -38,7 +41,7 @@ FIRST_SYNC_DAYS = 730
 APPROVAL_OVERLAP_DAYS = 7
 NON_SPENDING_CLASSES = {"체크카드", "카드대금", "대출상환", "이자", "보험료"}
 DEPOSIT_KIND = {"1001": "checking", "1002": "deposit", "1003": "savings"}
-NULLABLE_ON_UPDATE = {"matures_on", "next_repay_date", "next_repay_amt"}
+NULLABLE_ON_UPDATE = {"matures_on", "next_repay_date", "next_repay_amt", "closed_at"}
 
 
 @dataclass
@@ -79,6 +82,7 @@ class ConsentContext:
     base_url: str
     scopes: frozenset[str]
     tokens: TokenSet
+    scope_text: str = ""  # the scopes exactly as stored, to detect a change while data is in flight
     accounts: dict[tuple[str, str], dict] = field(default_factory=dict)  # (account_num, seqno) -> stored row
     loans: dict[str, dict] = field(default_factory=dict)
     cards: dict[str, dict] = field(default_factory=dict)
@@ -88,7 +92,11 @@ class ConsentContext:
 
     @property
     def invest_accounts(self) -> list[str]:
-        return [num for (num, _), a in self.accounts.items() if a["kind"] == "invest"]
+        return [num for (num, _), a in self.accounts.items() if a["kind"] == "invest" and a["closed_at"] is None]
+
+    def live(self, stored: dict) -> dict:
+        """Stored rows the institution still lists (the rest are kept only for their history)."""
+        return {key: row for key, row in stored.items() if row.get("closed_at") is None}
 
     @property
     def last_bill_month(self) -> str | None:
@@ -110,6 +118,11 @@ class Snapshot:
     policies: list[dict] = field(default_factory=list)
     holdings: dict[str, list[dict]] = field(default_factory=dict)
     cursors: dict[str, str] = field(default_factory=dict)
+    # Keys the institution listed this time; None when its list was not asked or had not changed.
+    listed_accounts: set[tuple[str, str]] | None = None
+    listed_loans: set[str] | None = None
+    listed_cards: set[str] | None = None
+    listed_policies: set[str] | None = None
 
 
 def load_matcher(engine: Engine) -> MerchantMatcher:
@@ -122,15 +135,16 @@ def load_matcher(engine: Engine) -> MerchantMatcher:
 
 # ---------------------------------------------------------------- reading what we have
 
-STORED = ((Account, "accounts", ("account_num", "seqno")), (Loan, "loans", ("account_num",)),
-          (Card, "cards", ("card_id",)), (InsurancePolicy, "policies", ("insu_num",)),
-          (CardBill, "bills", ("charge_month", "seqno")))
+STORED = ((Account, "accounts", ("account_num", "seqno"), {"bank", "invest"}),
+          (Loan, "loans", ("account_num",), {"bank", "capital"}),
+          (Card, "cards", ("card_id",), {"card"}), (InsurancePolicy, "policies", ("insu_num",), {"insu"}),
+          (CardBill, "bills", ("charge_month", "seqno"), {"card"}))
 
 
 def _consents_query():
-    return (select(Consent.id, Consent.org_code, Consent.scopes, Customer.name, Institution.kind,
-                   Institution.api_base_url, Token.access_token, Token.refresh_token, Token.access_expires_at,
-                   Token.refresh_expires_at)
+    return (select(Consent.id, Consent.org_code, Consent.scopes, Consent.last_success_at, Customer.name,
+                   Institution.kind, Institution.api_base_url, Token.access_token, Token.refresh_token,
+                   Token.access_expires_at, Token.refresh_expires_at)
             .join(Customer, Customer.id == Consent.customer_id)
             .join(Token, Token.consent_id == Consent.id)
             .join(Institution, Institution.org_code == Consent.org_code)
@@ -138,10 +152,14 @@ def _consents_query():
                    Consent.expires_at > bindparam("now", type_=Consent.expires_at.type)))
 
 
-def load_contexts(engine: Engine, customer_id: str, now: datetime, orgs: Iterable[str] | None = None
+def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Iterable[str] | None = None
                   ) -> list[ConsentContext]:
-    """Active consents with tokens and what is already stored; consent is checked here, before any fetch."""
-    with engine.connect() as conn:
+    """Active consents with tokens and what is already stored; consent is checked here, before any fetch.
+
+    A consent never synced successfully has nothing stored (a sync stores and marks success in one
+    transaction; revocation deletes), so only tables of institutions synced before are read.
+    """
+    with conn.begin():
         rows = conn.execute(statement(("consents",), _consents_query), {"cid": customer_id, "now": now}).all()
         if not rows and conn.execute(statement(("customer",), lambda: select(Customer.id).where(
                 Customer.id == bindparam("cid"))), {"cid": customer_id}).first() is None:
@@ -157,10 +175,14 @@ def load_contexts(engine: Engine, customer_id: str, now: datetime, orgs: Iterabl
             contexts[r.org_code] = ConsentContext(
                 customer_id=customer_id, own_name=r.name, consent_id=r.id, org_code=r.org_code,
                 industry=INDUSTRY_OF_KIND[r.kind], base_url=r.api_base_url, scopes=frozenset(r.scopes.split()),
+                scope_text=r.scopes,
                 tokens=TokenSet(r.access_token, r.refresh_token, r.access_expires_at, r.refresh_expires_at, r.scopes))
-        if not contexts:
-            return []
-        for model, attr, key_cols in STORED:
+        synced = {contexts[r.org_code].industry for r in rows if r.last_success_at is not None}
+        if not synced:
+            return list(contexts.values())
+        for model, attr, key_cols, industries in STORED:
+            if not synced & industries:
+                continue
             query = statement(("stored", model), lambda: select(model.__table__).where(
                 model.customer_id == bindparam("cid")))
             for row in conn.execute(query, {"cid": customer_id}).mappings():
@@ -246,9 +268,13 @@ class InstitutionFetcher:
         rows = await self.listing("GET", "/v1/bank/accounts", "bank.accounts", "account_list")
         if rows is None:
             rows = [{"account_num": num, "seqno": seq, "account_type": a["account_type"], "stored": True}
-                    for (num, seq), a in self.ctx.accounts.items() if a["kind"] != "invest"]
+                    for (num, seq), a in self.ctx.live(self.ctx.accounts).items() if a["kind"] != "invest"]
             rows += [{"account_num": num, "seqno": "01", "account_type": x["loan_type"], "stored": True,
-                      "prod_name": x["prod_name"]} for num, x in self.ctx.loans.items()]
+                      "prod_name": x["prod_name"]} for num, x in self.ctx.live(self.ctx.loans).items()]
+        else:
+            self.snap.listed_accounts = {(r["account_num"], r["seqno"]) for r in rows
+                                         if not r["account_type"].startswith("3")}
+            self.snap.listed_loans = {r["account_num"] for r in rows if r["account_type"].startswith("3")}
         jobs = []
         for row in rows:
             if row["account_type"].startswith("3"):
@@ -262,7 +288,7 @@ class InstitutionFetcher:
         key = (row["account_num"], row["seqno"])
         stored = self.ctx.accounts.get(key)
         ident = {"org_code": self.ctx.org_code, "account_num": row["account_num"], "seqno": row["seqno"]}
-        record = {**self._base(), "account_num": row["account_num"], "seqno": row["seqno"],
+        record = {**self._base(), "account_num": row["account_num"], "seqno": row["seqno"], "closed_at": None,
                   "account_type": row["account_type"], "kind": DEPOSIT_KIND.get(row["account_type"], "checking")}
         if "prod_name" in row and not row.get("stored"):
             record["prod_name"] = row["prod_name"]
@@ -303,7 +329,7 @@ class InstitutionFetcher:
         num = row["account_num"]
         stored = self.ctx.loans.get(num)
         ident = {"org_code": self.ctx.org_code, "account_num": num, "seqno": row.get("seqno", "01")}
-        record = {**self._base(), "account_num": num, "loan_type": row["account_type"],
+        record = {**self._base(), "account_num": num, "loan_type": row["account_type"], "closed_at": None,
                   "prod_name": row.get("prod_name") or (stored or {}).get("prod_name") or ""}
         calls = [self.api.call("POST", f"{prefix}/detail", ident),
                  self.api.pages("POST", f"{prefix}/transactions",
@@ -341,7 +367,9 @@ class InstitutionFetcher:
         rows = await self.listing("GET", "/v1/capital/loans", "capital.loans", "account_list")
         if rows is None:
             rows = [{"account_num": num, "account_type": x["loan_type"], "prod_name": x["prod_name"], "stored": True}
-                    for num, x in self.ctx.loans.items()]
+                    for num, x in self.ctx.live(self.ctx.loans).items()]
+        else:
+            self.snap.listed_loans = {r["account_num"] for r in rows}
         if self.allowed("capital.loan"):
             await asyncio.gather(*(self.loan("/v1/capital/loans", row) for row in rows))
 
@@ -354,10 +382,13 @@ class InstitutionFetcher:
         limits = await self.api.call("GET", "/v1/card/limit", {"org_code": self.ctx.org_code})
         limit_by_card = {x["card_id"]: _int(x["limit_amt"]) for x in limits.get("limit_list") or []}
         if cards is None:
-            cards = [{"card_id": cid, "stored": True} for cid in self.ctx.cards]
+            cards = [{"card_id": cid, "stored": True} for cid in self.ctx.live(self.ctx.cards)]
+        else:
+            self.snap.listed_cards = {c["card_id"] for c in cards}
         jobs = []
         for c in cards:
-            record = {**base, "card_id": c["card_id"], "limit_amt": limit_by_card.get(c["card_id"])}
+            record = {**base, "card_id": c["card_id"], "limit_amt": limit_by_card.get(c["card_id"]),
+                      "closed_at": None}
             if not c.get("stored"):
                 record.update(card_num=c["card_num"], card_name=c["card_name"],
                               card_type="check" if c.get("card_type") == "02" else "credit",
@@ -416,6 +447,8 @@ class InstitutionFetcher:
         rows = await self.listing("GET", "/v1/invest/accounts", "invest.accounts", "account_list")
         if rows is None:
             rows = [{"account_num": num, "stored": True} for num in self.ctx.invest_accounts]
+        else:
+            self.snap.listed_accounts = {(r["account_num"], "01") for r in rows}
         if self.allowed("invest.holding"):
             await asyncio.gather(*(self.invest_account(row) for row in rows))
 
@@ -426,7 +459,7 @@ class InstitutionFetcher:
             self.api.call("POST", "/v1/invest/accounts/basic", ident),
             self.listing("POST", "/v1/invest/accounts/products", f"invest.products:{num}", "prod_list",
                          {"account_num": num}))
-        record = {**self._base(), "account_num": num, "seqno": "01", "kind": "invest",
+        record = {**self._base(), "account_num": num, "seqno": "01", "kind": "invest", "closed_at": None,
                   "account_type": row.get("account_type") or "01", "balance": _int(basic["balance_amt"]),
                   "withdrawable": _int(basic["balance_amt"]), "eval_amt": _int(basic.get("eval_amt")),
                   "currency": basic.get("currency_code") or "KRW"}
@@ -446,12 +479,14 @@ class InstitutionFetcher:
             return
         rows = await self.listing("GET", "/v1/insurance/insurances", "insu.list", "insu_list")
         if rows is None:
-            rows = [{"insu_num": num, "stored": True} for num in self.ctx.policies]
+            rows = [{"insu_num": num, "stored": True} for num in self.ctx.live(self.ctx.policies)]
+        else:
+            self.snap.listed_policies = {r["insu_num"] for r in rows}
         await asyncio.gather(*(self.policy(row) for row in rows))
 
     async def policy(self, row: dict) -> None:
         ident = {"org_code": self.ctx.org_code, "insu_num": row["insu_num"]}
-        record = {**self._base(), "insu_num": row["insu_num"]}
+        record = {**self._base(), "insu_num": row["insu_num"], "closed_at": None}
         calls = []
         if not row.get("stored"):
             record.update(prod_name=row["prod_name"], insu_type=row["insu_type"], status=row["insu_status"])
@@ -489,17 +524,21 @@ def _diff(stored: dict, record: dict) -> dict:
             if stored.get(k) != v and (v is not None or k in NULLABLE_ON_UPDATE)}
 
 
-def _update_by_id(conn, model, row_id: int, changes: dict) -> None:
-    keys = tuple(sorted(changes))
-    stmt = statement(("update", model, keys), lambda: update(model).where(model.id == bindparam("row_id"))
-                     .values({k: bindparam(f"v_{k}") for k in keys}))
-    conn.execute(stmt, {"row_id": row_id, **{f"v_{k}": v for k, v in changes.items()}})
+def _update_rows(conn, model, updates: list[tuple[int, dict]]) -> None:
+    """Changed rows by id, one executemany per set of changed columns (one round trip, not one a row)."""
+    by_columns: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for row_id, changes in updates:
+        by_columns[tuple(sorted(changes))].append({"row_id": row_id, **{f"v_{k}": v for k, v in changes.items()}})
+    for keys, params in by_columns.items():
+        stmt = statement(("update", model, keys), lambda: update(model).where(model.id == bindparam("row_id"))
+                         .values({k: bindparam(f"v_{k}", type_=model.__table__.c[k].type) for k in keys}))
+        conn.execute(stmt, params)
 
 
-def _write_parents(conn, model, key_cols: tuple[str, ...], records: list[dict], stored: dict, ctx, now: datetime
-                   ) -> dict[tuple, int]:
+def _write_parents(conn, model, key_cols: tuple[str, ...], records: list[dict], stored: dict, now: datetime,
+                   want_ids: bool = True) -> dict[tuple, int]:
     """Inserts new parent rows in one statement, updates changed ones; returns natural key -> id."""
-    ids, new = {}, []
+    ids, new, updates = {}, [], []
     stamped = hasattr(model, "updated_at")
     for record in records:
         key = tuple(record[c] for c in key_cols)
@@ -512,14 +551,23 @@ def _write_parents(conn, model, key_cols: tuple[str, ...], records: list[dict], 
         if changes:
             if stamped:
                 changes["updated_at"] = now
-            _update_by_id(conn, model, old["id"], changes)
-    if new:
+            updates.append((old["id"], changes))
+    _update_rows(conn, model, updates)
+    if new and want_ids:
+        ids.update(insert_returning_ids(conn, model.__table__, _fill(model, new), key_cols))
+    elif new:
         bulk_insert(conn, model.__table__, _fill(model, new))
-        query = statement(("ids", model), lambda: select(model.id, *(getattr(model, c) for c in key_cols)).where(
-            model.customer_id == bindparam("cid"), model.org_code == bindparam("org")))
-        for row in conn.execute(query, {"cid": ctx.customer_id, "org": ctx.org_code}):
-            ids.setdefault(tuple(row[1:]), row[0])
     return ids
+
+
+def _close_unlisted(conn, model, stored: dict, listed: set | None, now: datetime) -> list[int]:
+    """Stored rows the institution no longer lists are marked closed: kept for their history (past
+    spending, repayments), left out of what is live (balances, debts, linked assets)."""
+    if listed is None:
+        return []
+    gone = [row["id"] for key, row in stored.items() if key not in listed and row.get("closed_at") is None]
+    _update_rows(conn, model, [(row_id, {"closed_at": now, "updated_at": now}) for row_id in gone])
+    return gone
 
 
 def _insert_children(conn, model, parent_col, batches: list[tuple[int, bool, list[dict]]], key_col: str,
@@ -547,22 +595,38 @@ def _insert_children(conn, model, parent_col, batches: list[tuple[int, bool, lis
 
 
 def _store_tokens_core(conn, consent_id: int, tokens: TokenSet) -> None:
-    conn.execute(update(Token).where(Token.consent_id == consent_id).values(
-        access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-        access_expires_at=tokens.access_expires_at, refresh_expires_at=tokens.refresh_expires_at,
-        updated_at=datetime.now(timezone.utc)))
+    columns = ("access_token", "refresh_token", "access_expires_at", "refresh_expires_at", "updated_at")
+    stmt = statement(("store_tokens",), lambda: update(Token).where(
+        Token.consent_id == bindparam("b_consent_id")).values(
+        {name: bindparam(f"v_{name}", type_=Token.__table__.c[name].type) for name in columns}))
+    conn.execute(stmt, {"b_consent_id": consent_id, "v_access_token": tokens.access_token,
+                        "v_refresh_token": tokens.refresh_token, "v_access_expires_at": tokens.access_expires_at,
+                        "v_refresh_expires_at": tokens.refresh_expires_at, "v_updated_at": datetime.now(timezone.utc)})
 
 
-def _check_consent(conn, engine: Engine, ctx: ConsentContext, now: datetime) -> None:
-    """Refuses to store anything for a consent revoked or expired while its data was in flight."""
-    locking = engine.dialect.name == "postgresql"
+def _claim_consent(conn: Connection, ctx: ConsentContext, now: datetime) -> None:
+    """Marks the consent synced, only if it is still active with the scopes the data was fetched under.
+
+    Being the transaction's first write, it also takes the consent's row lock (PostgreSQL) or the
+    database's write lock (SQLite) before anything is stored, so a revocation, expiry or scope change
+    that lands while data was in flight wins and nothing is stored for it. On PostgreSQL the same
+    statement turns off waiting for the WAL flush at commit for this transaction only: a commit lost
+    in a crash is fetched again by the next (idempotent) sync.
+    """
+    postgres = conn.dialect.name == "postgresql"
 
     def build():
-        query = select(Consent.revoked_at, Consent.expires_at).where(Consent.id == bindparam("consent_id"))
-        return query.with_for_update() if locking else query
+        when = Consent.expires_at.type
+        stmt = (update(Consent).where(Consent.id == bindparam("consent_id"), Consent.revoked_at.is_(None),
+                                      Consent.expires_at > bindparam("v_now", type_=when),
+                                      Consent.scopes == bindparam("v_scopes"))
+                .values(last_success_at=bindparam("v_now", type_=when), last_attempt_at=bindparam("v_now", type_=when),
+                        last_error=None))
+        return stmt.returning(func.set_config("synchronous_commit", "off", True)) if postgres else stmt
 
-    consent = conn.execute(statement(("consent_check", locking), build), {"consent_id": ctx.consent_id}).first()
-    if consent is None or consent.revoked_at is not None or consent.expires_at <= now:
+    result = conn.execute(statement(("claim_consent", postgres), build),
+                          {"consent_id": ctx.consent_id, "v_now": now, "v_scopes": ctx.scope_text})
+    if result.rowcount != 1:
         raise ConsentRequired(ctx.customer_id, ctx.org_code)
 
 
@@ -579,7 +643,7 @@ def _store_approvals(conn, ctx: ConsentContext, snap: Snapshot, card_ids: dict) 
             CardApproval.approved_at >= bindparam("since", type_=CardApproval.approved_at.type)))
         stored_status = {(r.card_pk, r.approved_num): (r.id, r.status) for r in conn.execute(
             query, {"ids": [pid for pid, _ in known], "since": earliest})}
-    fresh = []
+    fresh, changed = [], []
     for pid, _, rows in batches:
         for r in rows:
             hit = stored_status.get((pid, r["approved_num"]))
@@ -588,23 +652,20 @@ def _store_approvals(conn, ctx: ConsentContext, snap: Snapshot, card_ids: dict) 
                 r["card_pk"] = pid
                 fresh.append(r)
             elif hit[0] is not None and hit[1] != r["status"]:
-                _update_by_id(conn, CardApproval, hit[0], {"status": r["status"], "cancelled_at": r["cancelled_at"]})
+                changed.append((hit[0], {"status": r["status"], "cancelled_at": r["cancelled_at"]}))
+    _update_rows(conn, CardApproval, changed)
     bulk_insert(conn, CardApproval.__table__, fresh)
     return len(fresh)
 
 
-def write_snapshot(engine: Engine, snap: Snapshot, now: datetime, started: datetime, api_calls: int,
+def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: datetime, api_calls: int,
                    refreshed: TokenSet | None) -> tuple[int, int]:
     """Stores one institution's snapshot in a single transaction; returns (new transactions, new approvals)."""
     ctx = snap.ctx
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # A lost last commit after a crash is simply fetched again by the next (idempotent) sync;
-            # not waiting for the WAL flush on each institution keeps a bulk sync fast.
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        _check_consent(conn, engine, ctx, now)
+    with conn.begin():
+        _claim_consent(conn, ctx, now)
         # accounts, balance history, transactions, holdings
-        account_ids = _write_parents(conn, Account, ("account_num", "seqno"), snap.accounts, ctx.accounts, ctx, now)
+        account_ids = _write_parents(conn, Account, ("account_num", "seqno"), snap.accounts, ctx.accounts, now)
         balances = []
         for record in snap.accounts:
             key = (record["account_num"], record["seqno"])
@@ -616,36 +677,38 @@ def write_snapshot(engine: Engine, snap: Snapshot, now: datetime, started: datet
         new_txns = _insert_children(conn, Transaction, Transaction.account_id,
                                     [(account_ids[k], k in ctx.accounts, rows) for k, rows in snap.transactions.items()],
                                     "trans_no", "occurred_at")
-        if snap.holdings:
-            holder_ids = [account_ids[(num, "01")] for num in snap.holdings]
+        closed_accounts = _close_unlisted(conn, Account, ctx.accounts, snap.listed_accounts, now)
+        holder_ids = [account_ids[(num, "01")] for num in snap.holdings] + closed_accounts
+        if holder_ids:
             conn.execute(statement(("holdings_delete",), lambda: delete(Holding).where(
                 Holding.account_id.in_(bindparam("ids", expanding=True)))), {"ids": holder_ids})
+        if snap.holdings:
             bulk_insert(conn, Holding.__table__, [{**r, "account_id": account_ids[(num, "01")], "updated_at": now}
                                                   for num, items in snap.holdings.items() for r in items])
         # loans and repayments
-        loan_ids = _write_parents(conn, Loan, ("account_num",), snap.loans, ctx.loans, ctx, now)
+        loan_ids = _write_parents(conn, Loan, ("account_num",), snap.loans, ctx.loans, now)
+        _close_unlisted(conn, Loan, ctx.loans, snap.listed_loans, now)
         _insert_children(conn, LoanTransaction, LoanTransaction.loan_id,
                          [(loan_ids[(n,)], n in ctx.loans, rows) for n, rows in snap.loan_transactions.items()],
                          "trans_no", "occurred_at")
         # cards, approvals, bills, insurance
-        card_ids = _write_parents(conn, Card, ("card_id",), snap.cards, ctx.cards, ctx, now)
+        card_ids = _write_parents(conn, Card, ("card_id",), snap.cards, ctx.cards, now)
+        _close_unlisted(conn, Card, ctx.cards, snap.listed_cards, now)
         new_approvals = _store_approvals(conn, ctx, snap, card_ids)
-        _write_parents(conn, CardBill, ("charge_month", "seqno"), snap.bills, ctx.bills, ctx, now)
-        _write_parents(conn, InsurancePolicy, ("insu_num",), snap.policies, ctx.policies, ctx, now)
-        # cursors, freshness, tokens and the run itself
+        _write_parents(conn, CardBill, ("charge_month", "seqno"), snap.bills, ctx.bills, now, want_ids=False)
+        _write_parents(conn, InsurancePolicy, ("insu_num",), snap.policies, ctx.policies, now, want_ids=False)
+        _close_unlisted(conn, InsurancePolicy, ctx.policies, snap.listed_policies, now)
+        # cursors, tokens and the run itself
         bulk_insert(conn, SyncCursor.__table__, [
             {"customer_id": ctx.customer_id, "org_code": ctx.org_code, "resource": resource, "search_timestamp": stamp}
             for resource, stamp in snap.cursors.items() if resource not in ctx.cursors])
-        for resource, stamp in snap.cursors.items():
-            if resource in ctx.cursors and ctx.cursors[resource] != stamp:
-                conn.execute(update(SyncCursor).where(
-                    SyncCursor.customer_id == ctx.customer_id, SyncCursor.org_code == ctx.org_code,
-                    SyncCursor.resource == resource).values(search_timestamp=stamp))
-        conn.execute(statement(("consent_ok",), lambda: update(Consent).where(Consent.id == bindparam("consent_id"))
-                               .values(last_success_at=bindparam("v_now", type_=Consent.last_success_at.type),
-                                       last_attempt_at=bindparam("v_now", type_=Consent.last_attempt_at.type),
-                                       last_error=None)),
-                     {"consent_id": ctx.consent_id, "v_now": now})
+        moved = [{"cid": ctx.customer_id, "org": ctx.org_code, "b_resource": resource, "stamp": stamp}
+                 for resource, stamp in snap.cursors.items()
+                 if resource in ctx.cursors and ctx.cursors[resource] != stamp]
+        if moved:
+            conn.execute(statement(("cursor_update",), lambda: update(SyncCursor).where(
+                SyncCursor.customer_id == bindparam("cid"), SyncCursor.org_code == bindparam("org"),
+                SyncCursor.resource == bindparam("b_resource")).values(search_timestamp=bindparam("stamp"))), moved)
         if refreshed is not None:
             _store_tokens_core(conn, ctx.consent_id, refreshed)
         bulk_insert(conn, SyncRun.__table__, [{
@@ -655,10 +718,10 @@ def write_snapshot(engine: Engine, snap: Snapshot, now: datetime, started: datet
     return new_txns, new_approvals
 
 
-def record_failure(engine: Engine, ctx: ConsentContext, error: str, now: datetime, started: datetime,
+def record_failure(conn: Connection, ctx: ConsentContext, error: str, now: datetime, started: datetime,
                    api_calls: int, refreshed: TokenSet | None) -> None:
     """Keeps the last good data and notes why this attempt failed."""
-    with engine.begin() as conn:
+    with conn.begin():
         conn.execute(update(Consent).where(Consent.id == ctx.consent_id, Consent.revoked_at.is_(None)).values(
             last_attempt_at=now, last_error=error[:500]))
         if refreshed is not None:
@@ -669,23 +732,54 @@ def record_failure(engine: Engine, ctx: ConsentContext, error: str, now: datetim
 
 
 class StoreWorker:
-    """Runs database work off the event loop: one thread for SQLite (one writer at a time), a few for
-    PostgreSQL; `threads=0` runs it inline, which on a busy two-core machine avoids GIL hand-offs."""
+    """Runs database work off the event loop: one thread for SQLite (one writer at a time), several
+    for PostgreSQL (each waits on its own server process, so more of them hide the round trips of a
+    batch); `threads=0` runs it inline.
 
-    def __init__(self, engine: Engine, threads: int | None = None):
+    Each thread keeps one connection for the whole batch: checking a connection out of the pool
+    (and pinging it) for every institution costs more than many of the institutions' writes. A
+    unit of work that fails gives its connection back, so the next one starts on a fresh one.
+    """
+
+    def __init__(self, engine: Engine, threads: int | None = None, batch: bool = False):
         self.engine = engine
         if threads is None:
-            threads = 1 if engine.dialect.name == "sqlite" else 3
+            threads = 1 if engine.dialect.name == "sqlite" else (8 if batch else 3)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mydata-store") if threads else None
+        self._local = threading.local()
+        self._kept: list[Connection] = []
+        self._kept_lock = threading.Lock()
+
+    def _on_connection(self, fn, args):
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._local.conn = self.engine.connect()
+            with self._kept_lock:
+                self._kept.append(conn)
+        try:
+            return fn(conn, *args)
+        except BaseException:
+            self._local.conn = None
+            conn.close()
+            raise
 
     async def run(self, fn, *args):
+        """fn(*args) on a store thread."""
         if self._pool is None:
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
+    async def on_connection(self, fn, *args):
+        """fn(connection, *args) on a store thread, with that thread's kept connection."""
+        return await self.run(self._on_connection, fn, args)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        with self._kept_lock:
+            for conn in self._kept:
+                conn.close()
+            self._kept.clear()
 
 
 # ---------------------------------------------------------------- orchestration
@@ -697,16 +791,16 @@ async def _sync_institution(client: MyDataClient, worker: StoreWorker, ctx: Cons
     api = client.institution(ctx.base_url, ctx.org_code, ctx.tokens, api_type)
     try:
         snap = await InstitutionFetcher(api, ctx, now, matcher).run()
-        new_txns, new_approvals = await worker.run(write_snapshot, worker.engine, snap, now, started, api.calls,
-                                                   api.tokens if api.refreshed else None)
+        new_txns, new_approvals = await worker.on_connection(write_snapshot, snap, now, started, api.calls,
+                                                             api.tokens if api.refreshed else None)
     except Exception as exc:  # any failure leaves the institution's last good data in place
         error = f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, MyDataError):
             log.exception("sync of %s for %s failed unexpectedly", ctx.org_code, ctx.customer_id)
         else:
             log.warning("sync of %s for %s failed: %s", ctx.org_code, ctx.customer_id, error)
-        await worker.run(record_failure, worker.engine, ctx, error, now, started, api.calls,
-                         api.tokens if api.refreshed else None)
+        await worker.on_connection(record_failure, ctx, error, now, started, api.calls,
+                                   api.tokens if api.refreshed else None)
         return InstitutionResult(ctx.org_code, False, error, api.calls, seconds=time.perf_counter() - clock)
     return InstitutionResult(ctx.org_code, True, None, api.calls, new_txns, new_approvals,
                              time.perf_counter() - clock)
@@ -723,7 +817,7 @@ async def sync_customer(engine: Engine, client: MyDataClient, customer_id: str, 
     worker = worker or StoreWorker(engine)
     try:
         matcher = matcher or await worker.run(load_matcher, engine)
-        contexts = await worker.run(load_contexts, engine, customer_id, now, orgs)
+        contexts = await worker.on_connection(load_contexts, customer_id, now, orgs)
         results = await asyncio.gather(*(_sync_institution(client, worker, ctx, now, matcher, api_type)
                                          for ctx in contexts))
     finally:
@@ -737,7 +831,7 @@ async def sync_customers(engine: Engine, client: MyDataClient, customer_ids: Ite
                          on_done: Callable[[CustomerSyncResult], None] | None = None) -> list[CustomerSyncResult]:
     """Syncs many customers, `concurrency` at a time, after purging expired consents."""
     now = now or datetime.now(timezone.utc)
-    worker = StoreWorker(engine, store_threads)
+    worker = StoreWorker(engine, store_threads, batch=True)
     try:
         await worker.run(purge_expired, engine, now)
         matcher = await worker.run(load_matcher, engine)

@@ -40,11 +40,12 @@ def sandbox(sandbox_config):
 
 @pytest.fixture(autouse=True)
 def healthy_sandbox(request):
-    """Every test starts with no faults and the clock at NOW."""
+    """Every test starts with no faults, nothing closed and the clock at NOW."""
     yield
     if "sandbox" in request.fixturenames:
         server = request.getfixturevalue("sandbox")
         server.state.reset_faults()
+        server.state.closures.clear()
         server.state.clock.fixed = NOW
         server.state.clock.offset = NOW - NOW
 

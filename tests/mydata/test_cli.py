@@ -1,4 +1,5 @@
-"""The CLI as a person runs it: demo twice (idempotent), a summary, consent and sync commands."""
+"""The CLI as a person runs it: demo twice (idempotent), a summary and its read record, consent and sync
+commands."""
 import os
 import socket
 import subprocess
@@ -37,6 +38,9 @@ def test_demo_is_idempotent_and_summary_answers(tmp_path):
     summary = _cli(env, "summary", "--customer", "demo-salaried")
     assert summary.returncode == 0, summary.stderr
     assert "잔액 합계" in summary.stdout and "월급" in summary.stdout and "-***" in summary.stdout
+    reads = _cli(env, "reads", "--customer", "demo-salaried")
+    assert reads.returncode == 0, reads.stderr
+    assert "cli" in reads.stdout and "credit_profile" in reads.stdout and "balances" in reads.stdout
     unknown = _cli(env, "summary", "--customer", "nobody")
     assert unknown.returncode == 2 and "unknown customer" in unknown.stderr
 

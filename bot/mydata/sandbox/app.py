@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
@@ -113,6 +113,7 @@ class SandboxState:
         self._buckets: dict[str, _Bucket] = {}
         self.calls: dict[str, int] = {}
         self.records_served = 0
+        self.closures: dict[tuple[str, str], dict[str, str]] = {}  # (customer, org) -> number -> closed dtime
 
     def book(self, customer_id: str) -> CustomerBook:
         book = self._books.get(customer_id)
@@ -124,6 +125,27 @@ class SandboxState:
         else:
             self._books.move_to_end(customer_id)
         return book
+
+    def close_asset(self, customer_id: str, org_code: str, number: str, when: str | None = None) -> None:
+        """The institution closes an account, loan, card (by card_id) or policy: from `when` (default
+        now) it leaves the lists and its own calls answer 'not found'."""
+        self.closures.setdefault((customer_id, org_code), {})[number] = when or self.clock.now_str()
+
+    def visible_book(self, customer_id: str, org_code: str, book: InstitutionBook | None, now: str
+                     ) -> InstitutionBook | None:
+        """The institution's book as of `now`, without what it has closed by then."""
+        closed = self.closures.get((customer_id, org_code))
+        if not closed or book is None:
+            return book
+        gone = {number for number, when in closed.items() if when <= now}
+        if not gone:
+            return book
+        return replace(book, deposits=[a for a in book.deposits if a.account_num not in gone],
+                       loans=[x for x in book.loans if x.account_num not in gone],
+                       cards=[c for c in book.cards if c.card_id not in gone],
+                       invest_accounts=[a for a in book.invest_accounts if a.account_num not in gone],
+                       policies=[p for p in book.policies if p.insu_num not in gone],
+                       closed_at=max(closed[number] for number in gone))
 
     def set_faults(self, **changes: Any) -> Faults:
         for key, value in changes.items():
@@ -172,9 +194,13 @@ class SandboxState:
 
 # ---------------------------------------------------------------- responses
 
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
 def _json(payload: dict, status: int = 200, headers: dict | None = None) -> web.Response:
-    return web.Response(text=ujson.dumps(payload, ensure_ascii=False), status=status,
-                        content_type="application/json", headers=headers)
+    return web.Response(body=ujson.dumps(payload, ensure_ascii=False).encode(), status=status,
+                        headers={**headers, "Content-Type": JSON_CONTENT_TYPE} if headers
+                        else {"Content-Type": JSON_CONTENT_TYPE})
 
 
 def _failure(rsp_code: str, message: str, headers: dict | None = None, tran_id: str | None = None) -> web.Response:
@@ -217,6 +243,13 @@ def _stamp(day) -> str:
     return fmt_date(day) + "000000"
 
 
+def _list_stamp(book, stamps: list[str]) -> str:
+    """A list's search_timestamp: its latest change, an opening or a closure."""
+    if book is not None and book.closed_at:
+        stamps = stamps + [book.closed_at]
+    return max(stamps or ["00000000000000"])
+
+
 # ---------------------------------------------------------------- industry handlers
 # Each takes (state, book or None, params, now) and returns the payload without rsp_code.
 
@@ -240,7 +273,7 @@ def _find(items, attr: str, value: str, what: str):
 
 def bank_accounts(state, book, params, now):
     deposits, loans = _visible_deposits(book, now), _visible_loans(book, now)
-    stamp = max([_stamp(a.opened) for a in deposits] + [_stamp(x.opened) for x in loans] or ["00000000000000"])
+    stamp = _list_stamp(book, [_stamp(a.opened) for a in deposits] + [_stamp(x.opened) for x in loans])
     rows = [{"account_num": a.account_num, "is_consent": True, "seqno": a.seqno, "is_foreign_deposit": False,
              "prod_name": a.prod_name, "is_minus": False, "account_type": a.account_type, "account_status": "01"}
             for a in deposits]
@@ -326,7 +359,7 @@ def _visible_cards(book, now):
 
 def card_list(state, book, params, now):
     cards = _visible_cards(book, now)
-    stamp = max([_stamp(c.issued) for c in cards] or ["00000000000000"])
+    stamp = _list_stamp(book, [_stamp(c.issued) for c in cards])
     rows = [{"card_id": c.card_id, "card_num": c.card_num, "is_consent": True, "card_name": c.card_name,
              "card_member": "1", "card_type": c.card_type, "issue_date": fmt_date(c.issued)} for c in cards]
     if not _changed(params, stamp):
@@ -372,7 +405,7 @@ def card_limit(state, book, params, now):
 
 def invest_accounts(state, book, params, now):
     accounts = [a for a in (book.invest_accounts if book else []) if _stamp(a.opened) <= now]
-    stamp = max([_stamp(a.opened) for a in accounts] or ["00000000000000"])
+    stamp = _list_stamp(book, [_stamp(a.opened) for a in accounts])
     rows = [{"account_num": a.account_num, "account_name": a.account_name, "account_type": a.account_type,
              "issue_date": fmt_date(a.opened), "is_consent": True} for a in accounts]
     if not _changed(params, stamp):
@@ -424,7 +457,7 @@ def _visible_policies(book, now):
 
 def insurance_list(state, book, params, now):
     policies = _visible_policies(book, now)
-    stamp = max([_stamp(p.issued) for p in policies] or ["00000000000000"])
+    stamp = _list_stamp(book, [_stamp(p.issued) for p in policies])
     rows = [{"insu_num": p.insu_num, "prod_name": p.prod_name, "insu_type": p.insu_type, "insu_status": p.status,
              "is_consent": True} for p in policies]
     if not _changed(params, stamp):
@@ -454,7 +487,7 @@ def insurance_payment(state, book, params, now):
 
 def capital_loans(state, book, params, now):
     loans = _visible_loans(book, now)
-    stamp = max([_stamp(x.opened) for x in loans] or ["00000000000000"])
+    stamp = _list_stamp(book, [_stamp(x.opened) for x in loans])
     rows = [{"account_num": x.account_num, "prod_name": x.prod_name, "account_type": x.account_type,
              "is_consent": True} for x in loans]
     if not _changed(params, stamp):
@@ -509,7 +542,7 @@ def _guard(state: SandboxState, path: str, industry: str, scope: str, handler: H
                 raise ApiFailure(RSP_NO_CONSENT, f"no consent for {scope}")
             if request.method == "POST":
                 try:
-                    params = await request.json(loads=ujson.loads)
+                    params = ujson.loads(await request.read())
                 except ValueError:
                     raise ApiFailure(RSP_BAD_PARAM, "body is not JSON") from None
                 if not isinstance(params, dict):
@@ -519,8 +552,10 @@ def _guard(state: SandboxState, path: str, industry: str, scope: str, handler: H
             params.update(request.match_info)
             if params.get("org_code") not in (None, org_code):
                 raise ApiFailure(RSP_BAD_PARAM, "org_code does not match the institution")
-            book = state.book(grant.customer_id).institutions.get(org_code)
-            payload = handler(state, book, params, state.clock.now_str())
+            now = state.clock.now_str()
+            book = state.visible_book(grant.customer_id, org_code,
+                                      state.book(grant.customer_id).institutions.get(org_code), now)
+            payload = handler(state, book, params, now)
         except AuthFailure as exc:
             return _failure(exc.rsp_code, exc.message, tran_id=tran_id)
         except ApiFailure as exc:
@@ -629,6 +664,8 @@ def _portal_and_admin_routes(state: SandboxState) -> list[web.RouteDef]:
                 state.reset_faults()
             if changes.pop("expire_access_tokens", False):
                 state.auth.expire_access_tokens()
+            if "close" in changes:
+                state.close_asset(**changes.pop("close"))
             state.set_faults(**changes)
         except (ValueError, TypeError) as exc:
             return _failure(RSP_BAD_PARAM, str(exc))

@@ -217,6 +217,7 @@ class InstitutionBook:
     bills: list[Bill] = field(default_factory=list)
     invest_accounts: list[InvestAccount] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
+    closed_at: str = ""  # the latest closure (sandbox knob) visible now; lists change then
 
     @property
     def org_code(self) -> str:
@@ -312,6 +313,9 @@ def _kind_map() -> dict[str, list[Institution]]:
     return {kind: lex.of_kind(kind) for kind in ("bank", "card", "securities", "insurance", "capital")}
 
 
+TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+
+
 @functools.lru_cache(maxsize=8)
 def _calendar(start: date, end: date) -> tuple[list[date], list[str]]:
     days, strs = [], []
@@ -321,6 +325,18 @@ def _calendar(start: date, end: date) -> tuple[list[date], list[str]]:
         strs.append(f"{day.year:04d}{day.month:02d}{day.day:02d}")
         day += timedelta(days=1)
     return days, strs
+
+
+@functools.lru_cache(maxsize=8)
+def _day_strings(start: date, end: date) -> dict[date, str]:
+    """'YYYYMMDD' of every calendar day, looked up instead of formatted: a book formats ~400 of them."""
+    days, strs = _calendar(start, end)
+    return dict(zip(days, strs))
+
+
+@functools.lru_cache(maxsize=8)
+def _month_and_weekend(start: date, end: date) -> list[tuple[int, bool]]:
+    return [(day.month, day.weekday() >= 5) for day in _calendar(start, end)[0]]
 
 
 def security_price(seed: int, prod_code: str, base: int, day: date) -> int:
@@ -345,6 +361,7 @@ class _Builder:
         self.rng = random.Random(f"{config.seed}:{customer_id}")
         self.customer_id = customer_id
         self.days, self.day_strs = _calendar(config.history_start, config.horizon_end)
+        self._day_str = _day_strings(config.history_start, config.horizon_end)
         self.first, self.last = self.days[0], self.days[-1]
         self.kinds = _kind_map()
         self.books: dict[str, InstitutionBook] = {}
@@ -369,7 +386,8 @@ class _Builder:
     def dtime(self, day: date, hour: int, minute: int | None = None) -> str:
         rnd = self.rng.random
         minute = int(rnd() * 60) if minute is None else minute
-        return f"{day.year:04d}{day.month:02d}{day.day:02d}{hour:02d}{minute:02d}{int(rnd() * 60):02d}"
+        day_str = self._day_str.get(day) or f"{day.year:04d}{day.month:02d}{day.day:02d}"
+        return day_str + TWO_DIGITS[hour] + TWO_DIGITS[minute] + TWO_DIGITS[int(rnd() * 60)]
 
     def in_range(self, day: date) -> bool:
         return self.first <= day <= self.last
@@ -557,32 +575,32 @@ class _Builder:
                 for w in weights:
                     acc += w
                     cum.append(acc)
-                tables[(month, weekend)] = (names, cum, total)
+                lam = total / 7.0 * scale * SEASON[month]
+                tables[(month, weekend)] = (names, cum, lam, math.exp(-lam))
         card_cum, acc, card_list = [], 0.0, []
         for card, share in cards:
             acc += share
             card_cum.append(acc)
             card_list.append(card)
         end = until or self.last
-        for i, day in enumerate(self.days):
+        random_, choice, bisect_left = rng.random, rng.choice, bisect.bisect_left
+        day_keys = _month_and_weekend(self.config.history_start, self.config.horizon_end)
+        for day, key in zip(self.days, day_keys):
             if day > end:
                 break
-            weekend = day.weekday() >= 5
-            names, cum, total = tables[(day.month, weekend)]
-            lam = total / 7.0 * scale * SEASON[day.month]
-            count, p = 0, math.exp(-lam)
-            s, u = p, rng.random()
+            names, cum, lam, p = tables[key]
+            count, s, u = 0, p, random_()
             while u > s and count < 20:
                 count += 1
                 p *= lam / count
                 s += p
             for _ in range(count):
-                merchant, category = names[bisect.bisect_left(cum, rng.random() * cum[-1])]
+                merchant, category = names[bisect_left(cum, random_() * cum[-1])]
                 lo, hi = PRICE[merchant]
-                amount = (lo + int(rng.random() ** 1.6 * (hi - lo))) // 100 * 100
-                raw = merchant if merchant in ONLINE else f"{merchant} {rng.choice(neighbourhood)}점"
-                hour = rng.choice(HOURS[category])
-                card = card_list[bisect.bisect_left(card_cum, rng.random() * card_cum[-1])] if len(card_list) > 1 \
+                amount = (lo + int(random_() ** 1.6 * (hi - lo))) // 100 * 100
+                raw = merchant if merchant in ONLINE else f"{merchant} {choice(neighbourhood)}점"
+                hour = choice(HOURS[category])
+                card = card_list[bisect_left(card_cum, random_() * card_cum[-1])] if len(card_list) > 1 \
                     else card_list[0]
                 self.approval(card, day, hour, raw, merchant, category, amount)
 
@@ -626,7 +644,8 @@ class _Builder:
             pay_account = self._bill_account
             for card in book.cards:
                 card.approvals.sort()
-                card.approvals = [a._replace(approved_num=f"{card.card_id[-4:]}{n:07d}")
+                prefix = card.card_id[-4:]
+                card.approvals = [Approval(a.dtime, f"{prefix}{n:07d}", *a[2:])
                                   for n, a in enumerate(card.approvals, 1)]
                 card.dtimes = [a.dtime for a in card.approvals]
                 for a in card.approvals:

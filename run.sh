@@ -43,7 +43,7 @@ rasa run actions --actions actions --port "$ACTION_PORT" > "$LOGS/actions.log" 2
 pids+=($!)
 echo "==> starting the Rasa server on 127.0.0.1:$RASA_PORT (about a minute to load)"
 ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PORT/webhook" python -m scripts.endpoints var/endpoints.yml > /dev/null
-rasa run --model models/current.tar.gz --enable-api --interface 127.0.0.1 --port "$RASA_PORT" \
+python -m bot.rasa_server run --model models/current.tar.gz --enable-api --interface 127.0.0.1 --port "$RASA_PORT" \
   --endpoints var/endpoints.yml --credentials credentials.yml \
   --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/rasa.log" 2>&1 &
 pids+=($!)

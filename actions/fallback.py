@@ -10,6 +10,9 @@ from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
 
 IGNORED_INTENTS = {"nlu_fallback", "inform", "affirm", "deny"}
+# Below this an intent is no guess worth a button: a keyboard mash leaves
+# every intent near 0, and then the plain request to rephrase is honest.
+MIN_OPTION_CONFIDENCE = 0.05
 
 
 def _faq_option(message: Dict[Text, Any]) -> Optional[Dict[Text, Text]]:
@@ -27,7 +30,7 @@ def likely_options(message: Dict[Text, Any], count: int = 2) -> List[Dict[Text, 
     options: List[Dict[Text, Text]] = []
     for ranked in message.get("intent_ranking") or []:
         name = ranked.get("name")
-        if name in IGNORED_INTENTS:
+        if name in IGNORED_INTENTS or (ranked.get("confidence") or 0.0) < MIN_OPTION_CONFIDENCE:
             continue
         option = _faq_option(message) if name == "faq" else None
         if option is None and intent_label(name):

@@ -2,7 +2,8 @@
 
 - ACTION_ENDPOINT_URL   the action server (default http://127.0.0.1:5055/webhook)
 - TRACKER_DATABASE_URL  `postgresql://user:pass@host:port/db` keeps conversations in
-                        PostgreSQL; unset, they go to var/tracker.sqlite3
+                        PostgreSQL; unset, they go to var/tracker.sqlite3 (both through
+                        bot.tracker_store, Rasa's SQL store with pooled SQLite connections)
 - REDIS_URL             `redis://host:port/db` adds a Redis lock store, so several Rasa
                         servers can share one tracker store without interleaving a
                         conversation's messages
@@ -21,16 +22,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"
+TRACKER_STORE = "bot.tracker_store.PooledSQLTrackerStore"
 
 
 def tracker_store(url: Optional[str], sqlite_path: Path) -> Dict:
     if not url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_path)}
+        return {"type": TRACKER_STORE, "dialect": "sqlite", "db": str(sqlite_path)}
     parsed = urlparse(url)
     if not parsed.scheme.startswith("postgresql"):
         raise ValueError(f"TRACKER_DATABASE_URL must be a postgresql:// URL, got {parsed.scheme}://")
     store = {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": "postgresql",
         "url": parsed.hostname or "127.0.0.1",
         "port": parsed.port or 5432,

@@ -44,10 +44,18 @@ def test_entities_are_normalized_in_the_parse(rasa):
 
 
 def test_low_confidence_offers_two_options(rasa):
-    replies = rasa.say(new_sender(), "asdf qwer")
+    replies = rasa.say(new_sender(), "조회")  # 잔액? 신용점수? 대출?
     with_buttons = [r for r in replies if r.get("buttons")]
     assert with_buttons, replies
     assert len(with_buttons[0]["buttons"]) == 2
+    assert "이 중 하나" in with_buttons[0]["text"]
+
+
+@pytest.mark.parametrize("mash", ["asdf qwer", "ㅁㄴㅇㄹ", "뷁뷁 쀍"])
+def test_nonsense_asks_to_rephrase_without_guessing(rasa, mash):
+    replies = rasa.say(new_sender(), mash)
+    assert "다르게 말씀해" in texts(replies)
+    assert [b["payload"] for r in replies for b in r.get("buttons", [])] == ["/help"]
 
 
 def test_out_of_scope_says_what_it_can_do(rasa):

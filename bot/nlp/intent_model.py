@@ -24,11 +24,46 @@ from sklearn.linear_model import LogisticRegression
 from bot.nlp.entities import entity_placeholders
 
 RETRIEVAL_SEPARATOR = "/"
+# The label of generated keyboard mashes (`ㅁㄴㅇㄹ`, `asdf qwer`, `뷁쀍`): with
+# no class for them, a message of characters the model never saw got the
+# label that short or odd examples lean to (`inform` at 0.99). The class
+# takes their probability; it is left out of every ranking, so the real
+# intents of nonsense are all unlikely and the fallback asks to rephrase.
+NONSENSE = "__nonsense__"
+JAMO = "ㄱㄴㄷㄹㅁㅂㅅㅇㅈㅊㅋㅌㅍㅎㅏㅑㅓㅕㅗㅛㅜㅠㅡㅣㅐㅔ"
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+
+def keyboard_mashes(count: int, seed: int) -> List[str]:
+    """`count` strings of one to three runs of random jamo, Latin letters or
+    Hangul syllables: what a hand on a keyboard types, not what a customer
+    means. Runs of one repeated jamo (ㅋㅋ, ㅇㅇ, ㄱㄱ) mean something and are
+    never made."""
+    rng = np.random.default_rng(seed)
+    mashes = []
+    while len(mashes) < count:
+        words = []
+        for _ in range(rng.integers(1, 4)):
+            kind = rng.integers(3)
+            length = int(rng.integers(2, 7))
+            if kind == 0:
+                word = "".join(rng.choice(list(JAMO), length))
+                if len(set(word)) == 1:
+                    continue
+            elif kind == 1:
+                word = "".join(rng.choice(list(LATIN), length))
+            else:
+                word = "".join(chr(0xAC00 + int(c)) for c in rng.integers(0, 11172, min(length, 4)))
+            words.append(word)
+        if words:
+            mashes.append(" ".join(words))
+    return mashes
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """Full-label probabilities of one text, most likely first."""
+    """Full-label probabilities of one text, most likely first; they sum to
+    less than 1 by the probability that the text is nonsense."""
 
     ranking: List[Tuple[str, float]]
 
@@ -55,12 +90,13 @@ class CharNgramIntentModel:
     """TF-IDF character n-grams and a multinomial logistic regression."""
 
     def __init__(self, min_ngram: int = 1, max_ngram: int = 3, C: float = 100.0,
-                 max_iter: int = 5000, random_state: int = 42) -> None:
+                 max_iter: int = 5000, random_state: int = 42, nonsense_examples: int = 0) -> None:
         self.min_ngram = min_ngram
         self.max_ngram = max_ngram
         self.C = C
         self.max_iter = max_iter
         self.random_state = random_state
+        self.nonsense_examples = nonsense_examples
 
     def _vectorizer(self) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -82,17 +118,34 @@ class CharNgramIntentModel:
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "CharNgramIntentModel":
         if len(set(labels)) < 2:
             raise ValueError("need examples of at least two intents")
+        mashes = keyboard_mashes(self.nonsense_examples, self.random_state)
+        texts, labels = [*texts, *mashes], [*labels, *[NONSENSE] * len(mashes)]
         features = self._features(texts, fit=True)
         self.classifier_ = LogisticRegression(
             C=self.C, max_iter=self.max_iter, random_state=self.random_state
         ).fit(features, list(labels))
+        # predict multiplies by coef_.T; laid out column-major, that transpose
+        # is contiguous and scipy need not copy the whole matrix per message
+        # (4.6 ms -> 0.3 ms a message).
+        self.classifier_.coef_ = np.asfortranarray(self.classifier_.coef_)
         self.classes_ = list(self.classifier_.classes_)
         return self
 
+    def _knows_any_of(self, text: str) -> bool:
+        """Whether any character n-gram of `text`, spaces aside, was seen in training."""
+        vocabulary = self.text_vectorizer_.vocabulary_
+        return any(g.strip() and g in vocabulary for g in self.text_vectorizer_.build_analyzer()(text))
+
     def predict(self, texts: Sequence[str]) -> List[Prediction]:
+        texts = list(texts)
         probabilities = self.classifier_.predict_proba(self._features(texts))
         predictions = []
-        for row in probabilities:
+        for text, row in zip(texts, probabilities):
+            if not self._knows_any_of(text):
+                # nothing to go on but the intercepts: no intent is likely
+                row = np.zeros_like(row)
             order = np.argsort(-row)
-            predictions.append(Prediction([(self.classes_[i], float(row[i])) for i in order]))
+            predictions.append(Prediction(
+                [(self.classes_[i], float(row[i])) for i in order if self.classes_[i] != NONSENSE]
+            ))
         return predictions

@@ -52,8 +52,9 @@ EXTRA_FINANCE_WORDS = (
     "마이데이터", "체크카드", "신용카드", "공동인증서", "금융인증서", "보이스피싱",
     "스미싱", "예금자보호", "이자소득세", "휴면계좌", "이체한도", "신용점수",
     "카드값", "총자산", "순자산", "구독료", "자동이체", "마이너스통장",
-    # kept whole so that 카드 inside them is not read as an account type
-    "보안카드", "카드론",
+    # kept whole so that 카드 inside them is not read as an account type,
+    # nor 책 (a spending category) inside 책임자
+    "보안카드", "카드론", "책임자",
 )
 
 

@@ -97,6 +97,7 @@ class CharNgramIntentClassifier(GraphComponent, IntentClassifier):
             "min_ngram": 1,
             "max_ngram": 3,
             "C": 100.0,
+            "nonsense_examples": 0,
             "random_seed": 42,
             "ranking_length": 10,
             "retrieval_intent": "faq",
@@ -133,6 +134,7 @@ class CharNgramIntentClassifier(GraphComponent, IntentClassifier):
                 min_ngram=self._config["min_ngram"],
                 max_ngram=self._config["max_ngram"],
                 C=self._config["C"],
+                nonsense_examples=self._config["nonsense_examples"],
                 random_state=self._config["random_seed"],
             ).fit([e.get(TEXT) for e in examples], [e.get_full_intent() for e in examples])
             self._responses = dict(training_data.responses or {})

@@ -79,6 +79,11 @@ def test_a_type_word_inside_another_word_is_no_account_type(text):
     assert [e for e in extract_lexicon_entities(text, "check_balance") if e["entity"] == "account_type"] == []
 
 
+def test_a_category_word_inside_another_word_is_no_category():
+    assert extract_lexicon_entities("책임자 바꿔주세요", "search_transactions") == []
+    assert found(extract_lexicon_entities("지난달 책 산 돈", "search_transactions")) == {("category", "문화")}
+
+
 def test_a_type_word_before_other_words_still_counts():
     assert found(extract_lexicon_entities("카드사용내역 보여줘", "search_transactions")) == {("account_type", "카드")}
     assert found(extract_lexicon_entities("남은 빚ㅠㅠ 언제 다 갚냐", "loan_status")) == {("account_type", "대출")}

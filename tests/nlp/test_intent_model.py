@@ -86,3 +86,31 @@ def test_rasa_component_trains_persists_and_answers_like_a_response_selector(tmp
     other = Message(data={"text": "국민은행 잔액 알려줘"})
     loaded.process([other])
     assert other.get("intent")["name"] == "check_balance"
+
+
+def test_keyboard_mashes_are_seeded_and_never_a_meaningful_jamo_run():
+    from bot.nlp.intent_model import keyboard_mashes
+
+    mashes = keyboard_mashes(200, seed=3)
+    assert mashes == keyboard_mashes(200, seed=3) and len(mashes) == 200
+    for mash in mashes:
+        for word in mash.split():
+            assert len(set(word)) > 1 or not ("ㄱ" <= word[0] <= "ㅣ"), mash
+
+
+def test_nonsense_is_no_likely_intent_but_real_messages_stay_sure():
+    from bot.nlp.intent_model import NONSENSE, keyboard_mashes
+
+    texts, labels = zip(*TRAIN)
+    model = CharNgramIntentModel(nonsense_examples=150).fit(texts, labels)
+    assert NONSENSE in model.classes_
+    unseen = keyboard_mashes(50, seed=99)
+    unsure = [m for m in unseen if model.predict([m])[0].collapsed()[0][1] < 0.2]
+    assert len(unsure) >= 40, [(m, model.predict([m])[0].collapsed()[0]) for m in unseen]
+    assert all(label != NONSENSE for label, _ in model.predict(["잔액알려줘"])[0].ranking)
+    assert model.predict(["잔액알려줘"])[0].ranking[0][0] == "check_balance"
+
+
+def test_a_text_of_characters_never_seen_has_no_likely_intent(model):
+    ranking = model.predict(["뷁뷁 쀍"])[0].ranking
+    assert max(p for _, p in ranking) == 0.0

@@ -19,6 +19,8 @@ from scripts.endpoints import render as render_endpoints
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
+# The Rasa server as ./run.sh starts it: Rasa's CLI with our runtime fixes.
+RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
 
 
 def free_port() -> int:
@@ -112,7 +114,7 @@ def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None,
     )
     rasa = start(
         "rasa-server",
-        [RASA, "run", "--model", str(MODEL), "--enable-api", "--interface", "127.0.0.1",
+        [*RASA_SERVER, "run", "--model", str(MODEL), "--enable-api", "--interface", "127.0.0.1",
          "--port", str(rasa_port), "--endpoints", str(endpoints),
          "--credentials", str(credentials),
          *(["--cors", *cors_origins] if cors_origins else [])],

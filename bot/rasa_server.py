@@ -1,0 +1,62 @@
+"""Rasa's command line with our runtime fix applied first.
+
+`python -m bot.rasa_server run --model ...` is `rasa run --model ...`, except
+that a custom action's answer is checked against Rasa's response schema by a
+validator built once. Rasa 3.6 calls `jsonschema.validate` for every action
+call, which first checks the large events schema itself against the JSON
+Schema meta-schema: 25-50 ms a call here, more than understanding the
+message (bench/latency.py). The answer is still checked against the same
+schema, and a bad one still raises the same error.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Dict, List, Optional
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+
+
+@functools.lru_cache(maxsize=None)
+def action_response_validator():
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
+    """`RemoteAction._validate_action_result` with the validator built once."""
+    from rasa.core.actions.action import DOCS_BASE_URL
+
+    error: Optional[ValidationError] = best_match(action_response_validator().iter_errors(result))
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+    return True
+
+
+def install_action_validator() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    RemoteAction._validate_action_result = validate_action_result
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    from rasa.__main__ import main as rasa_main
+
+    install_action_validator()
+    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Rasa's SQL tracker store, with SQLite connections kept open and a write-ahead log.
+
+Rasa 3.6 builds its SQLite engine with SQLAlchemy 1.4's default for files,
+which opens and closes a connection for every session: a turn opened four
+(retrieve, count, save, commit), and opening, closing and the rollback
+journal's syncs were half of the tracker store's time (bench/latency.py).
+Here one pooled connection serves the server's event loop, and the database
+writes ahead (`journal_mode=WAL`), so a commit is one sync of the log and
+readers never wait for a writer. Every commit still reaches the disk before
+the reply goes out (`synchronous=FULL`): no conversation is dropped.
+PostgreSQL is left as Rasa configures it (already pooled).
+
+Selected in the endpoints file: `tracker_store: {type: bot.tracker_store.PooledSQLTrackerStore, ...}`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy.pool import QueuePool
+
+
+def write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+class PooledSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` whose SQLite connections stay open between turns."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
+            return
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=QueuePool, pool_size=2, max_overflow=2,
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(self.engine, "connect", write_ahead)
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)

@@ -17,9 +17,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import AnswerContext, Query, Reply, answer, is_linked
-from bot.auth.tokens import TokenError, verify_token
+from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of, verified_identity
 from bot.mydata.db import get_engine
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import now_kst
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,19 @@ def customer_token(tracker: Tracker) -> Optional[str]:
 
 
 def authenticated_customer(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
-    """The verified customer id, or None after telling the customer why not."""
-    try:
-        return verify_token(customer_token(tracker)).customer_id
-    except TokenError as error:
-        logger.info("refused a personal request: token %s", error.reason)
-        dispatcher.utter_message(response=REFUSALS[error.reason])
-        return None
+    """The customer the channel verified (bot.auth.identity), or None after telling them why not."""
+    identity = identity_of(tracker.latest_message.get("metadata"))
+    if CUSTOMER_KEY in identity:
+        return identity[CUSTOMER_KEY]
+    # TRANSITIONAL until every channel passes verified_identity: a raw token is still verified here.
+    if identity[AUTH_ERROR_KEY] == "missing" and customer_token(tracker):
+        identity = verified_identity(customer_token(tracker))
+        if CUSTOMER_KEY in identity:
+            return identity[CUSTOMER_KEY]
+    reason = identity[AUTH_ERROR_KEY]
+    logger.info("refused a personal request: %s", reason)
+    dispatcher.utter_message(response=REFUSALS[reason])
+    return None
 
 
 def _period(value: Any) -> Optional[Dict[str, str]]:
@@ -86,7 +92,7 @@ def page_from_message(message: Dict[Text, Any]) -> int:
 
 
 def now_in_seoul() -> datetime:
-    return datetime.now(KST)
+    return now_kst()
 
 
 @functools.lru_cache(maxsize=1)

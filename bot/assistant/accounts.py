@@ -16,7 +16,7 @@ from bot.assistant.reply import (AnswerContext, Query, Reply, button, connect_bu
                                  more_button, page_of)
 from bot.mydata import analytics
 from bot.mydata.db import session_scope
-from bot.mydata.timefmt import KST
+from bot.mydata.timefmt import KST, now_kst
 
 BALANCE_KINDS = {"입출금": "checking", "예금": "deposit", "적금": "savings"}
 ASSET_KIND_WORDS = {"checking": "입출금", "deposit": "예금", "savings": "적금", "invest": "증권", "loan": "대출",
@@ -30,7 +30,7 @@ def is_linked(store: Union[Engine, Session], customer_id: str, institution: str,
 
     False for an unknown institution or customer; the chat then starts the connect flow.
     """
-    now = (now or datetime.now(KST)).astimezone(KST)
+    now = (now or now_kst()).astimezone(KST)
     if isinstance(store, Session):
         return is_linked_in(store, customer_id, institution, now)
     with session_scope(store) as session:

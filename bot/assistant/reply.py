@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from sqlalchemy.engine import Engine
 
 from bot.assistant.korean import josa
-from bot.mydata.timefmt import KST
+from bot.mydata.timefmt import KST, now_kst
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class AnswerContext:
 
     def moment(self) -> datetime:
         """`now` in Seoul time (the wall clock when none was given)."""
-        return (self.now or datetime.now(timezone.utc)).astimezone(KST)
+        return (self.now or now_kst()).astimezone(KST)
 
     def today(self) -> date:
         return self.moment().date()

@@ -23,7 +23,7 @@ from bot.mydata.lexicons import MerchantMatcher, squash
 from bot.mydata.masking import mask_number
 from bot.mydata.models import (Account, Card, CardApproval, CardBill, Consent, Customer, Holding, Institution,
                                InsurancePolicy, Loan, LoanTransaction, MerchantCategory, Transaction)
-from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
+from bot.mydata.timefmt import KST, add_months, now_kst, day_start, first_of_month
 
 ACCOUNT_KIND_LABEL = {"checking": "입출금", "deposit": "예금", "savings": "적금", "invest": "증권"}
 LOAN_TYPE_LABEL = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세대출",
@@ -50,7 +50,7 @@ class Freshness:
     def age(self, now: datetime | None = None) -> timedelta | None:
         if self.last_success_at is None:
             return None
-        return (now or datetime.now(KST)) - self.last_success_at
+        return (now or now_kst()) - self.last_success_at
 
     @property
     def failing(self) -> bool:
@@ -89,7 +89,7 @@ def _scope(session: Session, customer_id: str, now: datetime | None, org_code: s
         raise InvalidQuery("customer_id must be a non-empty string")
     if now is not None and now.tzinfo is None:
         raise InvalidQuery("now must be timezone-aware")
-    now = (now or datetime.now(timezone.utc)).astimezone(KST)
+    now = (now or now_kst()).astimezone(KST)
     query = statement(("analytics_scope",), lambda: (
         select(Consent.org_code, Institution.name, Institution.kind, Consent.last_success_at,
                Consent.last_attempt_at, Consent.last_error, Customer.name.label("own_name"))

@@ -35,7 +35,7 @@ from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
 from bot.mydata.service import sandbox_url
 from bot.mydata.sync import sync_customers
-from bot.mydata.timefmt import KST
+from bot.mydata.timefmt import KST, now_kst
 
 
 def won(amount: int | None) -> str:
@@ -141,7 +141,7 @@ async def _sync(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    now = datetime.now(timezone.utc)
+    now = now_kst()
     customer_id = args.customer
     with reading_as("cli"), session_scope(require_schema(get_engine())) as s:
         consents = list_consents(s, customer_id, now)

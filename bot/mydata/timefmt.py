@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from bot.korean.calendar import KST, now_kst  # noqa: F401  (re-exported: the calendar's one home)
 
-KST = ZoneInfo("Asia/Seoul")
 UTC = timezone.utc
-
-
-def now_kst() -> datetime:
-    return datetime.now(KST)
 
 
 def parse_dtime(text: str) -> datetime:

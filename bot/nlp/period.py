@@ -44,6 +44,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Dict, List, Match, Optional, Tuple
 from zoneinfo import ZoneInfo
 
+from bot.korean.calendar import now_kst
+
 SEOUL = ZoneInfo("Asia/Seoul")
 
 Span = Tuple[date, date, str]
@@ -60,7 +62,7 @@ class PeriodMatch:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return now_kst()
 
 
 def seoul_today(now: Optional[datetime] = None) -> date:

@@ -1,0 +1,1 @@
+"""Korean calendar and wording shared by every layer."""

@@ -3,7 +3,7 @@
 Reads `bench/conversations.yml`, sends every turn over REST with a signed customer token in the
 metadata, each script under its own sender id, checks each reply (bench/conversation_checks.py)
 and the store after the script, and prints one JSON line:
-{"scripts": N, "passed": P, "pass_rate": r, "turns": T, "turns_passed": t,
+{"scripts": N, "passed": P, "pass_rate": r, "turns": T, "turns_passed": t, "clock": ...,
  "by_kind": {kind: {"scripts": n, "passed": p}}, "failed": [script ids]}
 
 Usage:
@@ -34,7 +34,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.conversation_checks import Reply, Store, check_state, check_turn  # noqa: E402
+from bench.conversation_checks import (Reply, Store, check_state, check_turn, period_dates,  # noqa: E402
+                                      state_snapshot)
 from bot.auth.tokens import issue_token  # noqa: E402
 from bot.korean.calendar import CLOCK_ENV, fixed_clock  # noqa: E402
 
@@ -57,8 +58,9 @@ def load_corpus(path: Path = CORPUS) -> Dict[str, Any]:
 
 
 def run_order(scripts: List[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
-    """Scripts that change the store (a connect or a confirmed revoke) run last, so no other
-    script's institution disappears under it."""
+    """Scripts marked `mutates` run last: those that change the store by design (a connect, a
+    confirmed revoke) and those where only a defect would (unusable or reflexive answers to a
+    revoke), so no other script's institution disappears under it."""
     return [s for s in scripts if not s.get("mutates")] + [s for s in scripts if s.get("mutates")]
 
 
@@ -85,11 +87,14 @@ def run_script(script: Mapping[str, Any], chat: Chat, store: Store, fallbacks: L
     customer = script["customer"]
     result = ScriptResult(script["id"], script["kind"])
     after = script.get("after") or []
-    before = {i: store.scalar(next(v for k, v in c.items() if k in ("unchanged", "zero", "nonzero")), customer,
-                              c.get("args")) for i, c in enumerate(after)}
+    before = state_snapshot(after, store, customer)
     previous: Optional[Reply] = None
     for number, turn in enumerate(script["turns"], 1):
-        reply = chat.say(turn["say"])
+        try:
+            reply = chat.say(turn["say"])
+        except httpx.HTTPError as error:
+            result.failures.append(f"turn {number}: no answer ({type(error).__name__}: {error})")
+            break
         failures = check_turn(turn.get("expect") or [], reply, previous, store, customer, fallbacks,
                               bool(turn.get("fallback_ok")))
         if failures:
@@ -130,6 +135,22 @@ def started_stack(clock: str) -> Iterator[Tuple[str, str, bytes]]:
             yield bank.url, str(bank.db), SECRET.encode()
 
 
+def stack_clock_error(client: httpx.Client, url: str, today: dt.date) -> Optional[str]:
+    """Why the stack's "지난달" is not the corpus's (a stack on another clock), or None. A server
+    without the HTTP API cannot be asked and is trusted."""
+    start, end = period_dates("지난달", today)
+    try:
+        response = client.post(f"{url}/model/parse", json={"text": "지난달 지출"}, timeout=30.0)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        return None
+    values = [e.get("value") for e in response.json().get("entities", []) if e.get("entity") == "period"]
+    wanted = f"{start.isoformat()}/{end.isoformat()}"
+    if values and wanted not in values:
+        return f"the stack reads 지난달 as {values[0]}, the corpus as {wanted}: set {CLOCK_ENV} to the corpus clock"
+    return None
+
+
 def run(corpus: Mapping[str, Any], url: str, db: str, secret: bytes, verbose: bool,
         kinds: List[str], ids: List[str]) -> Dict[str, Any]:
     today = fixed_clock(corpus["clock"]).date()
@@ -138,13 +159,16 @@ def run(corpus: Mapping[str, Any], url: str, db: str, secret: bytes, verbose: bo
     scripts = [s for s in corpus["scripts"] if (not kinds or s["kind"] in kinds) and (not ids or s["id"] in ids)]
     results, turns, turns_passed = [], 0, 0
     with httpx.Client() as client:
+        clock_error = stack_clock_error(client, url, today)
+        if clock_error:
+            raise SystemExit(clock_error)
         for script in run_order(scripts):
             result = run_script(script, Chat(client, url, script["customer"], secret), store, fallbacks, verbose)
             results.append(result)
             turns += len(script["turns"])
             failed_turns = {f.split(":")[0] for f in result.failures if f.startswith("turn ")}
             turns_passed += len(script["turns"]) - len(failed_turns)
-    return summary(results, (turns, turns_passed))
+    return {**summary(results, (turns, turns_passed)), "clock": corpus["clock"]}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -7,13 +7,12 @@ import uuid
 
 import httpx
 import pytest
-import socketio
 
 from bot.advisor.format import won
 from bot.auth.tokens import issue_token
 from bot.channels.webchat import NOT_YOUR_SESSION
 from tests.support.bank import SECRET, deposit_total
-from tests.support.webchat import ChatSocket, refusals, texts
+from tests.support.webchat import ChatSocket, origin_accepted, refusals, texts
 
 pytestmark = pytest.mark.slow
 MONEY = re.compile(r"\d[\d,]*\s*원")
@@ -98,21 +97,10 @@ def test_a_made_up_session_id_is_not_joined(bank):
 
 
 def test_only_the_pages_origin_may_open_the_socket(bank):
-    async def connect(origin):
-        client = socketio.AsyncClient()
-        try:
-            await client.connect(bank.url, socketio_path="/socket.io", transports=["polling"],
-                                 headers={"Origin": origin}, wait_timeout=10)
-            return True
-        except socketio.exceptions.ConnectionError:
-            return False
-        finally:
-            await client.disconnect()
-
-    assert asyncio.run(connect(f"http://127.0.0.1:{bank.web_port}"))
+    assert origin_accepted(bank.url, f"http://127.0.0.1:{bank.web_port}")
     for origin in ("http://evil.example", f"http://127.0.0.1:{bank.web_port + 1}", "null",
-                   f"https://127.0.0.1:{bank.web_port}"):
-        assert not asyncio.run(connect(origin)), origin
+                   f"https://127.0.0.1:{bank.web_port}", f"http://localhost:{bank.web_port}"):
+        assert not origin_accepted(bank.url, origin), origin
 
 
 def test_the_socket_handshake_grants_no_cors_to_another_origin(bank):

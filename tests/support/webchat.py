@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -80,8 +81,30 @@ class ChatSocket:
                 return events
 
     async def close(self) -> None:
+        """Over long-polling a clean disconnect waits out the pending poll (about 10 s); the server
+        forgets the socket on its own, so the wait is cut short."""
         with contextlib.suppress(Exception):
-            await self.client.disconnect()
+            await asyncio.wait_for(self.client.disconnect(), 1.0)
+
+
+def origin_accepted(url: str, origin: str) -> bool:
+    """Whether the server lets a page on `origin` open the socket: the engine.io handshake, the
+    socket.io CONNECT and its answer, over plain HTTP long-polling (the socket.io client would wait
+    30 s to report a refusal)."""
+    import httpx
+
+    headers = {"Origin": origin}
+    base = f"{url}/socket.io/?EIO=4&transport=polling"
+    with httpx.Client(headers=headers, timeout=30.0) as http:
+        opened = http.get(base)
+        opened.raise_for_status()
+        sid = json.loads(opened.text[opened.text.index("{"):])["sid"]
+        http.post(f"{base}&sid={sid}", content=b"40").raise_for_status()
+        answer = http.get(f"{base}&sid={sid}").text
+    if answer.startswith("44"):
+        return False
+    assert answer.startswith("40"), answer
+    return True
 
 
 def texts(events: List[tuple]) -> str:

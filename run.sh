@@ -10,6 +10,7 @@ source scripts/bootstrap.sh
 bash scripts/train.sh
 bash scripts/credit_model.sh
 export ASSISTANT_TOKEN_SECRET="${ASSISTANT_TOKEN_SECRET:-$(python -m scripts.dev_secret)}"
+export KAKAO_SKILL_SECRET="${KAKAO_SKILL_SECRET:-$(python -m bot.channels.kakao_secret)}"  # KakaoTalk skill: required
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
 export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 [ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000
@@ -67,6 +68,8 @@ The assistant is running. Chat with it:
   in a terminal : .venv/bin/rasa shell -m models/current.tar.gz --endpoints var/endpoints.yml --port 5006
   socket.io     : http://127.0.0.1:$RASA_PORT/socket.io (the page's widget; token in customData.customer_token)
   KakaoTalk     : skill URL http://<this host>:$RASA_PORT/webhooks/kakao/webhook
+                  in Open Builder set the skill's custom header  X-Kakao-Skill-Secret: $KAKAO_SKILL_SECRET
+                  (kept in var/kakao_skill_secret, or your KAKAO_SKILL_SECRET; requests without it get 401)
 Logs are in $LOGS/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -9,57 +9,57 @@ Routes: ``GET /webhooks/kakao/`` (health), ``POST /webhooks/kakao/webhook``
 (the skill URL), ``POST /webhooks/kakao/link`` (called by the web page for a
 signed-in customer: ``{"code": "123456", "customer_token": "<JWT>"}``).
 
-* Sender id is ``kakao:<userRequest.user.id>``.
-* Account linking: "계정 연결" (or text containing 연결 코드) answers with a
-  one-time 6-digit code (see ``kakao_links``); the web page redeems it, and
-  five wrong codes pause linking for that customer (HTTP 429). "계정 연결 해제"
-  (or 카카오톡/카톡 연결 해제·끊기) removes the link at once. For a
-  linked Kakao user every message goes to Rasa with a 5-minute
-  ``customer_token`` minted here; unlinked users get no token, so personal
-  intents are refused politely by the action server and FAQ still works.
-  Nothing from the Kakao request is passed on as metadata.
-* Caller check: when ``KAKAO_SKILL_SECRET`` is set, every skill request must
-  carry it in the ``X-Kakao-Skill-Secret`` header (set as a custom header in
-  the Open Builder skill settings); others get HTTP 401 and nothing is run.
-* Slow answers: if Rasa has not answered within ``reply_timeout_s`` the skill
-  answers ``WAIT_TEXT`` at once and the turn keeps running; its answer is kept
-  in memory for that sender. The user's next message delivers the stored
-  answer *instead of* being processed (the wait text asks for "아무 말이나",
-  so that message is only a trigger); if the answer is still not ready, the
-  wait text is sent again and that message is dropped too, so answers never
-  arrive out of order. Unclaimed answers are forgotten after ``PENDING_TTL_S``.
-  Caveat: the timeout is checked on the event loop, so a turn that does only
-  CPU work without awaiting I/O finishes (late) before the timeout can fire;
-  turns that call the action server are cut off as intended.
+* Caller check: every skill request must carry ``KAKAO_SKILL_SECRET`` in the
+  ``X-Kakao-Skill-Secret`` header (a custom header in the Open Builder skill
+  settings; ``./run.sh`` generates the secret). Without a configured secret
+  every skill request is refused (401): a skill server anyone can call would
+  answer a forged ``user.id`` with that customer's data.
+* Sender id is ``kakao:<userRequest.user.id>``. The link store is the
+  verification: a linked Kakao user's messages carry ``{"customer_id": ...}``,
+  an unlinked user's ``{"auth_error": "missing"}`` (``bot.auth.identity``);
+  nothing from the Kakao request is passed on as metadata.
+* Account linking: "계정 연결" answers a one-time 6-digit code (see
+  ``kakao_links`` for how guessing is bounded); the web page redeems it.
+  "계정 연결 해제" removes the link at once, whatever else is running.
+* Bounds (``input_limits``): a body over 64 KB is refused (413), a malformed
+  body or missing field gets 400 with a JSON error that is still a valid skill
+  response, an utterance over the limit gets the "too long" answer before any
+  parsing.
+* Late answers: if Rasa has not answered within ``reply_timeout_s`` and the
+  request has an allowed ``userRequest.callbackUrl``, the skill answers
+  ``useCallback`` at once and POSTs the real answer there once
+  (``kakao_callback``); without one it answers ``LATE_TEXT`` (ask again). The
+  turn keeps running either way, and the next message is always processed.
 """
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hmac
 import inspect
 import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.auth.tokens import TokenError, issue_token, verify_token
+from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
+from bot.auth.tokens import TokenError, verify_token
 from bot.channels import kakao_format as fmt
-from bot.channels.kakao_links import LinkStore, TooManyWrongCodes
+from bot.channels.input_limits import MAX_BODY_BYTES, MAX_TOKEN_CHARS, TOO_LONG_TEXT, too_long
+from bot.channels.kakao_callback import answer_later, callback_url_allowed, use_callback_response
+from bot.channels.kakao_links import LinkStore, TooManyCodes, TooManyWrongCodes, is_code
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_REPLY_TIMEOUT_S = 4.5
-CUSTOMER_TOKEN_TTL = dt.timedelta(minutes=5)
-PENDING_TTL_S = 600.0
 SENDER_PREFIX = "kakao:"
+MAX_USER_ID_CHARS = 200
 LINK_TRIGGERS = ("계정 연결", "계정연결", "연결 코드", "연결코드")
 UNLINK_TRIGGERS = tuple(f"{who} 연결 {what}" for who in ("계정", "카카오톡", "카톡")
                         for what in ("해제", "끊"))
@@ -70,11 +70,14 @@ LINK_CODE_TEXT = (
     "계정 연결 코드는 {code} 이에요. 10분 안에 앱이나 웹에 로그인한 뒤 "
     "'카카오톡 연결' 화면에 이 코드를 입력해 주세요. 코드는 한 번만 쓸 수 있어요."
 )
-LINK_BAD_REQUEST = "요청 형식이 올바르지 않아요. 연결 코드와 로그인 정보를 함께 보내 주세요."
+LINK_TOO_MANY_CODES = "연결 코드를 너무 자주 요청하셨어요. 10분 뒤에 다시 '계정 연결'을 보내 주세요."
+LINK_BAD_REQUEST = "요청 형식이 올바르지 않아요. 6자리 연결 코드와 로그인 정보를 함께 보내 주세요."
 LINK_BAD_CODE = "연결 코드가 올바르지 않거나 만료되었어요. 카카오톡에서 '계정 연결'을 다시 보내 새 코드를 받아 주세요."
 LINK_BAD_TOKEN = "로그인 정보를 확인할 수 없어요. 다시 로그인한 뒤 시도해 주세요."
 LINK_DONE = "카카오톡 계정이 연결되었어요. 이제 카카오톡에서도 내 금융 정보를 물어보실 수 있어요."
 LINK_LOCKED = "연결 코드를 여러 번 잘못 입력했어요. 10분 뒤에 카카오톡에서 새 코드를 받아 다시 시도해 주세요."
+TOO_LARGE = "요청이 너무 커요. 메시지를 줄여서 다시 보내 주세요."
+UNAUTHORIZED = "인증되지 않은 요청이에요."
 UNLINK_DONE = ("카카오톡 계정 연결을 해제했어요. 이제 이 카카오톡에서는 내 금융 정보를 볼 수 없어요. "
                "다시 연결하려면 '계정 연결'을 보내 주세요.")
 UNLINK_NONE = "이 카카오톡에 연결된 계정이 없어요. 연결하려면 '계정 연결'을 보내 주세요."
@@ -82,10 +85,19 @@ UNLINK_NONE = "이 카카오톡에 연결된 계정이 없어요. 연결하려�
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-@dataclass
-class Pending:
-    task: "asyncio.Task[List[Dict[str, Any]]]"
-    started: float = field(default_factory=time.monotonic)
+@dataclass(frozen=True)
+class SkillRequest:
+    user_id: str
+    text: str
+    callback_url: Optional[str]
+
+
+class BadSkillRequest(ValueError):
+    """A body that is not a usable skill request; `code` names what is wrong."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def is_unlink_request(text: str) -> bool:
@@ -97,26 +109,43 @@ def is_link_request(text: str) -> bool:
     return not is_unlink_request(text) and any(trigger in text for trigger in LINK_TRIGGERS)
 
 
+def skill_secret(env: Optional[Dict[str, str]] = None) -> Optional[str]:
+    return (env if env is not None else os.environ).get(SKILL_SECRET_ENV) or None
+
+
 def skill_caller_allowed(header_value: Optional[str], env: Optional[Dict[str, str]] = None) -> bool:
-    """Without a configured secret every caller is allowed (local development)."""
-    secret = (env if env is not None else os.environ).get(SKILL_SECRET_ENV)
-    if not secret:
-        return True
-    return header_value is not None and hmac.compare_digest(header_value.encode(), secret.encode())
+    """Only a caller with the configured secret; nobody when none is configured."""
+    secret = skill_secret(env)
+    if secret is None or header_value is None:
+        return False
+    return hmac.compare_digest(header_value.encode(), secret.encode())
 
 
-def parse_skill_request(body: bytes) -> Optional[Dict[str, str]]:
-    """{"user_id", "text"} from a skill request body, or None when it is not usable."""
+def parse_skill_request(body: bytes) -> SkillRequest:
+    """The parts of a skill request the channel uses; raises BadSkillRequest."""
     try:
         payload = json.loads(body or b"")
-        user_request = payload["userRequest"]
-        text = user_request["utterance"]
-        user_id = user_request["user"]["id"]
-    except (ValueError, TypeError, KeyError):
-        return None
-    if not isinstance(text, str) or not text.strip() or not isinstance(user_id, (str, int)) or not str(user_id):
-        return None
-    return {"user_id": str(user_id), "text": text.strip()}
+    except (ValueError, TypeError):
+        raise BadSkillRequest("malformed_json") from None
+    user_request = payload.get("userRequest") if isinstance(payload, dict) else None
+    if not isinstance(user_request, dict):
+        raise BadSkillRequest("missing_user_request")
+    text = user_request.get("utterance")
+    user = user_request.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    if not isinstance(text, str):
+        raise BadSkillRequest("missing_utterance")
+    if isinstance(user_id, bool) or not isinstance(user_id, (str, int)) or not str(user_id).strip():
+        raise BadSkillRequest("missing_user_id")
+    if len(str(user_id)) > MAX_USER_ID_CHARS:
+        raise BadSkillRequest("user_id_too_long")
+    callback_url = user_request.get("callbackUrl")
+    return SkillRequest(str(user_id).strip(), text.strip(), callback_url if isinstance(callback_url, str) else None)
+
+
+def error_response(code: str, text: str, status: int) -> HTTPResponse:
+    """A refusal that is still a valid skill response, so Kakao never shows a blank."""
+    return response.json({**fmt.text_response(text), "error": code}, status=status)
 
 
 class KakaoInput(InputChannel):
@@ -141,7 +170,7 @@ class KakaoInput(InputChannel):
         self.reply_timeout_s = reply_timeout_s
         self._link_db = link_db
         self._links = links
-        self.pending: Dict[str, Pending] = {}
+        self._running: Set["asyncio.Future[Any]"] = set()  # late turns and callbacks, kept from the GC
 
     @property
     def links(self) -> LinkStore:
@@ -151,15 +180,9 @@ class KakaoInput(InputChannel):
 
     # -- one turn ---------------------------------------------------------
 
-    def _metadata(self, kakao_user_id: str) -> Dict[str, Any]:
+    def _metadata(self, kakao_user_id: str) -> Dict[str, str]:
         customer_id = self.links.customer_for(kakao_user_id)
-        if customer_id is None:
-            return {}
-        try:
-            return {"customer_token": issue_token(customer_id, ttl=CUSTOMER_TOKEN_TTL)}
-        except TokenError:
-            logger.warning("kakao: linked user but no token secret configured; sending without a token")
-            return {}
+        return {CUSTOMER_KEY: customer_id} if customer_id else {AUTH_ERROR_KEY: "missing"}
 
     async def _run_turn(self, on_new_message: OnNewMessage, kakao_user_id: str, text: str) -> List[Dict[str, Any]]:
         collector = CollectingOutputChannel()
@@ -177,24 +200,18 @@ class KakaoInput(InputChannel):
             return [{"text": fmt.ERROR_APOLOGY}]
         return collector.messages
 
-    async def _await(self, task: "asyncio.Task[List[Dict[str, Any]]]") -> bool:
-        done, _ = await asyncio.wait({task}, timeout=self.reply_timeout_s)
-        return bool(done)
+    def _keep(self, future: "asyncio.Future[Any]") -> None:
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
 
-    def _forget_stale(self) -> None:
-        now = time.monotonic()
-        for sender, pending in list(self.pending.items()):
-            if now - pending.started > PENDING_TTL_S:
-                del self.pending[sender]
-
-    async def handle(self, on_new_message: OnNewMessage, kakao_user_id: str, text: str) -> Dict[str, Any]:
-        self._forget_stale()
-        pending = self.pending.get(kakao_user_id)
-        if pending is not None:
-            if pending.task.done() or await self._await(pending.task):
-                del self.pending[kakao_user_id]
-                return fmt.render(pending.task.result())
-            return fmt.text_response(fmt.WAIT_TEXT)
+    async def handle(self, on_new_message: OnNewMessage, request: SkillRequest,
+                     received_at: Optional[float] = None) -> Dict[str, Any]:
+        received_at = time.monotonic() if received_at is None else received_at
+        text, kakao_user_id = request.text, request.user_id
+        if not text:
+            return fmt.text_response(fmt.APOLOGY)
+        if too_long(text):
+            return fmt.text_response(TOO_LONG_TEXT)
 
         if is_unlink_request(text):
             unlinked = self.links.unlink(kakao_user_id)
@@ -202,35 +219,55 @@ class KakaoInput(InputChannel):
             return fmt.text_response(UNLINK_DONE if unlinked else UNLINK_NONE)
 
         if is_link_request(text):
-            code = self.links.issue_code(kakao_user_id)
+            try:
+                code = self.links.issue_code(kakao_user_id)
+            except TooManyCodes:
+                logger.warning("kakao: link codes paused for a Kakao user after repeated requests")
+                return fmt.text_response(LINK_TOO_MANY_CODES)
             logger.info("kakao: issued a link code")
             return fmt.text_response(LINK_CODE_TEXT.format(code=code))
 
-        task = asyncio.ensure_future(self._run_turn(on_new_message, kakao_user_id, text))
-        if await self._await(task):
-            return fmt.render(task.result())
-        self.pending[kakao_user_id] = Pending(task)
-        return fmt.text_response(fmt.WAIT_TEXT)
+        turn = asyncio.ensure_future(self._run_turn(on_new_message, kakao_user_id, text))
+        self._keep(turn)
+        done, _ = await asyncio.wait({turn}, timeout=self.reply_timeout_s)
+        if done:
+            return fmt.render(turn.result())
+        if request.callback_url is not None and callback_url_allowed(request.callback_url):
+            async def rendered() -> Dict[str, Any]:
+                return fmt.render(await asyncio.shield(turn))
+
+            self._keep(asyncio.ensure_future(answer_later(
+                request.callback_url, rendered(), received_at, fmt.text_response(fmt.ERROR_APOLOGY))))
+            return use_callback_response(fmt.CALLBACK_WAIT_TEXT)
+        if request.callback_url is not None:
+            logger.warning("kakao: a callback URL outside Kakao's domains was ignored")
+        return fmt.text_response(fmt.LATE_TEXT)
 
     # -- linking ------------------------------------------------------------
 
     def link(self, body: bytes) -> HTTPResponse:
+        if len(body or b"") > MAX_BODY_BYTES:
+            return response.json({"ok": False, "error": "too_large", "message": TOO_LARGE}, status=413)
         try:
             payload = json.loads(body or b"")
-            code, token = payload["code"], payload["customer_token"]
-        except (ValueError, TypeError, KeyError):
-            return response.json({"ok": False, "message": LINK_BAD_REQUEST}, status=400)
+        except (ValueError, TypeError):
+            payload = None
+        code = payload.get("code") if isinstance(payload, dict) else None
+        token = payload.get("customer_token") if isinstance(payload, dict) else None
+        code = code.strip() if isinstance(code, str) else code
+        if not is_code(code) or not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+            return response.json({"ok": False, "error": "bad_request", "message": LINK_BAD_REQUEST}, status=400)
         try:
             customer = verify_token(token)
         except TokenError:
-            return response.json({"ok": False, "message": LINK_BAD_TOKEN}, status=401)
+            return response.json({"ok": False, "error": "bad_token", "message": LINK_BAD_TOKEN}, status=401)
         try:
-            linked = self.links.redeem(str(code).strip(), customer.customer_id)
+            linked = self.links.redeem(code, customer.customer_id)
         except TooManyWrongCodes:
             logger.warning("kakao: link attempts paused for a customer after repeated wrong codes")
-            return response.json({"ok": False, "message": LINK_LOCKED}, status=429)
+            return response.json({"ok": False, "error": "locked", "message": LINK_LOCKED}, status=429)
         if linked is None:
-            return response.json({"ok": False, "message": LINK_BAD_CODE}, status=400)
+            return response.json({"ok": False, "error": "bad_code", "message": LINK_BAD_CODE}, status=400)
         logger.info("kakao: linked a Kakao user to a customer")
         return response.json({"ok": True, "message": LINK_DONE})
 
@@ -239,6 +276,10 @@ class KakaoInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         module = inspect.getmodule(self)
         blueprint = Blueprint(f"kakao_webhook_{type(self).__name__}", module.__name__ if module else None)
+        if skill_secret() is None:
+            logger.error("kakao: %s is not set, so every skill request is refused (401); "
+                         "./run.sh generates one, set it as the %s header in Open Builder",
+                         SKILL_SECRET_ENV, SKILL_SECRET_HEADER)
 
         @blueprint.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -246,14 +287,18 @@ class KakaoInput(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            received_at = time.monotonic()
             if not skill_caller_allowed(request.headers.get(SKILL_SECRET_HEADER)):
                 logger.warning("kakao: skill request without the right %s header refused", SKILL_SECRET_HEADER)
-                return response.json({"message": "unauthorized"}, status=401)
-            parsed = parse_skill_request(request.body)
-            if parsed is None:
-                return response.json(fmt.text_response(fmt.APOLOGY))
+                return error_response("unauthorized", UNAUTHORIZED, 401)
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return error_response("too_large", TOO_LARGE, 413)
             try:
-                return response.json(await self.handle(on_new_message, parsed["user_id"], parsed["text"]))
+                parsed = parse_skill_request(request.body)
+            except BadSkillRequest as error:
+                return error_response(error.code, fmt.APOLOGY, 400)
+            try:
+                return response.json(await self.handle(on_new_message, parsed, received_at))
             except Exception:  # noqa: BLE001 - never a 500 to Kakao
                 logger.exception("kakao: skill request failed")
                 return response.json(fmt.text_response(fmt.ERROR_APOLOGY))

@@ -1,12 +1,20 @@
 """Kakao user <-> customer links, and the one-time codes that create them.
 
-Plain sqlite3, file from ``KAKAO_LINK_DB`` (default ``var/kakao_links.sqlite3``).
-Only an HMAC of each code is stored (keyed with ``ASSISTANT_TOKEN_SECRET``
-when set), codes are 6 digits, valid ``CODE_TTL`` and usable once; issuing a
-new code for a Kakao user replaces the old one. Neither codes nor tokens are
-ever logged. A customer who enters ``MAX_WRONG_CODES`` wrong codes within
-``CODE_TTL`` is locked out of linking until the oldest of them is that old, so
-guessing a live code (one in a million per try) stays hopeless.
+Plain sqlite3, file from ``KAKAO_LINK_DB`` (default ``var/kakao_links.sqlite3``, mode 0600).
+Only an HMAC of each code is stored (keyed with ``ASSISTANT_TOKEN_SECRET`` when set), codes
+are 6 digits, valid ``CODE_TTL`` and usable once; issuing a new code for a Kakao user replaces
+the old one. Neither codes nor tokens are ever logged.
+
+Guessing is bounded three ways, all counted in this database so a restart forgets nothing:
+
+* per code: a wrong code cannot tell which live code it aimed at, so every wrong try counts
+  against every live code, and a code that has seen ``MAX_WRONG_TRIES_PER_CODE`` of them is
+  burnt. The odds of guessing any one code are then at most 5 in a million, however many
+  customers the guesser signs in as;
+* per Kakao user: at most ``MAX_CODES_PER_USER`` codes per ``CODE_TTL``, so burnt codes cannot
+  be replaced endlessly;
+* per customer: ``MAX_WRONG_CODES`` wrong codes within ``CODE_TTL`` pause linking for that
+  customer (``TooManyWrongCodes``), checked before the code is looked at.
 """
 from __future__ import annotations
 
@@ -28,33 +36,47 @@ DEFAULT_DB = "var/kakao_links.sqlite3"
 CODE_TTL = dt.timedelta(minutes=10)
 CODE_DIGITS = 6
 MAX_WRONG_CODES = 5
+MAX_WRONG_TRIES_PER_CODE = 5
+MAX_CODES_PER_USER = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kakao_link_codes (
     code_hash TEXT PRIMARY KEY,
     kakao_user_id TEXT NOT NULL,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    wrong_tries INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS kakao_link_codes_user ON kakao_link_codes (kakao_user_id);
-CREATE TABLE IF NOT EXISTS kakao_link_failures (
-    customer_id TEXT NOT NULL,
-    failed_at REAL NOT NULL
+CREATE TABLE IF NOT EXISTS kakao_link_attempts (
+    kind TEXT NOT NULL,          -- 'wrong_code' (subject: customer id) or 'code_issued' (Kakao user id)
+    subject TEXT NOT NULL,
+    at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS kakao_link_failures_customer ON kakao_link_failures (customer_id, failed_at);
+CREATE INDEX IF NOT EXISTS kakao_link_attempts_subject ON kakao_link_attempts (kind, subject, at);
 CREATE TABLE IF NOT EXISTS kakao_links (
     kakao_user_id TEXT PRIMARY KEY,
     customer_id TEXT NOT NULL,
     linked_at REAL NOT NULL
 );
 """
+WRONG_CODE = "wrong_code"
+CODE_ISSUED = "code_issued"
 
 
 class TooManyWrongCodes(Exception):
     """The customer entered too many wrong link codes recently; linking is paused for them."""
 
 
+class TooManyCodes(Exception):
+    """The Kakao user asked for too many codes recently; no new code until the window passes."""
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def is_code(value: object) -> bool:
+    return isinstance(value, str) and len(value) == CODE_DIGITS and value.isascii() and value.isdigit()
 
 
 class LinkStore:
@@ -65,6 +87,10 @@ class LinkStore:
         self._lock = threading.Lock()
         with self._connect() as db:
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(kakao_link_codes)")}
+            if "wrong_tries" not in columns:  # a database from before the per-code count
+                db.execute("ALTER TABLE kakao_link_codes ADD COLUMN wrong_tries INTEGER NOT NULL DEFAULT 0")
+        os.chmod(self.path, 0o600)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -80,42 +106,56 @@ class LinkStore:
         key = (os.environ.get(SECRET_ENV, "") + "|kakao-link-code").encode()
         return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
+    def _forget_old(self, db: sqlite3.Connection, now: float) -> None:
+        db.execute("DELETE FROM kakao_link_codes WHERE expires_at <= ?", (now,))
+        db.execute("DELETE FROM kakao_link_attempts WHERE at <= ?", (now - CODE_TTL.total_seconds(),))
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, kind: str, subject: str) -> int:
+        return db.execute("SELECT COUNT(*) FROM kakao_link_attempts WHERE kind = ? AND subject = ?",
+                          (kind, subject)).fetchone()[0]
+
     def issue_code(self, kakao_user_id: str) -> str:
-        """A fresh one-time code for this Kakao user (older codes stop working)."""
+        """A fresh one-time code for this Kakao user (older codes stop working).
+
+        Raises TooManyCodes when the user already had `MAX_CODES_PER_USER` within `CODE_TTL`."""
         now = self.clock().timestamp()
         with self._lock, self._connect() as db:
-            db.execute("DELETE FROM kakao_link_codes WHERE expires_at <= ? OR kakao_user_id = ?",
-                       (now, kakao_user_id))
+            self._forget_old(db, now)
+            if self._count(db, CODE_ISSUED, kakao_user_id) >= MAX_CODES_PER_USER:
+                raise TooManyCodes(kakao_user_id)
+            db.execute("DELETE FROM kakao_link_codes WHERE kakao_user_id = ?", (kakao_user_id,))
+            db.execute("INSERT INTO kakao_link_attempts VALUES (?, ?, ?)", (CODE_ISSUED, kakao_user_id, now))
             while True:
                 code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
                 try:
-                    db.execute("INSERT INTO kakao_link_codes VALUES (?, ?, ?)",
+                    db.execute("INSERT INTO kakao_link_codes VALUES (?, ?, ?, 0)",
                                (self._hash(code), kakao_user_id, now + CODE_TTL.total_seconds()))
                     return code
                 except sqlite3.IntegrityError:  # collides with another user's live code
                     continue
 
     def redeem(self, code: str, customer_id: str) -> Optional[str]:
-        """Link the code's Kakao user to the customer; the Kakao user id, or None if the code is wrong/expired.
+        """Link the code's Kakao user to the customer; the Kakao user id, or None if the code is wrong,
+        expired or burnt.
 
         Raises TooManyWrongCodes, before looking at the code, while the customer is locked out."""
         now = self.clock().timestamp()
         with self._lock, self._connect() as db:
-            window_start = now - CODE_TTL.total_seconds()
-            db.execute("DELETE FROM kakao_link_failures WHERE failed_at <= ?", (window_start,))
-            (failures,) = db.execute("SELECT COUNT(*) FROM kakao_link_failures WHERE customer_id = ?",
-                                     (customer_id,)).fetchone()
-            if failures >= MAX_WRONG_CODES:
+            self._forget_old(db, now)
+            if self._count(db, WRONG_CODE, customer_id) >= MAX_WRONG_CODES:
                 raise TooManyWrongCodes(customer_id)
             row = None
-            if isinstance(code, str) and code.isdigit() and len(code) == CODE_DIGITS:
-                row = db.execute("SELECT kakao_user_id, expires_at FROM kakao_link_codes WHERE code_hash = ?",
+            if is_code(code):
+                row = db.execute("SELECT kakao_user_id FROM kakao_link_codes WHERE code_hash = ?",
                                  (self._hash(code),)).fetchone()
-            if row is not None:
-                db.execute("DELETE FROM kakao_link_codes WHERE code_hash = ?", (self._hash(code),))
-            if row is None or row[1] <= now:
-                db.execute("INSERT INTO kakao_link_failures VALUES (?, ?)", (customer_id, now))
+            if row is None:
+                db.execute("INSERT INTO kakao_link_attempts VALUES (?, ?, ?)", (WRONG_CODE, customer_id, now))
+                if is_code(code):  # a guess at some code; a malformed one cannot match any
+                    db.execute("UPDATE kakao_link_codes SET wrong_tries = wrong_tries + 1")
+                    db.execute("DELETE FROM kakao_link_codes WHERE wrong_tries >= ?", (MAX_WRONG_TRIES_PER_CODE,))
                 return None
+            db.execute("DELETE FROM kakao_link_codes WHERE code_hash = ?", (self._hash(code),))
             kakao_user_id = row[0]
             db.execute("INSERT INTO kakao_links VALUES (?, ?, ?) ON CONFLICT(kakao_user_id) "
                        "DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at",

@@ -7,9 +7,13 @@
   comes from a CDN.
 * ``GET /api/personas`` and ``POST /api/session {"customer_id"}``: the demo sign-in. It stands in
   for the bank's login and signs a short-lived customer token for one of the demo customers
-  only; the widget sends that token with every message (``customData.customer_token``).
+  only; the widget sends that token with every message (``customData.customer_token``), and
+  once as its first ``session_id``, for which the socket.io channel issues a session bound to
+  that customer (``bot.channels.webchat``).
 * ``POST /api/kakao-link {"code", "customer_token"}``: confirms a KakaoTalk link code for the
   signed-in customer by calling the Kakao channel's ``/webhooks/kakao/link`` on the Rasa server.
+* Bodies over 64 KB get 413, bodies that are not a JSON object or fields of the wrong type or
+  size get 400, always with a Korean ``message``.
 
 The page learns where Rasa's socket is from ``GET /api/config``.
 """
@@ -21,12 +25,14 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 from urllib.parse import urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.auth.tokens import TokenError, issue_token
+from bot.channels.input_limits import MAX_BODY_BYTES, MAX_TOKEN_CHARS
+from bot.channels.kakao_links import is_code
 from bot.mydata.demo import DEMO_PERSONAS
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,10 @@ SESSION_TTL = dt.timedelta(minutes=30)
 KAKAO_LINK_TIMEOUT = ClientTimeout(total=10)
 
 BAD_JSON = "요청 형식이 올바르지 않아요."
+BAD_CUSTOMER_ID = "고객 번호 형식이 올바르지 않아요. 목록에서 데모 고객을 골라 주세요."
+TOO_LARGE = "요청이 너무 커요."
+MAX_CUSTOMER_ID_CHARS = 64
+BAD_LINK_REQUEST = "6자리 연결 코드를 숫자로 입력하고, 로그인한 상태에서 다시 시도해 주세요."
 UNKNOWN_PERSONA = "데모 고객 목록에 없는 고객이에요. 목록에서 골라 주세요."
 NO_SECRET = "서버에 토큰 서명 키가 설정되지 않았어요. 관리자에게 문의해 주세요."
 KAKAO_UNREACHABLE = "지금은 카카오톡 연결을 확인할 수 없어요. 잠시 후 다시 시도해 주세요."
@@ -70,12 +80,17 @@ def missing_assets() -> list[str]:
     return [str(path.relative_to(WEB_ROOT)) for path in wanted if not path.is_file()]
 
 
-async def _json_body(request: web.Request) -> Optional[Dict[str, Any]]:
+async def _json_body(request: web.Request) -> Union[Dict[str, Any], web.Response]:
+    """The body as a JSON object, or the JSON 413/400 (with a Korean message) to answer instead."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _error(TOO_LARGE, 413)
     try:
         body = await request.json()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(TOO_LARGE, 413)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
+        return _error(BAD_JSON, 400)
+    return body if isinstance(body, dict) else _error(BAD_JSON, 400)
 
 
 def _error(message: str, status: int) -> web.Response:
@@ -125,9 +140,11 @@ async def personas(request: web.Request) -> web.Response:
 
 async def session(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    if body is None:
-        return _error(BAD_JSON, 400)
+    if isinstance(body, web.Response):
+        return body
     customer_id = body.get("customer_id")
+    if not isinstance(customer_id, str) or not customer_id or len(customer_id) > MAX_CUSTOMER_ID_CHARS:
+        return _error(BAD_CUSTOMER_ID, 400)
     persona = next((p for p in persona_list() if p["customer_id"] == customer_id), None)
     if persona is None:
         return _error(UNKNOWN_PERSONA, 404)
@@ -142,10 +159,14 @@ async def session(request: web.Request) -> web.Response:
 
 async def kakao_link(request: web.Request) -> web.Response:
     body = await _json_body(request)
-    if body is None:
-        return _error(BAD_JSON, 400)
+    if isinstance(body, web.Response):
+        return body
+    code, token = body.get("code"), body.get("customer_token")
+    code = code.strip() if isinstance(code, str) else code
+    if not is_code(code) or not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        return _error(BAD_LINK_REQUEST, 400)
     url = request.app["rasa_url"] + "/webhooks/kakao/link"
-    payload = {"code": str(body.get("code", "")).strip(), "customer_token": body.get("customer_token")}
+    payload = {"code": code, "customer_token": token}
     try:
         async with request.app["http"].post(url, json=payload) as answer:
             result = await answer.json(content_type=None)
@@ -162,7 +183,7 @@ async def _http_client(app: web.Application):
 
 
 def make_app(rasa_url: str, socket_url: Optional[str] = None) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app["rasa_url"] = rasa_url.rstrip("/")
     app["socket_url"] = (socket_url or rasa_url).rstrip("/")
     app["vendored"] = {}

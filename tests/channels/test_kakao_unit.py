@@ -7,11 +7,19 @@ import sqlite3
 import pytest
 
 from bot.channels import kakao_format as fmt
+from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
 from bot.channels.kakao import (
-    UNLINK_DONE, UNLINK_NONE, KakaoInput, is_link_request, is_unlink_request, parse_skill_request,
-    skill_caller_allowed,
+    LINK_TOO_MANY_CODES, UNLINK_DONE, UNLINK_NONE, BadSkillRequest, KakaoInput, SkillRequest, is_link_request,
+    is_unlink_request, parse_skill_request, skill_caller_allowed,
 )
-from bot.channels.kakao_links import CODE_TTL, MAX_WRONG_CODES, LinkStore, TooManyWrongCodes
+from bot.channels.kakao_links import (
+    CODE_TTL, MAX_CODES_PER_USER, MAX_WRONG_CODES, MAX_WRONG_TRIES_PER_CODE, LinkStore, TooManyCodes,
+    TooManyWrongCodes,
+)
+
+
+def ask(user_id, text, callback_url=None):
+    return SkillRequest(user_id, text, callback_url)
 
 
 def outputs(response):
@@ -123,14 +131,16 @@ def skill_request(utterance, user_id="u1"):
 
 
 @pytest.mark.parametrize("body", [b"", b"{not json", b"[]", b'{"userRequest": {}}',
-                                  json.dumps({"userRequest": {"utterance": "  ", "user": {"id": "u"}}}).encode(),
+                                  json.dumps({"userRequest": {"utterance": 5, "user": {"id": "u"}}}).encode(),
+                                  json.dumps({"userRequest": {"utterance": "hi", "user": {"id": True}}}).encode(),
                                   json.dumps({"userRequest": {"utterance": "hi"}}).encode()])
 def test_unusable_requests_are_rejected(body):
-    assert parse_skill_request(body) is None
+    with pytest.raises(BadSkillRequest):
+        parse_skill_request(body)
 
 
 def test_request_parsed():
-    assert parse_skill_request(skill_request(" 안녕 ", "abc")) == {"user_id": "abc", "text": "안녕"}
+    assert parse_skill_request(skill_request(" 안녕 ", "abc")) == SkillRequest("abc", "안녕", None)
 
 
 # -- link codes --------------------------------------------------------------
@@ -178,7 +188,7 @@ def test_new_code_replaces_the_old_one_and_wrong_codes_fail(tmp_path):
 
 # -- slow turns (fake slow Rasa injected through the handler) --------------------
 
-def test_slow_answer_is_kept_and_delivered_on_the_next_message(tmp_path):
+def test_a_late_answer_asks_to_ask_again_and_the_next_message_is_processed(tmp_path):
     channel = KakaoInput(reply_timeout_s=0.05, links=LinkStore(str(tmp_path / "l.sqlite3")))
     seen = []
 
@@ -188,20 +198,16 @@ def test_slow_answer_is_kept_and_delivered_on_the_next_message(tmp_path):
         await message.output_channel.send_text_message(message.sender_id, f"답: {message.text}")
 
     async def scenario():
-        first = await channel.handle(slow_rasa, "u1", "예금자보호 한도")
-        still = await channel.handle(slow_rasa, "u1", "아직이야?")
+        first = await channel.handle(slow_rasa, ask("u1", "예금자보호 한도"))
+        unlink = await channel.handle(slow_rasa, ask("u1", "계정 연결 해제"))
+        second = await channel.handle(slow_rasa, ask("u1", "예금자보호 한도"))
         await asyncio.sleep(0.4)
-        late = await channel.handle(slow_rasa, "u1", "응")
-        fresh = await channel.handle(slow_rasa, "u1", "다음 질문")
-        return first, still, late, fresh
+        return first, unlink, second
 
-    first, still, late, fresh = asyncio.run(scenario())
-    assert texts(first) == [fmt.WAIT_TEXT]
-    assert texts(still) == [fmt.WAIT_TEXT]
-    assert texts(late) == ["답: 예금자보호 한도"]
-    assert texts(fresh) == [fmt.WAIT_TEXT]  # the new question runs (slow again)
-    assert seen == ["예금자보호 한도", "다음 질문"]  # trigger messages were not processed
-    assert fmt.WAIT_TEXT == "답변을 준비하고 있어요. 잠시 후 아무 말이나 보내 주시면 이어서 알려드릴게요."
+    first, unlink, second = asyncio.run(scenario())
+    assert texts(first) == [fmt.LATE_TEXT] and texts(second) == [fmt.LATE_TEXT]
+    assert texts(unlink) == [UNLINK_NONE]  # answered at once while a turn is running
+    assert seen == ["예금자보호 한도", "예금자보호 한도"]  # nothing dropped
 
 
 def test_fast_answer_and_metadata_only_for_linked_users(tmp_path, monkeypatch):
@@ -215,12 +221,10 @@ def test_fast_answer_and_metadata_only_for_linked_users(tmp_path, monkeypatch):
         await message.output_channel.send_text_message(message.sender_id, "네")
 
     store.redeem(store.issue_code("linked"), "demo-salaried")
-    assert texts(asyncio.run(channel.handle(rasa, "linked", "잔액"))) == ["네"]
-    asyncio.run(channel.handle(rasa, "stranger", "잔액"))
-    from bot.auth.tokens import verify_token
-    assert got[0][0] == "kakao:linked"
-    assert verify_token(got[0][1]["customer_token"]).customer_id == "demo-salaried"
-    assert got[1] == ("kakao:stranger", {})
+    assert texts(asyncio.run(channel.handle(rasa, ask("linked", "잔액")))) == ["네"]
+    asyncio.run(channel.handle(rasa, ask("stranger", "잔액")))
+    assert got[0] == ("kakao:linked", {CUSTOMER_KEY: "demo-salaried"})
+    assert got[1] == ("kakao:stranger", {AUTH_ERROR_KEY: "missing"})
 
 
 def test_failing_rasa_still_answers(tmp_path):
@@ -229,7 +233,7 @@ def test_failing_rasa_still_answers(tmp_path):
     async def broken(message):
         raise RuntimeError("boom")
 
-    assert texts(asyncio.run(channel.handle(broken, "u", "안녕"))) == [fmt.ERROR_APOLOGY]
+    assert texts(asyncio.run(channel.handle(broken, ask("u", "안녕")))) == [fmt.ERROR_APOLOGY]
 
 
 # -- wrong codes, unlinking, the caller check ----------------------------------------
@@ -243,6 +247,7 @@ def test_five_wrong_codes_pause_linking_for_that_customer_only(tmp_path):
         assert store.redeem(wrong, "demo-salaried") is None
     with pytest.raises(TooManyWrongCodes):
         store.redeem(code, "demo-salaried")  # even the right code waits
+    code = store.issue_code("kakao-1")  # the old one was burnt by the wrong tries
     assert store.redeem(code, "demo-student") == "kakao-1"  # other customers are not affected
     code = store.issue_code("kakao-2")
     clock.now += CODE_TTL - dt.timedelta(seconds=30)
@@ -273,15 +278,17 @@ def test_unlinking_stops_personal_answers_at_once(tmp_path, monkeypatch):
         await message.output_channel.send_text_message(message.sender_id, "네")
 
     store.redeem(store.issue_code("u"), "demo-salaried")
-    asyncio.run(channel.handle(rasa, "u", "잔액"))
-    assert texts(asyncio.run(channel.handle(rasa, "u", "계정 연결 해제"))) == [UNLINK_DONE]
-    asyncio.run(channel.handle(rasa, "u", "잔액"))
-    assert texts(asyncio.run(channel.handle(rasa, "u", "계정 연결 해제"))) == [UNLINK_NONE]
-    assert "customer_token" in got[0] and got[1] == {} and len(got) == 2
+    asyncio.run(channel.handle(rasa, ask("u", "잔액")))
+    assert texts(asyncio.run(channel.handle(rasa, ask("u", "계정 연결 해제")))) == [UNLINK_DONE]
+    asyncio.run(channel.handle(rasa, ask("u", "잔액")))
+    assert texts(asyncio.run(channel.handle(rasa, ask("u", "계정 연결 해제")))) == [UNLINK_NONE]
+    assert got == [{CUSTOMER_KEY: "demo-salaried"}, {AUTH_ERROR_KEY: "missing"}]
 
 
 @pytest.mark.parametrize("env, header, allowed", [
-    ({}, None, True),
+    ({}, None, False),
+    ({}, "anything", False),
+    ({"KAKAO_SKILL_SECRET": ""}, "", False),
     ({"KAKAO_SKILL_SECRET": "open-builder-secret"}, "open-builder-secret", True),
     ({"KAKAO_SKILL_SECRET": "open-builder-secret"}, None, False),
     ({"KAKAO_SKILL_SECRET": "open-builder-secret"}, "guess", False),

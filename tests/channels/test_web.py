@@ -3,13 +3,10 @@ rasa-webchat widget speaks it, and the page itself in headless Chromium driven b
 import asyncio
 import datetime as dt
 import re
-import sys
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import socketio
 
 from bot.advisor.format import won
 from bot.auth.tokens import verify_token
@@ -17,7 +14,9 @@ from bot.channels.webpage import SESSION_TTL, VENDOR_FILES
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from tests.support.bank import SECRET, deposit_total
 from tests.support.kakao import answer as kakao_answer, new_user, say as kakao_say
-from tests.support.servers import ROOT, start, wait_until
+from bot.channels.webchat_sessions import well_formed
+from tests.support.servers import ROOT
+from tests.support.webchat import ChatSocket, page_server, refusals
 
 pytestmark = pytest.mark.slow
 
@@ -30,16 +29,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="module")
 def page_url(bank, tmp_path_factory):
     """The page server, pointed at the demo bank's Rasa server."""
-    workdir = tmp_path_factory.mktemp("webpage")
-    port = bank.web_port
-    process = start("webpage", [sys.executable, "-m", "bot.channels.webpage", "--port", str(port),
-                                "--rasa-url", bank.url], workdir, {"ASSISTANT_TOKEN_SECRET": SECRET})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(process, f"{url}/api/config", lambda r: r.status_code == 200, 60)
+    with page_server(bank, tmp_path_factory.mktemp("webpage"), SECRET) as url:
         yield url
-    finally:
-        process.stop()
 
 
 def sign_in(page_url, customer_id):
@@ -65,8 +56,8 @@ def test_signing_in_gives_a_short_lived_token_for_that_customer_only(page_url):
 
 @pytest.mark.parametrize("body, status", [
     ({"customer_id": "customer-000001"}, 404),  # a real customer, not a demo persona
-    ({"customer_id": ["demo-student"]}, 404),
-    ({}, 404),
+    ({"customer_id": ["demo-student"]}, 400),
+    ({}, 400),
     ("demo-student", 400),
 ])
 def test_only_demo_personas_can_sign_in(page_url, body, status):
@@ -109,31 +100,22 @@ def test_a_kakao_link_code_is_confirmed_on_the_page(bank, page_url):
 # -- socket.io, as the widget speaks it -------------------------------------------------------------
 
 async def _socket_turns(url, customer_token, messages, quiet_s=2.5, timeout_s=60):
-    """Sends each message on one socket.io session; returns the bot_uttered payloads per message."""
-    client = socketio.AsyncClient()
-    received: asyncio.Queue = asyncio.Queue()
-    confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-    client.on("bot_uttered", received.put_nowait)
-    client.on("session_confirm", lambda session_id: confirmed.done() or confirmed.set_result(session_id))
-    await client.connect(url, socketio_path="/socket.io", transports=["polling"])  # engineio's websocket needs a newer aiohttp than Rasa pins
+    """Sends each message on one socket.io session; returns the bot_uttered payloads per message.
+    The session is asked for as the page's widget does: with the customer token as its first id."""
+    socket = ChatSocket()
+    await socket.connect(url)
     try:
-        session_id = uuid.uuid4().hex
-        await client.emit("session_request", {"session_id": session_id})
-        assert await asyncio.wait_for(confirmed, 10) == session_id
+        session_id = await socket.request_session(customer_token)
+        assert well_formed(session_id) and session_id != customer_token
         turns = []
         for message in messages:
-            await client.emit("user_uttered", {"message": message, "session_id": session_id,
-                                               "customData": {"customer_token": customer_token}})
-            replies = [await asyncio.wait_for(received.get(), timeout_s)]
-            while True:
-                try:
-                    replies.append(await asyncio.wait_for(received.get(), quiet_s))
-                except asyncio.TimeoutError:
-                    break
-            turns.append(replies)
+            await socket.say(message, customer_token)
+            events = await socket.next_events(timeout_s, quiet_s)
+            assert not refusals(events), events
+            turns.append([data for name, data in events if name == "bot_uttered"])
         return turns
     finally:
-        await client.disconnect()
+        await socket.close()
 
 
 def test_the_widget_protocol_carries_the_token_buttons_and_the_chart(bank, page_url):

@@ -1,11 +1,14 @@
 /* The demo page: sign in as a demo customer, then chat through rasa-webchat.
-   The customer token rides in customData on every message; charts sent by the
-   bot as {"chart": {...}} are drawn by ChartMessage with Chart.js. */
+   The customer token rides in customData on every message, and once as the
+   widget's first session_id: the server answers with a session id of its own,
+   bound to that customer (bot/channels/webchat.py). Charts sent by the bot as
+   {"chart": {...}} are drawn by ChartMessage with Chart.js. */
 (function () {
   "use strict";
 
   var SESSION_KEY = "assistant_session";
   var WEBCHAT_KEY = "chat_session";
+  var WEBCHAT_STORAGE_VERSION = "1.0.1"; /* rasa-webchat drops a stored session of another version */
   var FONT = "'Noto Sans KR', sans-serif";
   var h = React.createElement;
 
@@ -103,8 +106,19 @@
     }
   }
 
+  /* A widget with no session of its own asks the server for one with the customer's token. */
+  function requestBoundSession(session) {
+    var stored = null;
+    try { stored = JSON.parse(sessionStorage.getItem(WEBCHAT_KEY) || "null"); } catch (error) { stored = null; }
+    if (stored && stored.session_id && stored.version === WEBCHAT_STORAGE_VERSION) return;
+    sessionStorage.setItem(WEBCHAT_KEY, JSON.stringify({
+      session_id: session.customer_token, version: WEBCHAT_STORAGE_VERSION, conversation: [], params: {}, metadata: {},
+    }));
+  }
+
   function mountWidget(config, session) {
     document.getElementById("chat-placeholder").hidden = true;
+    requestBoundSession(session);
     window.WebChat.selfMount({
       selector: "#webchat",
       socketUrl: config.socket_url,

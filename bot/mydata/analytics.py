@@ -817,7 +817,7 @@ class InsuranceSummary:
 
 def insurance_summary(session: Session, customer_id: str, *, now: datetime | None = None) -> InsuranceSummary:
     scope = _scope(session, customer_id, now, purpose="insurance_summary")
-    query = statement(("insurance",), lambda: select(InsurancePolicy).where(
+    query = statement(("insurance",), lambda: select(InsurancePolicy).options(defer(InsurancePolicy.insu_num)).where(
         InsurancePolicy.customer_id == bindparam("cid"),
         InsurancePolicy.org_code.in_(bindparam("orgs", expanding=True)),
         InsurancePolicy.closed_at.is_(None)).order_by(InsurancePolicy.org_code))
@@ -903,7 +903,7 @@ def linked_assets(session: Session, customer_id: str, *, now: datetime | None = 
             (Account, lambda r: r.kind, Account.prod_name, Account.account_masked),
             (Loan, lambda r: "loan", Loan.prod_name, Loan.account_masked),
             (Card, lambda r: "card", Card.card_name, Card.card_num),
-            (InsurancePolicy, lambda r: "insurance", InsurancePolicy.prod_name, InsurancePolicy.insu_num)):
+            (InsurancePolicy, lambda r: "insurance", InsurancePolicy.prod_name, InsurancePolicy.insu_masked)):
         extra = (Account.kind,) if model is Account else ()
         query = statement(("linked", model), lambda: select(model.org_code, name_col, number_col, *extra).where(
             model.customer_id == bindparam("cid"), model.org_code.in_(bindparam("orgs", expanding=True)),

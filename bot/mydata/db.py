@@ -28,7 +28,8 @@ MIGRATIONS: list[tuple[int, list[tuple[str, str]]]] = [
     (2, [("accounts", "closed_at"), ("loans", "closed_at"), ("cards", "closed_at"),
          ("insurance_policies", "closed_at")]),  # and the data_access_log table
     (3, [("accounts", "account_key"), ("accounts", "account_masked"), ("loans", "account_key"),
-         ("loans", "account_masked")]),  # and DATA_MIGRATIONS[3]: secrets encrypted
+         ("loans", "account_masked"), ("insurance_policies", "insu_key"),
+         ("insurance_policies", "insu_masked")]),  # and DATA_MIGRATIONS[3]: secrets encrypted
 ]
 
 

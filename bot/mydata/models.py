@@ -240,7 +240,7 @@ class Card(Base):
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
     card_id = Column(String(40), nullable=False)
-    card_num = Column(String(40), nullable=False)
+    card_num = Column(String(40), nullable=False)  # masked (mask_number) before it is stored
     card_name = Column(String(100), nullable=False)
     card_type = Column(String(10), nullable=False)  # credit | check
     limit_amt = Column(BigInteger)
@@ -288,7 +288,9 @@ class InsurancePolicy(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    insu_num = Column(String(40), nullable=False)
+    insu_num = Column(EncryptedText, nullable=False)  # the policy number, as Account.account_num
+    insu_key = Column(String(40), nullable=False)
+    insu_masked = Column(String(20), nullable=False, default="")
     prod_name = Column(String(100), nullable=False)
     insu_type = Column(String(4), nullable=False)
     status = Column(String(4), nullable=False)
@@ -301,7 +303,7 @@ class InsurancePolicy(Base):
     paid_count = Column(Integer)
     closed_at = Column(UtcDateTime)
     updated_at = Column(UtcDateTime, nullable=False)
-    __table_args__ = (UniqueConstraint("customer_id", "org_code", "insu_num", name="uq_insurance_key"),)
+    __table_args__ = (UniqueConstraint("customer_id", "org_code", "insu_key", name="uq_insurance_number"),)
 
 
 class Holding(Base):

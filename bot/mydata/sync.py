@@ -139,7 +139,8 @@ def load_matcher(engine: Engine) -> MerchantMatcher:
 
 # ---------------------------------------------------------------- reading what we have
 
-STORED = ((Account, "accounts", ("account_num", "seqno"), {"bank", "invest"}),  # account_num: hashed below
+# Stored rows are keyed as the fetcher keys what it fetched; numbers (NUMBER_COLUMNS) by their keyed hash.
+STORED = ((Account, "accounts", ("account_num", "seqno"), {"bank", "invest"}),
           (Loan, "loans", ("account_num",), {"bank", "capital"}),
           (Card, "cards", ("card_id",), {"card"}), (InsurancePolicy, "policies", ("insu_num",), {"insu"}),
           (CardBill, "bills", ("charge_month", "seqno"), {"card"}))
@@ -156,9 +157,12 @@ def _consents_query():
                    Consent.expires_at > bindparam("now", type_=Consent.expires_at.type)))
 
 
-def number_record(box: Vault, number: str) -> dict:
-    """The columns an account or loan number is stored as: encrypted, keyed hash, masked."""
-    return {"account_num": number, "account_key": box.number_key(number), "account_masked": mask_number(number)}
+NUMBER_COLUMNS = {"account_num", "insu_num"}
+
+
+def number_record(box: Vault, number: str, prefix: str = "account") -> dict:
+    """The columns an account, loan or policy number is stored as: encrypted, keyed hash, masked."""
+    return {f"{prefix}_num": number, f"{prefix}_key": box.number_key(number), f"{prefix}_masked": mask_number(number)}
 
 
 def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Iterable[str] | None = None
@@ -198,7 +202,7 @@ def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Itera
             for row in conn.execute(query, {"cid": customer_id}).mappings():
                 ctx = contexts.get(row["org_code"])
                 if ctx is not None:
-                    key = tuple(box.number_key(row[c]) if c == "account_num" else row[c] for c in key_cols)
+                    key = tuple(box.number_key(row[c]) if c in NUMBER_COLUMNS else row[c] for c in key_cols)
                     getattr(ctx, attr)[key if len(key) > 1 else key[0]] = dict(row)
         cursors = statement(("cursors",), lambda: select(SyncCursor.org_code, SyncCursor.resource,
                                                          SyncCursor.search_timestamp)
@@ -407,7 +411,7 @@ class InstitutionFetcher:
             record = {**base, "card_id": c["card_id"], "limit_amt": limit_by_card.get(c["card_id"]),
                       "closed_at": None}
             if not c.get("stored"):
-                record.update(card_num=c["card_num"], card_name=c["card_name"],
+                record.update(card_num=mask_number(c["card_num"]), card_name=c["card_name"],
                               card_type="check" if c.get("card_type") == "02" else "credit",
                               issued_on=_date(c.get("issue_date")))
             self.snap.cards.append(record)
@@ -497,14 +501,14 @@ class InstitutionFetcher:
             return
         rows = await self.listing("GET", "/v1/insurance/insurances", "insu.list", "insu_list")
         if rows is None:
-            rows = [{"insu_num": num, "stored": True} for num in self.ctx.live(self.ctx.policies)]
+            rows = [{"insu_num": p["insu_num"], "stored": True} for p in self.ctx.live(self.ctx.policies).values()]
         else:
-            self.snap.listed_policies = {r["insu_num"] for r in rows}
+            self.snap.listed_policies = {self.number_key(r["insu_num"]) for r in rows}
         await asyncio.gather(*(self.policy(row) for row in rows))
 
     async def policy(self, row: dict) -> None:
         ident = {"org_code": self.ctx.org_code, "insu_num": row["insu_num"]}
-        record = {**self._base(), "insu_num": row["insu_num"], "closed_at": None}
+        record = {**self._base(), **number_record(self.box, row["insu_num"], "insu"), "closed_at": None}
         calls = []
         if not row.get("stored"):
             record.update(prod_name=row["prod_name"], insu_type=row["insu_type"], status=row["insu_status"])
@@ -714,7 +718,7 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
         _close_unlisted(conn, Card, ctx.cards, snap.listed_cards, now)
         new_approvals = _store_approvals(conn, ctx, snap, card_ids)
         _write_parents(conn, CardBill, ("charge_month", "seqno"), snap.bills, ctx.bills, now, want_ids=False)
-        _write_parents(conn, InsurancePolicy, ("insu_num",), snap.policies, ctx.policies, now, want_ids=False)
+        _write_parents(conn, InsurancePolicy, ("insu_key",), snap.policies, ctx.policies, now, want_ids=False)
         _close_unlisted(conn, InsurancePolicy, ctx.policies, snap.listed_policies, now)
         # cursors, tokens and the run itself
         bulk_insert(conn, SyncCursor.__table__, [

@@ -1,8 +1,9 @@
 """Data steps of the store's schema upgrades (db.MIGRATIONS adds the columns first), and rotation.
 
 Version 3 encrypts what earlier versions kept in plain text: institution OAuth tokens and full
-account numbers (which also get their keyed hash and masked form), and renames the investment
-product cursors that carried an account number. Raw SQL throughout: the rows are read as stored,
+account, loan and policy numbers (which also get their keyed hash and masked form); masks the card
+numbers institutions sent half-masked; and renames the investment product cursors that carried
+an account number. Raw SQL throughout: the rows are read as stored,
 not through the model's decrypting types.
 """
 from __future__ import annotations
@@ -16,15 +17,16 @@ from sqlalchemy.orm import Session
 from bot.mydata.masking import mask_number
 from bot.mydata.vault import Vault, is_encrypted, vault
 
-NUMBERED_TABLES = ("accounts", "loans")
+NUMBERED_TABLES = {"accounts": "account", "loans": "account", "insurance_policies": "insu"}  # column prefix
 INVEST_CURSOR = "invest.products:"
-OLD_UNIQUE = {"accounts": "uq_accounts_key", "loans": "uq_loans_key"}
+OLD_UNIQUE = {"accounts": "uq_accounts_key", "loans": "uq_loans_key", "insurance_policies": "uq_insurance_key"}
 NEW_UNIQUE = {"accounts": ("uq_accounts_number", "customer_id, org_code, account_key, seqno"),
-              "loans": ("uq_loans_number", "customer_id, org_code, account_key")}
+              "loans": ("uq_loans_number", "customer_id, org_code, account_key"),
+              "insurance_policies": ("uq_insurance_number", "customer_id, org_code, insu_key")}
 
 
-def _number_rows(session: Session, table: str, box: Vault, plain_only: bool) -> list[dict]:
-    rows = session.execute(text(f"SELECT id, account_num FROM {table}")).all()
+def _number_rows(session: Session, table: str, prefix: str, box: Vault, plain_only: bool) -> list[dict]:
+    rows = session.execute(text(f"SELECT id, {prefix}_num FROM {table}")).all()
     out = []
     for row_id, stored in rows:
         if plain_only and is_encrypted(stored):
@@ -36,11 +38,11 @@ def _number_rows(session: Session, table: str, box: Vault, plain_only: bool) -> 
 
 
 def _rewrite_numbers(session: Session, box: Vault, plain_only: bool) -> None:
-    for table in NUMBERED_TABLES:
-        params = _number_rows(session, table, box, plain_only)
+    for table, prefix in NUMBERED_TABLES.items():
+        params = _number_rows(session, table, prefix, box, plain_only)
         if params:
-            session.execute(text(f"UPDATE {table} SET account_num = :enc, account_key = :key, "
-                                 "account_masked = :masked WHERE id = :row_id"), params)
+            session.execute(text(f"UPDATE {table} SET {prefix}_num = :enc, {prefix}_key = :key, "
+                                 f"{prefix}_masked = :masked WHERE id = :row_id"), params)
 
 
 def _rewrite_tokens(session: Session, box: Vault, plain_only: bool) -> None:
@@ -60,14 +62,18 @@ def _rewrite_tokens(session: Session, box: Vault, plain_only: bool) -> None:
 def _v3_encrypt_secrets(session: Session) -> None:
     box = vault()
     postgres = session.get_bind().dialect.name == "postgresql"
-    for table in NUMBERED_TABLES:
+    for table, prefix in NUMBERED_TABLES.items():
         if postgres:
-            session.execute(text(f"ALTER TABLE {table} ALTER COLUMN account_num TYPE TEXT"))
+            session.execute(text(f"ALTER TABLE {table} ALTER COLUMN {prefix}_num TYPE TEXT"))
             session.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {OLD_UNIQUE[table]}"))
     _rewrite_numbers(session, box, plain_only=True)
     for table, (name, columns) in NEW_UNIQUE.items():
         session.execute(text(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({columns})"))
     _rewrite_tokens(session, box, plain_only=True)
+    cards = session.execute(text("SELECT id, card_num FROM cards")).all()
+    if cards:
+        session.execute(text("UPDATE cards SET card_num = :masked WHERE id = :row_id"),
+                        [{"row_id": row_id, "masked": mask_number(number)} for row_id, number in cards])
     cursors = session.execute(text("SELECT customer_id, org_code, resource FROM sync_cursors "
                                    "WHERE resource LIKE :prefix"), {"prefix": INVEST_CURSOR + "%"}).all()
     for customer_id, org_code, resource in cursors:
@@ -98,4 +104,4 @@ def compact(engine: Engine) -> None:
             conn.exec_driver_sql("VACUUM")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         elif engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("VACUUM FULL tokens, accounts, loans, sync_cursors")
+            conn.exec_driver_sql("VACUUM FULL tokens, accounts, loans, insurance_policies, cards, sync_cursors")

@@ -1,7 +1,10 @@
 """Customer data at rest: tokens and account numbers encrypted, files private, older stores upgraded."""
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from sqlalchemy import select, text
 from bot.mydata import analytics, vault
 from bot.mydata.db import create_schema, drop_schema, make_engine, session_scope
 from bot.mydata.masking import mask_number
-from bot.mydata.models import SCHEMA_VERSION, Account, Base, Loan, SchemaVersion, Token
+from bot.mydata.models import SCHEMA_VERSION, Account, Base, InsurancePolicy, Loan, SchemaVersion, Token
 from bot.mydata.upgrade import reencrypt_store
 
 from . import schema_v2, truth
@@ -33,6 +36,8 @@ def full_numbers(sandbox_config) -> list[str]:
     book = truth.book(sandbox_config, CUSTOMER)
     numbers = [a.account_num for ib in book.institutions.values()
                for a in ib.deposits + ib.loans + ib.invest_accounts]
+    numbers += [p.insu_num for ib in book.institutions.values() for p in ib.policies]
+    numbers += [c.card_num for ib in book.institutions.values() for c in ib.cards]  # half-masked by the card issuer
     return numbers + [n.replace("-", "") for n in numbers]
 
 
@@ -54,7 +59,8 @@ def raw_text(engine) -> str:
     """Every text value in the secret-bearing tables, read past the model's decrypting types."""
     parts = []
     with engine.connect() as conn:
-        for table in ("tokens", "accounts", "loans", "sync_cursors", "sync_runs", "consents"):
+        for table in ("tokens", "accounts", "loans", "insurance_policies", "cards", "sync_cursors", "sync_runs",
+                      "consents"):
             parts += [" ".join(map(str, row)) for row in conn.execute(text(f"SELECT * FROM {table}"))]
     return "\n".join(parts)
 
@@ -100,10 +106,15 @@ def test_a_new_key_in_front_keeps_the_store_readable_and_rotation_reencrypts(sql
     tokens = stored_tokens(sqlite_engine)
     accounts = count(sqlite_engine, Account, "B0010001")
     old_key = vault.key_file_path().read_text().strip()
-    vault.add_key_to_file()
-    assert stored_tokens(sqlite_engine) == tokens  # the old key still decrypts
+    env = {**os.environ, "DATABASE_URL": str(sqlite_engine.url)}
+    rotated = subprocess.run([sys.executable, "-m", "bot.mydata", "rotate-key"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert rotated.returncode == 0, rotated.stderr
+    vault.reset_cache()
+    assert vault.key_file_path().read_text().splitlines()[1:] == [old_key]
+    assert stored_tokens(sqlite_engine) == tokens  # the old key still decrypts too
     with session_scope(sqlite_engine) as s:
-        reencrypt_store(s)
+        reencrypt_store(s)  # twice is harmless
     only_new = vault.key_file_path().read_text().splitlines()[0]
     monkeypatch.setenv(vault.KEY_ENV, only_new)
     vault.reset_cache()
@@ -127,7 +138,7 @@ def test_the_key_file_and_the_store_are_private(tmp_path, sandbox, sandbox_confi
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
 
 
-def _older_store(engine, sandbox, version: int, folder: Path) -> dict:
+def _older_store(engine, sandbox, sandbox_config, version: int, folder: Path) -> dict:
     """A real store of schema `version` (1 or 2, plain tokens and numbers) holding a synced customer,
     copied row by row from a current store; returns what it holds in plain text."""
     source = make_engine(f"sqlite:///{folder / 'source.sqlite3'}")
@@ -143,6 +154,10 @@ def _older_store(engine, sandbox, version: int, folder: Path) -> dict:
             rows = [dict(r._mapping) for r in src.execute(select(*columns))]
             if old.name == "schema_version":
                 rows = [{"version": version, "applied_at": NOW}]
+            if old.name == "cards":  # as issuers send them and older versions stored them: half-masked
+                issued = {c.card_id: c.card_num for ib in truth.book(sandbox_config, CUSTOMER).institutions.values()
+                          for c in ib.cards}
+                rows = [{**r, "card_num": issued[r["card_id"]]} for r in rows]
             if rows:
                 dst.execute(old.insert(), rows)
             if rows and engine.dialect.name == "postgresql" and "id" in old.c and old.c.id.autoincrement is True:
@@ -154,23 +169,25 @@ def _older_store(engine, sandbox, version: int, folder: Path) -> dict:
             dst.execute(text("DROP TABLE data_access_log"))
         plain = {"tokens": [t for row in dst.execute(text("SELECT access_token, refresh_token FROM tokens"))
                             for t in row],
-                 "numbers": [r[0] for r in dst.execute(text("SELECT account_num FROM accounts UNION ALL "
-                                                            "SELECT account_num FROM loans"))],
+                 "numbers": [r[0] for r in dst.execute(text(
+                     "SELECT account_num FROM accounts UNION ALL SELECT account_num FROM loans UNION ALL "
+                     "SELECT insu_num FROM insurance_policies"))],
+                 "cards": [r[0] for r in dst.execute(text("SELECT card_num FROM cards"))],
                  "accounts": dst.execute(text("SELECT count(*) FROM accounts")).scalar()}
     source.dispose()
     return plain
 
 
 @pytest.mark.parametrize("version", [1, 2])
-def test_an_older_store_is_upgraded_in_place(engine, sandbox, version, tmp_path):
+def test_an_older_store_is_upgraded_in_place(engine, sandbox, sandbox_config, version, tmp_path):
     """A version-1 or -2 store (plain tokens and account numbers) gets every later column, its
     secrets encrypted and hashed, and keeps its data; a sync afterwards adds no second copy."""
     if engine.dialect.name == "sqlite" and version == 1:
         import sqlite3
         if sqlite3.sqlite_version_info < (3, 35):
             pytest.skip("making a version-1 store needs SQLite's DROP COLUMN (3.35+)")
-    plain = _older_store(engine, sandbox, version, tmp_path / "source")
-    assert plain["tokens"] and plain["numbers"] and all(not vault.is_encrypted(t) for t in plain["tokens"])
+    plain = _older_store(engine, sandbox, sandbox_config, version, tmp_path / "source")
+    assert plain["tokens"] and plain["numbers"] and all("**-****-" in c for c in plain["cards"]) and all(not vault.is_encrypted(t) for t in plain["tokens"])
     stored = raw_text(engine)
     assert all(t in stored for t in plain["tokens"]) and all(n in stored for n in plain["numbers"])
 
@@ -182,7 +199,7 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, version, tmp_path)
     assert versions == list(range(version, SCHEMA_VERSION + 1))
     stored = raw_text(engine)
     assert not [t for t in plain["tokens"] if t in stored]
-    assert not [n for n in plain["numbers"] if n in stored]
+    assert not [n for n in plain["numbers"] + plain["cards"] if n in stored]
     if engine.dialect.name == "sqlite":
         on_disk = sqlite_bytes(engine)
         assert not [n for n in plain["numbers"] if n.encode() in on_disk]
@@ -190,7 +207,8 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, version, tmp_path)
     assert sorted(stored_tokens(engine)) == sorted(plain["tokens"])
     assert cursors and all(len(c) == len("invest.products:") + vault.NUMBER_KEY_CHARS for c in cursors)
     with engine.connect() as conn:
-        numbers = [r[0] for r in conn.execute(select(Account.account_num).union_all(select(Loan.account_num)))]
+        numbers = [r[0] for r in conn.execute(select(Account.account_num).union_all(
+            select(Loan.account_num), select(InsurancePolicy.insu_num)))]
         assert sorted(numbers) == sorted(plain["numbers"])
     assert sync(engine).ok
     with engine.connect() as conn:

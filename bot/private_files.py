@@ -36,9 +36,7 @@ def private_file(path: str | os.PathLike) -> Path:
     return target
 
 
-def write_private(path: str | os.PathLike, data: str | bytes) -> Path:
-    """Writes the whole file atomically (temporary file, then rename), 0600 before any byte is written."""
-    target = Path(path)
+def _write_temporary(target: Path, data: str | bytes) -> Path:
     _parent(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, FILE_MODE)
@@ -46,11 +44,35 @@ def write_private(path: str | os.PathLike, data: str | bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return temporary
+
+
+def write_private(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Writes the whole file atomically (temporary file, then rename), 0600 before any byte is written."""
+    target = Path(path)
+    temporary = _write_temporary(target, data)
+    try:
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
     return target
+
+
+def create_private(path: str | os.PathLike, data: str | bytes) -> bool:
+    """Creates the file whole and 0600 unless it exists; False when another process got there first
+    (its content stands: two processes starting at once must not end up with different keys)."""
+    target = Path(path)
+    temporary = _write_temporary(target, data)
+    try:
+        os.link(temporary, target)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def private_sqlite(path: str | os.PathLike) -> Path:

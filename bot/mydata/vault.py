@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.mydata.errors import MyDataError
 from bot.mydata.lexicons import REPO_ROOT
-from bot.private_files import private_file, write_private
+from bot.private_files import create_private, private_file, write_private
 
 KEY_ENV = "MYDATA_TOKEN_KEY"
 KEY_FILE_ENV = "MYDATA_TOKEN_KEY_FILE"
@@ -83,9 +83,8 @@ def key_file_path() -> Path:
 
 def _keys_from_file(path: Path) -> list[str]:
     if not path.exists():
-        write_private(path, Fernet.generate_key().decode("ascii") + "\n")
-    else:
-        private_file(path)
+        create_private(path, Fernet.generate_key().decode("ascii") + "\n")
+    private_file(path)
     return [line.strip() for line in path.read_text(encoding="ascii").splitlines() if line.strip()]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+PRODUCT_VAR = Path(__file__).resolve().parents[1] / "var"
 
 
 def private_dir(path: str | os.PathLike) -> Path:
@@ -23,8 +24,10 @@ def private_dir(path: str | os.PathLike) -> Path:
 
 
 def _parent(target: Path) -> None:
-    """A missing parent is made 0700; an existing one is left as it is."""
+    """A missing parent is made 0700; an existing one is left as it is, except the product's var/."""
     target.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    if target.parent.resolve() == PRODUCT_VAR:
+        os.chmod(PRODUCT_VAR, DIR_MODE)
 
 
 def private_file(path: str | os.PathLike) -> Path:

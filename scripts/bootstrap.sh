@@ -80,4 +80,6 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
-mkdir -p "$ROOT/var" "$ROOT/models"
+umask 077  # var/ holds customer data and secrets: what every process started from here writes is its own
+mkdir -p -m 700 "$ROOT/var" && chmod 700 "$ROOT/var"
+mkdir -p "$ROOT/models"

@@ -1,19 +1,19 @@
-"""The development token secret: var/token_secret, created once with 48 random bytes."""
+"""The development token secret: var/token_secret, created once with 48 random bytes, 0600."""
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
+
+from bot.private_files import private_file, write_private
 
 PATH = Path(__file__).resolve().parents[1] / "var" / "token_secret"
 
 
 def main() -> None:
-    if not PATH.exists():
-        PATH.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(PATH, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+    if PATH.exists():
+        private_file(PATH)
+    else:
+        write_private(PATH, secrets.token_urlsafe(48))
     print(PATH.read_text().strip())
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from bot.advisor.format import won
 from bot.auth.tokens import issue_token
+from bot.mydata.vault import vault
 from tests.support.bank import SECRET, deposit_total, sql
 from tests.support.servers import ROOT
 
@@ -30,7 +31,9 @@ def say(bank, text, customer_id=None, sender=None, token_value=None):
 
 
 def account_numbers(bank, customer_id):
-    return [r[0] for r in sql(bank, "SELECT account_num FROM accounts WHERE customer_id = ?", customer_id)]
+    """The full numbers, decrypted with the store's key (stored, they are ciphertext)."""
+    rows = sql(bank, "SELECT account_num FROM accounts WHERE customer_id = ?", customer_id)
+    return [vault().decrypt(r[0]) for r in rows]
 
 
 def test_no_token_no_data(bank):

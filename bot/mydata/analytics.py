@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bot.mydata.audit import record_read
 from bot.mydata.bulk import statement
@@ -170,16 +170,16 @@ def balances(session: Session, customer_id: str, *, org_code: str | None = None,
         raise InvalidQuery(f"kind must be checking, deposit or savings, got {kind!r}")
     scope = _scope(session, customer_id, now, org_code, purpose="balances")
     query = statement(("balances",), lambda: select(
-        Account.org_code, Account.kind, Account.prod_name, Account.account_num, Account.balance, Account.withdrawable,
-        Account.rate_bp, Account.matures_on).where(
+        Account.org_code, Account.kind, Account.prod_name, Account.account_masked, Account.balance,
+        Account.withdrawable, Account.rate_bp, Account.matures_on).where(
         Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True)),
-        Account.kind != "invest", Account.closed_at.is_(None)).order_by(Account.org_code, Account.account_num))
+        Account.kind != "invest", Account.closed_at.is_(None)).order_by(Account.org_code, Account.account_masked, Account.id))
     items = []
     for r in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}):
         if kind is not None and r.kind != kind:
             continue
         items.append(AccountBalance(r.org_code, scope.name(r.org_code), r.kind, ACCOUNT_KIND_LABEL[r.kind],
-                                    r.prod_name, mask_number(r.account_num), r.balance, r.withdrawable, r.rate_bp,
+                                    r.prod_name, mask_number(r.account_masked), r.balance, r.withdrawable, r.rate_bp,
                                     r.matures_on))
     by_inst: dict[str, int] = defaultdict(int)
     for item in items:
@@ -461,7 +461,7 @@ def _merchant_matcher(session: Session) -> MerchantMatcher:
 
 def _numbers(session: Session, customer_id: str) -> dict[tuple[str, int], str]:
     """Masked account and card numbers by row id, for labelling results."""
-    accounts = statement(("numbers_accounts",), lambda: select(Account.id, Account.account_num).where(
+    accounts = statement(("numbers_accounts",), lambda: select(Account.id, Account.account_masked).where(
         Account.customer_id == bindparam("cid")))
     cards = statement(("numbers_cards",), lambda: select(Card.id, Card.card_num).where(
         Card.customer_id == bindparam("cid")))
@@ -778,11 +778,11 @@ def loan_summary(session: Session, customer_id: str, *, org_code: str | None = N
                  ) -> LoanSummary:
     """Every loan with balance, rate, next repayment and any overdue days."""
     scope = _scope(session, customer_id, now, org_code, purpose="loan_summary")
-    query = statement(("loans",), lambda: select(Loan).where(
+    query = statement(("loans",), lambda: select(Loan).options(defer(Loan.account_num)).where(
         Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)),
-        Loan.closed_at.is_(None)).order_by(Loan.org_code, Loan.account_num))
+        Loan.closed_at.is_(None)).order_by(Loan.org_code, Loan.account_masked, Loan.id))
     loans = tuple(LoanInfo(x.org_code, scope.name(x.org_code), scope.kind(x.org_code), x.prod_name, x.loan_type,
-                           LOAN_TYPE_LABEL.get(x.loan_type, "대출"), mask_number(x.account_num), x.principal,
+                           LOAN_TYPE_LABEL.get(x.loan_type, "대출"), mask_number(x.account_masked), x.principal,
                            x.balance, x.rate_bp, x.opened_on, x.matures_on, x.next_repay_date, x.next_repay_amt,
                            x.overdue_days)
                   for x in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}).scalars())
@@ -817,7 +817,7 @@ class InsuranceSummary:
 
 def insurance_summary(session: Session, customer_id: str, *, now: datetime | None = None) -> InsuranceSummary:
     scope = _scope(session, customer_id, now, purpose="insurance_summary")
-    query = statement(("insurance",), lambda: select(InsurancePolicy).where(
+    query = statement(("insurance",), lambda: select(InsurancePolicy).options(defer(InsurancePolicy.insu_num)).where(
         InsurancePolicy.customer_id == bindparam("cid"),
         InsurancePolicy.org_code.in_(bindparam("orgs", expanding=True)),
         InsurancePolicy.closed_at.is_(None)).order_by(InsurancePolicy.org_code))
@@ -900,10 +900,10 @@ def linked_assets(session: Session, customer_id: str, *, now: datetime | None = 
     params = {"cid": customer_id, "orgs": scope.org_codes}
     found = []
     for model, kind_of, name_col, number_col in (
-            (Account, lambda r: r.kind, Account.prod_name, Account.account_num),
-            (Loan, lambda r: "loan", Loan.prod_name, Loan.account_num),
+            (Account, lambda r: r.kind, Account.prod_name, Account.account_masked),
+            (Loan, lambda r: "loan", Loan.prod_name, Loan.account_masked),
             (Card, lambda r: "card", Card.card_name, Card.card_num),
-            (InsurancePolicy, lambda r: "insurance", InsurancePolicy.prod_name, InsurancePolicy.insu_num)):
+            (InsurancePolicy, lambda r: "insurance", InsurancePolicy.prod_name, InsurancePolicy.insu_masked)):
         extra = (Account.kind,) if model is Account else ()
         query = statement(("linked", model), lambda: select(model.org_code, name_col, number_col, *extra).where(
             model.customer_id == bindparam("cid"), model.org_code.in_(bindparam("orgs", expanding=True)),

@@ -9,6 +9,7 @@
   reads --customer ID          who read that customer's data, for what, when (newest first)
   revoke --customer ID --org CODE
   demo                         seed if needed, link and sync the demo customers (idempotent)
+  rotate-key [--reencrypt-only]  a new store key first in the key file, every secret re-encrypted under it
 
 DATABASE_URL picks the store (default sqlite:///var/mydata.sqlite3); MYDATA_SANDBOX_URL the sandbox.
 """
@@ -17,12 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from datetime import date, datetime, timezone
 
 from tqdm import tqdm
 
-from bot.mydata import analytics
+from bot.mydata import analytics, vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
@@ -36,6 +38,7 @@ from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed
 from bot.mydata.service import sandbox_url
 from bot.mydata.sync import sync_customers
 from bot.mydata.timefmt import KST, now_kst
+from bot.mydata.upgrade import compact, reencrypt_store
 
 
 def won(amount: int | None) -> str:
@@ -72,6 +75,23 @@ def cmd_init_db(args) -> int:
     engine = get_engine()
     create_schema(engine, args.sandbox_url)
     print(f"schema ready at {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_rotate_key(args) -> int:
+    engine = require_schema(get_engine())
+    if not args.reencrypt_only:
+        if os.environ.get(vault.KEY_ENV):
+            print(f"error: {vault.KEY_ENV} is set, so the key file is not used: put a new key "
+                  "(Fernet.generate_key()) first in it, keep the old ones after it, and run "
+                  "`rotate-key --reencrypt-only`", file=sys.stderr)
+            return 2
+        vault.add_key_to_file()
+    with session_scope(engine) as session:
+        reencrypt_store(session)
+    compact(engine)
+    print(f"every token and number re-encrypted with the first key from {vault.vault().source}; "
+          "older keys are no longer needed by this store")
     return 0
 
 
@@ -261,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("revoke")
     p.add_argument("--customer", required=True)
     p.add_argument("--org", required=True)
+    p = sub.add_parser("rotate-key")
+    p.add_argument("--reencrypt-only", action="store_true", help="keep the keys as configured, re-encrypt only")
     p = sub.add_parser("demo")
     p.add_argument("--sandbox-url", default=sandbox_url())
     p.add_argument("--customers", type=int, default=1000, help="generated customers if seeding now")
@@ -268,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers = {"init-db": cmd_init_db, "seed": cmd_seed, "sandbox": cmd_sandbox, "summary": cmd_summary,
-                "reads": cmd_reads,
+                "reads": cmd_reads, "rotate-key": cmd_rotate_key,
                 "consent": lambda a: asyncio.run(_consent(a)), "sync": lambda a: asyncio.run(_sync(a)),
                 "revoke": lambda a: asyncio.run(_revoke(a)), "demo": lambda a: asyncio.run(_demo(a))}
     try:

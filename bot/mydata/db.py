@@ -16,6 +16,8 @@ from sqlalchemy.pool import QueuePool
 from bot.mydata.errors import StoreNotReady
 from bot.mydata.lexicons import REPO_ROOT, load_lexicon, merchant_pattern_rows, squash
 from bot.mydata.models import SCHEMA_VERSION, Base, Institution, MerchantCategory, SchemaVersion
+from bot.mydata.upgrade import DATA_MIGRATIONS, compact
+from bot.private_files import private_sqlite
 
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "mydata.sqlite3"
 BANK_MEMO_RULES = Path(__file__).with_name("bank_memo_categories.yml")
@@ -25,6 +27,9 @@ BANK_MEMO_RULES = Path(__file__).with_name("bank_memo_categories.yml")
 MIGRATIONS: list[tuple[int, list[tuple[str, str]]]] = [
     (2, [("accounts", "closed_at"), ("loans", "closed_at"), ("cards", "closed_at"),
          ("insurance_policies", "closed_at")]),  # and the data_access_log table
+    (3, [("accounts", "account_key"), ("accounts", "account_masked"), ("loans", "account_key"),
+         ("loans", "account_masked"), ("insurance_policies", "insu_key"),
+         ("insurance_policies", "insu_masked")]),  # and DATA_MIGRATIONS[3]: secrets encrypted
 ]
 
 
@@ -48,7 +53,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(path)
         if path != ":memory:":
             kwargs.setdefault("poolclass", QueuePool)
             kwargs.setdefault("pool_size", 8)
@@ -109,6 +114,7 @@ def create_schema(engine: Engine, api_base_url: str | None = None) -> None:
     with session_scope(engine) as session:
         applied = session.execute(select(SchemaVersion.version)).scalars().all()
         current = max(applied, default=0)
+        rewritten = False
         if current == 0:
             session.add(SchemaVersion(version=SCHEMA_VERSION))
             current = SCHEMA_VERSION
@@ -117,8 +123,13 @@ def create_schema(engine: Engine, api_base_url: str | None = None) -> None:
                 for table, column in columns:
                     column_type = Base.metadata.tables[table].c[column].type.compile(dialect=engine.dialect)
                     session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {column_type}"))
+                if version in DATA_MIGRATIONS:
+                    DATA_MIGRATIONS[version](session)
+                    rewritten = True
                 session.add(SchemaVersion(version=version))
         sync_reference_data(session, api_base_url)
+    if rewritten:
+        compact(engine)
 
 
 def sync_reference_data(session: Session, api_base_url: str | None = None) -> None:

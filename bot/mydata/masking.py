@@ -1,26 +1,24 @@
-"""One helper to mask account and card numbers before they reach a log or a chat answer."""
+"""One helper to mask account and card numbers before they reach a store column, a log or a chat answer."""
 from __future__ import annotations
 
 import re
 
-_NON_DIGIT = re.compile(r"[^0-9*]")
+_NOT_DIGIT_OR_STAR = re.compile(r"[^0-9*]")
+_TRAILING_DIGITS = re.compile(r"[0-9]*$")
+HIDDEN = "****"
+MAX_VISIBLE = 4
 
 
 def mask_number(number: str | None) -> str:
-    """Keep the first and last four digits, star the rest, group by four: 1234-****-****-5678.
+    """At most the last four digits stay, behind a fixed '****-': 110-234-567890 -> ****-7890.
 
-    Numbers of eight digits or fewer keep only their last four. Already-masked input
-    (containing '*') is regrouped but never unmasked.
+    The prefix does not depend on the number's length or layout, so the same account looks the
+    same whether masked from its full number or from its stored masked form. Short numbers show
+    at most half their digits (12345 -> ****-45); already-masked input is never unmasked.
     """
     if not number:
         return ""
-    digits = _NON_DIGIT.sub("", str(number))
-    if not digits:
-        return "****"
-    n = len(digits)
-    if n <= 8:
-        return "*" * max(n - 4, 0) + digits[-4:]
-    middle = "*" * (n - 8)
-    if len(middle) % 4 == 0:
-        middle = "-".join(middle[i:i + 4] for i in range(0, len(middle), 4))
-    return f"{digits[:4]}-{middle}-{digits[-4:]}"
+    chars = _NOT_DIGIT_OR_STAR.sub("", str(number))
+    tail = _TRAILING_DIGITS.search(chars).group()
+    keep = min(MAX_VISIBLE, len(tail), len(chars) // 2)
+    return f"{HIDDEN}-{tail[-keep:]}" if keep else HIDDEN

@@ -13,7 +13,9 @@ from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey,
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2
+from bot.mydata.vault import vault
+
+SCHEMA_VERSION = 3
 
 Base = declarative_base()
 Id = BigInteger().with_variant(Integer, "sqlite")
@@ -38,6 +40,21 @@ class UtcDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted at rest with the store's key (bot.mydata.vault); plain only in memory.
+
+    Never compare it in SQL: every encryption of the same text differs."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else vault().encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else vault().decrypt(value)
 
 
 def utcnow() -> datetime:
@@ -98,8 +115,8 @@ class Token(Base):
     consent_id = Column(Id, ForeignKey("consents.id", ondelete="CASCADE"), primary_key=True)
     customer_id = Column(String(32), nullable=False, index=True)
     org_code = Column(String(10), nullable=False)
-    access_token = Column(Text, nullable=False)
-    refresh_token = Column(Text, nullable=False)
+    access_token = Column(EncryptedText, nullable=False)
+    refresh_token = Column(EncryptedText, nullable=False)
     access_expires_at = Column(UtcDateTime, nullable=False)
     refresh_expires_at = Column(UtcDateTime, nullable=False)
     updated_at = Column(UtcDateTime, nullable=False, default=utcnow)
@@ -112,7 +129,9 @@ class Account(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    account_num = Column(String(40), nullable=False)
+    account_num = Column(EncryptedText, nullable=False)  # the data API asks by it when the list is unchanged
+    account_key = Column(String(40), nullable=False)  # vault.number_key(account_num): what records match on
+    account_masked = Column(String(20), nullable=False, default="")  # masking.mask_number(account_num)
     seqno = Column(String(4), nullable=False, default="01")
     kind = Column(String(10), nullable=False)  # deposit | savings | invest
     account_type = Column(String(6), nullable=False)
@@ -129,7 +148,7 @@ class Account(Base):
     last_trans_at = Column(UtcDateTime)
     closed_at = Column(UtcDateTime)  # gone from the institution's list: kept for its history, no longer live
     updated_at = Column(UtcDateTime, nullable=False)
-    __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_num", "seqno", name="uq_accounts_key"),)
+    __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_key", "seqno", name="uq_accounts_number"),)
 
 
 class Balance(Base):
@@ -174,7 +193,9 @@ class Loan(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    account_num = Column(String(40), nullable=False)
+    account_num = Column(EncryptedText, nullable=False)  # as in Account
+    account_key = Column(String(40), nullable=False)
+    account_masked = Column(String(20), nullable=False, default="")
     prod_name = Column(String(100), nullable=False)
     loan_type = Column(String(6), nullable=False)
     principal = Column(BigInteger, nullable=False)
@@ -190,7 +211,7 @@ class Loan(Base):
     last_trans_at = Column(UtcDateTime)
     closed_at = Column(UtcDateTime)
     updated_at = Column(UtcDateTime, nullable=False)
-    __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_num", name="uq_loans_key"),)
+    __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_key", name="uq_loans_number"),)
 
 
 class LoanTransaction(Base):
@@ -219,7 +240,7 @@ class Card(Base):
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
     card_id = Column(String(40), nullable=False)
-    card_num = Column(String(40), nullable=False)
+    card_num = Column(String(40), nullable=False)  # masked (mask_number) before it is stored
     card_name = Column(String(100), nullable=False)
     card_type = Column(String(10), nullable=False)  # credit | check
     limit_amt = Column(BigInteger)
@@ -267,7 +288,9 @@ class InsurancePolicy(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    insu_num = Column(String(40), nullable=False)
+    insu_num = Column(EncryptedText, nullable=False)  # the policy number, as Account.account_num
+    insu_key = Column(String(40), nullable=False)
+    insu_masked = Column(String(20), nullable=False, default="")
     prod_name = Column(String(100), nullable=False)
     insu_type = Column(String(4), nullable=False)
     status = Column(String(4), nullable=False)
@@ -280,7 +303,7 @@ class InsurancePolicy(Base):
     paid_count = Column(Integer)
     closed_at = Column(UtcDateTime)
     updated_at = Column(UtcDateTime, nullable=False)
-    __table_args__ = (UniqueConstraint("customer_id", "org_code", "insu_num", name="uq_insurance_key"),)
+    __table_args__ = (UniqueConstraint("customer_id", "org_code", "insu_key", name="uq_insurance_number"),)
 
 
 class Holding(Base):

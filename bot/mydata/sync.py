@@ -30,10 +30,12 @@ from bot.mydata.client import InstitutionApi, MyDataClient, TokenSet
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import ConsentRequired, MyDataError, UnknownCustomer
 from bot.mydata.lexicons import INDUSTRY_OF_KIND, MerchantMatcher
+from bot.mydata.masking import mask_number
 from bot.mydata.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Customer, Holding,
                                Institution, InsurancePolicy, Loan, LoanTransaction, MerchantCategory, SyncCursor,
                                SyncRun, Token, Transaction)
 from bot.mydata.timefmt import KST, fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
+from bot.mydata.vault import Vault, vault
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,9 @@ class ConsentContext:
     scopes: frozenset[str]
     tokens: TokenSet
     scope_text: str = ""  # the scopes exactly as stored, to detect a change while data is in flight
-    accounts: dict[tuple[str, str], dict] = field(default_factory=dict)  # (account_num, seqno) -> stored row
+    # Accounts and loans are keyed by the number's keyed hash, recomputed from the decrypted number
+    # (so a stored row still matches after a key rotation): (account_key, seqno) and account_key.
+    accounts: dict[tuple[str, str], dict] = field(default_factory=dict)
     loans: dict[str, dict] = field(default_factory=dict)
     cards: dict[str, dict] = field(default_factory=dict)
     policies: dict[str, dict] = field(default_factory=dict)
@@ -92,7 +96,7 @@ class ConsentContext:
 
     @property
     def invest_accounts(self) -> list[str]:
-        return [num for (num, _), a in self.accounts.items() if a["kind"] == "invest" and a["closed_at"] is None]
+        return [a["account_num"] for a in self.accounts.values() if a["kind"] == "invest" and a["closed_at"] is None]
 
     def live(self, stored: dict) -> dict:
         """Stored rows the institution still lists (the rest are kept only for their history)."""
@@ -135,6 +139,7 @@ def load_matcher(engine: Engine) -> MerchantMatcher:
 
 # ---------------------------------------------------------------- reading what we have
 
+# Stored rows are keyed as the fetcher keys what it fetched; numbers (NUMBER_COLUMNS) by their keyed hash.
 STORED = ((Account, "accounts", ("account_num", "seqno"), {"bank", "invest"}),
           (Loan, "loans", ("account_num",), {"bank", "capital"}),
           (Card, "cards", ("card_id",), {"card"}), (InsurancePolicy, "policies", ("insu_num",), {"insu"}),
@@ -150,6 +155,14 @@ def _consents_query():
             .join(Institution, Institution.org_code == Consent.org_code)
             .where(Consent.customer_id == bindparam("cid"), Consent.revoked_at.is_(None),
                    Consent.expires_at > bindparam("now", type_=Consent.expires_at.type)))
+
+
+NUMBER_COLUMNS = {"account_num", "insu_num"}
+
+
+def number_record(box: Vault, number: str, prefix: str = "account") -> dict:
+    """The columns an account, loan or policy number is stored as: encrypted, keyed hash, masked."""
+    return {f"{prefix}_num": number, f"{prefix}_key": box.number_key(number), f"{prefix}_masked": mask_number(number)}
 
 
 def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Iterable[str] | None = None
@@ -180,6 +193,7 @@ def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Itera
         synced = {contexts[r.org_code].industry for r in rows if r.last_success_at is not None}
         if not synced:
             return list(contexts.values())
+        box = vault()
         for model, attr, key_cols, industries in STORED:
             if not synced & industries:
                 continue
@@ -188,7 +202,7 @@ def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Itera
             for row in conn.execute(query, {"cid": customer_id}).mappings():
                 ctx = contexts.get(row["org_code"])
                 if ctx is not None:
-                    key = tuple(row[c] for c in key_cols)
+                    key = tuple(box.number_key(row[c]) if c in NUMBER_COLUMNS else row[c] for c in key_cols)
                     getattr(ctx, attr)[key if len(key) > 1 else key[0]] = dict(row)
         cursors = statement(("cursors",), lambda: select(SyncCursor.org_code, SyncCursor.resource,
                                                          SyncCursor.search_timestamp)
@@ -225,6 +239,10 @@ class InstitutionFetcher:
         self.today = fmt_date(now.astimezone(KST).date())
         self.matcher = matcher
         self.snap = Snapshot(ctx)
+        self.box = vault()
+
+    def number_key(self, number: str) -> str:
+        return self.box.number_key(number)
 
     def allowed(self, scope: str) -> bool:
         return scope in self.ctx.scopes
@@ -267,14 +285,15 @@ class InstitutionFetcher:
             return
         rows = await self.listing("GET", "/v1/bank/accounts", "bank.accounts", "account_list")
         if rows is None:
-            rows = [{"account_num": num, "seqno": seq, "account_type": a["account_type"], "stored": True}
-                    for (num, seq), a in self.ctx.live(self.ctx.accounts).items() if a["kind"] != "invest"]
-            rows += [{"account_num": num, "seqno": "01", "account_type": x["loan_type"], "stored": True,
-                      "prod_name": x["prod_name"]} for num, x in self.ctx.live(self.ctx.loans).items()]
+            rows = [{"account_num": a["account_num"], "seqno": a["seqno"], "account_type": a["account_type"],
+                     "stored": True} for a in self.ctx.live(self.ctx.accounts).values() if a["kind"] != "invest"]
+            rows += [{"account_num": x["account_num"], "seqno": "01", "account_type": x["loan_type"], "stored": True,
+                      "prod_name": x["prod_name"]} for x in self.ctx.live(self.ctx.loans).values()]
         else:
-            self.snap.listed_accounts = {(r["account_num"], r["seqno"]) for r in rows
+            self.snap.listed_accounts = {(self.number_key(r["account_num"]), r["seqno"]) for r in rows
                                          if not r["account_type"].startswith("3")}
-            self.snap.listed_loans = {r["account_num"] for r in rows if r["account_type"].startswith("3")}
+            self.snap.listed_loans = {self.number_key(r["account_num"]) for r in rows
+                                      if r["account_type"].startswith("3")}
         jobs = []
         for row in rows:
             if row["account_type"].startswith("3"):
@@ -285,10 +304,11 @@ class InstitutionFetcher:
         await asyncio.gather(*jobs)
 
     async def deposit(self, row: dict) -> None:
-        key = (row["account_num"], row["seqno"])
+        number = number_record(self.box, row["account_num"])
+        key = (number["account_key"], row["seqno"])
         stored = self.ctx.accounts.get(key)
         ident = {"org_code": self.ctx.org_code, "account_num": row["account_num"], "seqno": row["seqno"]}
-        record = {**self._base(), "account_num": row["account_num"], "seqno": row["seqno"], "closed_at": None,
+        record = {**self._base(), **number, "seqno": row["seqno"], "closed_at": None,
                   "account_type": row["account_type"], "kind": DEPOSIT_KIND.get(row["account_type"], "checking")}
         if "prod_name" in row and not row.get("stored"):
             record["prod_name"] = row["prod_name"]
@@ -327,9 +347,10 @@ class InstitutionFetcher:
 
     async def loan(self, prefix: str, row: dict) -> None:
         num = row["account_num"]
-        stored = self.ctx.loans.get(num)
+        number = number_record(self.box, num)
+        stored = self.ctx.loans.get(number["account_key"])
         ident = {"org_code": self.ctx.org_code, "account_num": num, "seqno": row.get("seqno", "01")}
-        record = {**self._base(), "account_num": num, "loan_type": row["account_type"], "closed_at": None,
+        record = {**self._base(), **number, "loan_type": row["account_type"], "closed_at": None,
                   "prod_name": row.get("prod_name") or (stored or {}).get("prod_name") or ""}
         calls = [self.api.call("POST", f"{prefix}/detail", ident),
                  self.api.pages("POST", f"{prefix}/transactions",
@@ -359,17 +380,17 @@ class InstitutionFetcher:
         if rows:
             record["last_trans_at"] = max(r["occurred_at"] for r in rows)
         self.snap.loans.append(record)
-        self.snap.loan_transactions[num] = rows
+        self.snap.loan_transactions[number["account_key"]] = rows
 
     async def capital(self) -> None:
         if not self.allowed("capital.list"):
             return
         rows = await self.listing("GET", "/v1/capital/loans", "capital.loans", "account_list")
         if rows is None:
-            rows = [{"account_num": num, "account_type": x["loan_type"], "prod_name": x["prod_name"], "stored": True}
-                    for num, x in self.ctx.live(self.ctx.loans).items()]
+            rows = [{"account_num": x["account_num"], "account_type": x["loan_type"], "prod_name": x["prod_name"],
+                     "stored": True} for x in self.ctx.live(self.ctx.loans).values()]
         else:
-            self.snap.listed_loans = {r["account_num"] for r in rows}
+            self.snap.listed_loans = {self.number_key(r["account_num"]) for r in rows}
         if self.allowed("capital.loan"):
             await asyncio.gather(*(self.loan("/v1/capital/loans", row) for row in rows))
 
@@ -390,7 +411,7 @@ class InstitutionFetcher:
             record = {**base, "card_id": c["card_id"], "limit_amt": limit_by_card.get(c["card_id"]),
                       "closed_at": None}
             if not c.get("stored"):
-                record.update(card_num=c["card_num"], card_name=c["card_name"],
+                record.update(card_num=mask_number(c["card_num"]), card_name=c["card_name"],
                               card_type="check" if c.get("card_type") == "02" else "credit",
                               issued_on=_date(c.get("issue_date")))
             self.snap.cards.append(record)
@@ -448,18 +469,19 @@ class InstitutionFetcher:
         if rows is None:
             rows = [{"account_num": num, "stored": True} for num in self.ctx.invest_accounts]
         else:
-            self.snap.listed_accounts = {(r["account_num"], "01") for r in rows}
+            self.snap.listed_accounts = {(self.number_key(r["account_num"]), "01") for r in rows}
         if self.allowed("invest.holding"):
             await asyncio.gather(*(self.invest_account(row) for row in rows))
 
     async def invest_account(self, row: dict) -> None:
         num = row["account_num"]
+        number = number_record(self.box, num)
         ident = {"org_code": self.ctx.org_code, "account_num": num}
         basic, holdings = await asyncio.gather(
             self.api.call("POST", "/v1/invest/accounts/basic", ident),
-            self.listing("POST", "/v1/invest/accounts/products", f"invest.products:{num}", "prod_list",
-                         {"account_num": num}))
-        record = {**self._base(), "account_num": num, "seqno": "01", "kind": "invest", "closed_at": None,
+            self.listing("POST", "/v1/invest/accounts/products", f"invest.products:{number['account_key']}",
+                         "prod_list", {"account_num": num}))
+        record = {**self._base(), **number, "seqno": "01", "kind": "invest", "closed_at": None,
                   "account_type": row.get("account_type") or "01", "balance": _int(basic["balance_amt"]),
                   "withdrawable": _int(basic["balance_amt"]), "eval_amt": _int(basic.get("eval_amt")),
                   "currency": basic.get("currency_code") or "KRW"}
@@ -468,10 +490,10 @@ class InstitutionFetcher:
         self.snap.accounts.append(record)
         if holdings is not None:
             base = self._base()
-            self.snap.holdings[num] = [{**base, "prod_code": h["prod_code"], "prod_name": h["prod_name"],
-                                        "asset_type": h.get("asset_type"), "quantity": _int(h["holding_num"]),
-                                        "purchase_amt": _int(h["purchase_amt"]), "eval_amt": _int(h["eval_amt"])}
-                                       for h in holdings]
+            self.snap.holdings[number["account_key"]] = [
+                {**base, "prod_code": h["prod_code"], "prod_name": h["prod_name"], "asset_type": h.get("asset_type"),
+                 "quantity": _int(h["holding_num"]), "purchase_amt": _int(h["purchase_amt"]),
+                 "eval_amt": _int(h["eval_amt"])} for h in holdings]
 
     # -- insurance
     async def insurance(self) -> None:
@@ -479,14 +501,14 @@ class InstitutionFetcher:
             return
         rows = await self.listing("GET", "/v1/insurance/insurances", "insu.list", "insu_list")
         if rows is None:
-            rows = [{"insu_num": num, "stored": True} for num in self.ctx.live(self.ctx.policies)]
+            rows = [{"insu_num": p["insu_num"], "stored": True} for p in self.ctx.live(self.ctx.policies).values()]
         else:
-            self.snap.listed_policies = {r["insu_num"] for r in rows}
+            self.snap.listed_policies = {self.number_key(r["insu_num"]) for r in rows}
         await asyncio.gather(*(self.policy(row) for row in rows))
 
     async def policy(self, row: dict) -> None:
         ident = {"org_code": self.ctx.org_code, "insu_num": row["insu_num"]}
-        record = {**self._base(), "insu_num": row["insu_num"], "closed_at": None}
+        record = {**self._base(), **number_record(self.box, row["insu_num"], "insu"), "closed_at": None}
         calls = []
         if not row.get("stored"):
             record.update(prod_name=row["prod_name"], insu_type=row["insu_type"], status=row["insu_status"])
@@ -665,10 +687,10 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
     with conn.begin():
         _claim_consent(conn, ctx, now)
         # accounts, balance history, transactions, holdings
-        account_ids = _write_parents(conn, Account, ("account_num", "seqno"), snap.accounts, ctx.accounts, now)
+        account_ids = _write_parents(conn, Account, ("account_key", "seqno"), snap.accounts, ctx.accounts, now)
         balances = []
         for record in snap.accounts:
-            key = (record["account_num"], record["seqno"])
+            key = (record["account_key"], record["seqno"])
             old = ctx.accounts.get(key)
             if record.get("balance") is not None and (old is None or old["balance"] != record["balance"]):
                 balances.append({"account_id": account_ids[key], "customer_id": ctx.customer_id,
@@ -678,15 +700,15 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
                                     [(account_ids[k], k in ctx.accounts, rows) for k, rows in snap.transactions.items()],
                                     "trans_no", "occurred_at")
         closed_accounts = _close_unlisted(conn, Account, ctx.accounts, snap.listed_accounts, now)
-        holder_ids = [account_ids[(num, "01")] for num in snap.holdings] + closed_accounts
+        holder_ids = [account_ids[(key, "01")] for key in snap.holdings] + closed_accounts
         if holder_ids:
             conn.execute(statement(("holdings_delete",), lambda: delete(Holding).where(
                 Holding.account_id.in_(bindparam("ids", expanding=True)))), {"ids": holder_ids})
         if snap.holdings:
-            bulk_insert(conn, Holding.__table__, [{**r, "account_id": account_ids[(num, "01")], "updated_at": now}
-                                                  for num, items in snap.holdings.items() for r in items])
+            bulk_insert(conn, Holding.__table__, [{**r, "account_id": account_ids[(key, "01")], "updated_at": now}
+                                                  for key, items in snap.holdings.items() for r in items])
         # loans and repayments
-        loan_ids = _write_parents(conn, Loan, ("account_num",), snap.loans, ctx.loans, now)
+        loan_ids = _write_parents(conn, Loan, ("account_key",), snap.loans, ctx.loans, now)
         _close_unlisted(conn, Loan, ctx.loans, snap.listed_loans, now)
         _insert_children(conn, LoanTransaction, LoanTransaction.loan_id,
                          [(loan_ids[(n,)], n in ctx.loans, rows) for n, rows in snap.loan_transactions.items()],
@@ -696,7 +718,7 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
         _close_unlisted(conn, Card, ctx.cards, snap.listed_cards, now)
         new_approvals = _store_approvals(conn, ctx, snap, card_ids)
         _write_parents(conn, CardBill, ("charge_month", "seqno"), snap.bills, ctx.bills, now, want_ids=False)
-        _write_parents(conn, InsurancePolicy, ("insu_num",), snap.policies, ctx.policies, now, want_ids=False)
+        _write_parents(conn, InsurancePolicy, ("insu_key",), snap.policies, ctx.policies, now, want_ids=False)
         _close_unlisted(conn, InsurancePolicy, ctx.policies, snap.listed_policies, now)
         # cursors, tokens and the run itself
         bulk_insert(conn, SyncCursor.__table__, [

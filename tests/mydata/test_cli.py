@@ -19,14 +19,22 @@ def _free_port() -> int:
 
 def _cli(env, *args, timeout=120):
     return subprocess.run([sys.executable, "-m", "bot.mydata", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, preexec_fn=_permissive_umask)
+
+
+def _permissive_umask():
+    """The commands run under a common umask (022), so the test shows the product's own file modes."""
+    os.umask(0o022)
 
 
 @pytest.mark.slow
 def test_demo_is_idempotent_and_summary_answers(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-           "MYDATA_SANDBOX_MANIFEST": str(tmp_path / "sandbox.json"),
+    data = tmp_path / "var"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'demo.sqlite3'}",
+           "MYDATA_SANDBOX_MANIFEST": str(data / "sandbox.json"),
+           "MYDATA_TOKEN_KEY_FILE": str(data / "mydata_token.key"),
            "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{_free_port()}"}
+    env.pop("MYDATA_TOKEN_KEY", None)
     seeded = _cli(env, "seed", "--customers", "20", "--seed", "5", "--as-of", "2025-06-30")
     assert seeded.returncode == 0, seeded.stderr
     first = _cli(env, "demo")
@@ -37,12 +45,16 @@ def test_demo_is_idempotent_and_summary_answers(tmp_path):
     assert second.stdout.count(" 0 new records") == 4
     summary = _cli(env, "summary", "--customer", "demo-salaried")
     assert summary.returncode == 0, summary.stderr
-    assert "잔액 합계" in summary.stdout and "월급" in summary.stdout and "-***" in summary.stdout
+    assert "잔액 합계" in summary.stdout and "월급" in summary.stdout and "****-" in summary.stdout
     reads = _cli(env, "reads", "--customer", "demo-salaried")
     assert reads.returncode == 0, reads.stderr
     assert "cli" in reads.stdout and "credit_profile" in reads.stdout and "balances" in reads.stdout
     unknown = _cli(env, "summary", "--customer", "nobody")
     assert unknown.returncode == 2 and "unknown customer" in unknown.stderr
+    written = sorted(p.name for p in data.iterdir())
+    assert {"demo.sqlite3", "sandbox.json", "mydata_token.key"} <= set(written)
+    readable = {p.name: oct(p.stat().st_mode & 0o777) for p in data.rglob("*") if p.stat().st_mode & 0o077}
+    assert readable == {} and (data.stat().st_mode & 0o777) == 0o700
 
 
 @pytest.mark.slow

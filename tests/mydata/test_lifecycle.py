@@ -176,30 +176,6 @@ def test_reads_are_recorded_without_amounts_or_numbers(engine, sandbox, sandbox_
     assert not any(number in stored or number.replace("-", "") in stored for number in numbers)
 
 
-def test_an_older_store_is_upgraded_in_place(engine, sandbox):
-    """A version-1 store (no closed_at, no access log) gets both and keeps its data."""
-    if engine.dialect.name == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
-        pytest.skip("making a version-1 store needs SQLite's DROP COLUMN (3.35+)")
-    run(link(engine, sandbox, CUSTOMER))
-    assert sync(engine).ok
-    accounts = count(engine, Account, KB)
-    with engine.begin() as conn:
-        for table in ("accounts", "loans", "cards", "insurance_policies"):
-            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN closed_at"))
-        conn.execute(text("DROP TABLE data_access_log"))
-        conn.execute(text("DELETE FROM schema_version"))
-        conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (1, :at)"),
-                     {"at": NOW.replace(tzinfo=None)})
-    create_schema(engine, sandbox.url)
-    with engine.connect() as conn:
-        versions = sorted(conn.execute(select(SchemaVersion.version)).scalars())
-    assert versions == [1, SCHEMA_VERSION] and count(engine, Account, KB) == accounts
-    assert sync(engine).ok
-    with session_scope(engine) as s:
-        assert analytics.balances(s, CUSTOMER, now=NOW).accounts
-        assert access_log(s, CUSTOMER)
-
-
 def test_consent_renewed_with_the_same_scopes_keeps_everything(sqlite_engine, sandbox):
     run(link(sqlite_engine, sandbox, CUSTOMER))
     assert sync(sqlite_engine).ok

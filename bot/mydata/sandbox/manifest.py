@@ -10,15 +10,14 @@ from pathlib import Path
 from bot.mydata.lexicons import REPO_ROOT
 from bot.mydata.sandbox.generator import SandboxConfig
 from bot.mydata.timefmt import now_kst
+from bot.private_files import write_private
 
 MANIFEST_PATH = Path(os.environ.get("MYDATA_SANDBOX_MANIFEST", REPO_ROOT / "var" / "sandbox.json"))
 
 
 def save_config(config: SandboxConfig, path: Path = MANIFEST_PATH) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"seed": config.seed, "customers": config.customers,
-                                "as_of": config.as_of.isoformat()}, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_private(path, json.dumps({"seed": config.seed, "customers": config.customers,
+                                           "as_of": config.as_of.isoformat()}, indent=2) + "\n")
 
 
 def load_config(path: Path = MANIFEST_PATH) -> SandboxConfig | None:

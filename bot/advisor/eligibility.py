@@ -25,6 +25,12 @@ counted as an amortizing loan and capped by it (business income is not known her
 전세 loan is not capped by it (the guarantee sizes it), only its approval is lowered.
 전세 spreads are 40% of the band's, since a guarantee backs them. Amounts are floored to
 만 원.
+
+With a catalog that has loans for the purpose, the answer is the products' answer, so its parts
+never contradict each other: the request fits exactly when some product fits; approval is that
+of the best fitting product (its lender kind, DSR ceiling and rate), at least 1%, and 0 when no
+product fits; the rate range and DSR shown are the best fitting product's (else the widest open
+product's); the limit is the widest limit among products open to the score and the term.
 """
 from __future__ import annotations
 

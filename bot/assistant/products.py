@@ -119,7 +119,8 @@ def _loans(ctx: AnswerContext, query: Query) -> Reply:
     if found.advice is None:
         return no_income_reply(found, lead, ctx)
     advice = found.advice
-    dsr = (f"지금 DSR은 {basis_points(advice.dsr.current_ratio_bp)}이고, 은행 한도 "
+    lender = "은행" if advice.dsr.lender_kind == "bank" else "2금융권"
+    dsr = (f"지금 DSR은 {basis_points(advice.dsr.current_ratio_bp)}이고, {lender} 한도 "
            f"{basis_points(advice.dsr.limit_bp, 0)} 안에서 최대 {won_approx(advice.max_limit)}까지 빌릴 수 있어요.")
     fits = [f for f in advice.products if f.fits][:TOP]
     if fits:

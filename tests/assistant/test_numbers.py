@@ -2,6 +2,7 @@
 institutions' own records, one credit score across answers, score levers re-scored, and merchant
 search by canonical merchant."""
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -9,13 +10,13 @@ import pytest
 from bot.advisor.format import won_approx
 from bot.assistant import Query, credit_score, financial_advice, loan_eligibility, recommend_product
 from bot.assistant.cash_flow import cash_flow_of
-from bot.assistant.credit import score_customer, score_levers
+from bot.assistant.credit import NO_MODEL, score_customer, score_levers
 from bot.credit.levers import CARD_TARGET_SHARE
 from bot.credit.levers import score_levers as model_levers
 from bot.mydata import analytics
 from bot.mydata.db import session_scope
 
-from .conftest import DEMOS, NOW
+from .conftest import DEMOS, NOW, REGISTERED_ONLY
 from .expected import expected_cash_flow, stamp
 
 N = stamp(NOW)
@@ -92,7 +93,6 @@ def test_score_levers_regain_their_points_when_applied(store, ctx_for, scorer):
 
 def _apply(key, profile):
     """The change each lever names, made here from its description, not taken from the lever."""
-    from dataclasses import replace
     loans = list(profile.loans or ())
     if key == "clear_overdue":
         overdue = sum(1 for x in loans if x.delinquent_days >= 30)
@@ -135,3 +135,12 @@ def test_merchant_search_keeps_coupang_and_coupang_eats_apart(store, books, ctx_
                 for a in c.approvals if a.merchant == "쿠팡" and "20240601" <= a.dtime[:8] and a.dtime <= N
                 and not (a.cancel_dtime and a.cancel_dtime <= N))
     assert found["쿠팡"].total_count == truth
+
+
+def test_levers_without_consent_or_model_are_korean_answers(store, ctx_for, tmp_path):
+    for customer in ("nobody-here", REGISTERED_ONLY):
+        reply = score_levers(ctx_for(customer), Query(text="어떻게 하면 올릴 수 있어?"))
+        assert "연결" in reply.text or "동의" in reply.text
+    assert score_levers(ctx_for("demo-salaried", scorer=None, model_dir=tmp_path)).text == NO_MODEL
+    nothing = score_levers(ctx_for("demo-retiree"))  # no loans, low card use: nothing to change
+    assert "점수를 올리는 건 찾지 못했어요" in nothing.text and "예상 신용점수는 " in nothing.text

@@ -27,8 +27,7 @@ from bot.mydata import analytics
 from bot.mydata.movements import checking_movements
 
 CASH_FLOW_MONTHS = 6
-SAVINGS_WORDS = ("적금", "예금", "청약")
-CASH_CLASSES = ("ATM출금", "현금출금", "출금")
+CASH_CLASSES = ("ATM출금", "현금출금")
 CASH_LABEL = "현금 인출"
 CHECK_CARD_LABEL = "체크카드 결제"
 
@@ -70,7 +69,7 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
                     extra[key][CHECK_CARD_LABEL] += m.amount
             elif m.trans_class in CASH_CLASSES:
                 extra[key][CASH_LABEL] += m.amount
-            elif not any(word in m.memo for word in SAVINGS_WORDS):
+            elif not any(word in m.memo for word in analytics.SAVINGS_WORDS):
                 unclassified += m.amount
     else:
         unseen.append("은행 계좌가 연결되지 않아 소득과 이체 내역은 볼 수 없었어요.")

@@ -246,7 +246,7 @@ def loan_eligibility(ctx: AnswerContext, query: Query = Query(), *, page: int = 
                    "product_type": "대출", "amount": query.amount, "loan_purpose": found.purpose})))
     proposed = advice.dsr.proposed_repayment
     room = repayment_room(found, proposed.annual) if proposed is not None else None
-    return Reply(join(asked, " ".join(body), products, room, found.cash.caveats(),
+    return Reply(join(asked, " ".join(body), products, room, [found.cash.counted(), *found.cash.caveats()],
                       f"{score_change(found)} {score_line(found.result)}", advice.notes[-1:],
                       notes(found.freshness, ctx, kinds=CREDIT_KINDS)), buttons)
 

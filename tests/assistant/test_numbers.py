@@ -16,11 +16,11 @@ from bot.credit.levers import score_levers as model_levers
 from bot.mydata import analytics
 from bot.mydata.db import session_scope
 
-from .conftest import DEMOS, NOW, REGISTERED_ONLY
+from .conftest import DEMOS, GENERATED, NOW, REGISTERED_ONLY
 from .expected import expected_cash_flow, stamp
 
 N = stamp(NOW)
-@pytest.mark.parametrize("customer", DEMOS)
+@pytest.mark.parametrize("customer", DEMOS + [GENERATED])
 def test_cash_flow_matches_the_books(customer, store, books, ctx_for):
     engine, linked, *_ = store
     with session_scope(engine) as session:

@@ -133,11 +133,9 @@ class CashFlow:
 
     def summary(self) -> str:
         """One sentence: income, living spending, fixed costs, what is left."""
-        left = (f"매달 약 {won_approx(self.surplus).removeprefix('약 ')}이 남아요" if self.surplus > 0 else
-                f"매달 약 {won_approx(-self.surplus).removeprefix('약 ')}씩 모자라요" if self.surplus < 0 else
-                "버는 만큼 다 나가요")
         return (f"최근 {self.months}개월 기준 월 소득 {won_approx(self.monthly_income)}에서 생활비 "
-                f"{won_approx(self.living_spending)}과 고정지출 {won_approx(self.fixed_total)}을 빼면 {left}")
+                f"{won_approx(self.living_spending)}과 고정지출 {won_approx(self.fixed_total)}을 빼면 "
+                f"{left_words(self.surplus)}")
 
     def counted(self) -> str:
         """What the fixed costs are made of and where each figure came from."""
@@ -156,6 +154,15 @@ class CashFlow:
             lines.append(f"용도를 알 수 없는 이체(월 평균 {won_approx(self.unclassified_out)})는 지출로 보지 않았어요.")
         lines.extend(self.unseen)
         return lines
+
+
+def left_words(surplus: int) -> str:
+    """"매달 약 364만 원이 남아요" / "매달 약 72만 원씩 모자라요" / "버는 만큼 다 나가요"."""
+    if surplus > 0:
+        return f"매달 약 {won_approx(surplus).removeprefix('약 ')}이 남아요"
+    if surplus < 0:
+        return f"매달 약 {won_approx(-surplus).removeprefix('약 ')}씩 모자라요"
+    return "버는 만큼 다 나가요"
 
 
 def _month_index(months: Sequence[date]) -> Dict[Tuple[int, int], int]:

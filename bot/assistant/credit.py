@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from bot.advisor.catalog import load_catalog
-from bot.advisor.cashflow import CashFlow
+from bot.advisor.cashflow import CashFlow, left_words
 from bot.advisor.eligibility import DSR_EXEMPT_KINDS, PURPOSE_LOANS, LoanEligibility, indicative_rate
 from bot.advisor.eligibility import loan_eligibility as advise_loan
 from bot.advisor.format import basis_points, rate, won_approx
@@ -122,7 +122,8 @@ def score_levers(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
     if not levers:
         text = (f"지금 예상 신용점수는 {result.score}점이에요. 지금 바로 바꿀 수 있는 것(카드 사용액, 연체, 대출 잔액) 중 "
                 "점수를 올리는 건 찾지 못했어요. 연체 없이 지금처럼 관리하시면 돼요.")
-        return Reply(join(text, CAVEAT), (button("신용점수 자세히 보기", "/credit_score"),))
+        return Reply(join(text, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)),
+                     (button("신용점수 자세히 보기", "/credit_score"),))
     items = [f"{n}. {lever.sentence}: +{lever.gain}점({lever.score_before} → {lever.score_after}점)"
              for n, lever in enumerate(levers, start=1)]
     head = f"지금 예상 신용점수는 {result.score}점이에요. 점수를 가장 많이 올릴 수 있는 방법이에요:"
@@ -181,10 +182,8 @@ def score_change(found: Eligibility) -> str:
 def repayment_room(found: Eligibility, annual_repayment: int) -> str:
     """What the new loan's monthly repayment leaves of the cash flow's monthly surplus."""
     monthly = annual_repayment // 12
-    left = found.cash.surplus - monthly
-    tail = (f"매달 약 {won_approx(left).removeprefix('약 ')}이 남아요" if left > 0
-            else f"매달 약 {won_approx(-left).removeprefix('약 ')}씩 모자라요" if left < 0 else "남는 돈이 없어요")
-    return (f"{found.cash.summary()}. 새 대출 상환액 월 {won_approx(monthly)}을 더하면 {tail}.")
+    return (f"{found.cash.summary()}. 새 대출을 월 {won_approx(monthly)}씩 갚으면 "
+            f"{left_words(found.cash.surplus - monthly)}.")
 
 
 def rate_words(rates) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from bot.advisor.cashflow import left_words
 from bot.advisor.format import won_approx
 from bot.assistant import Query, credit_score, financial_advice, loan_eligibility, recommend_product
 from bot.assistant.cash_flow import cash_flow_of
@@ -49,8 +50,7 @@ def test_every_answer_quotes_the_same_surplus(store, books, ctx_for):
     for customer in ("demo-salaried", "demo-shop"):
         expected = expected_cash_flow(books[customer], linked[customer], N)
         surplus = expected["income"] - expected["living"] - sum(expected["fixed"].values())
-        words = (f"매달 약 {won_approx(surplus).removeprefix('약 ')}이 남아요" if surplus > 0
-                 else f"매달 약 {won_approx(-surplus).removeprefix('약 ')}씩 모자라요")
+        words = f"빼면 {left_words(surplus)}"
         savings = recommend_product(ctx_for(customer), Query(product_type="적금"))
         loan = loan_eligibility(ctx_for(customer), Query(amount=5_000_000))
         assert words in savings.text and words in loan.text, (customer, words)

@@ -16,7 +16,7 @@ from bot.advisor.catalog import load_catalog
 from bot.advisor.cashflow import CashFlow, left_words
 from bot.advisor.eligibility import DSR_EXEMPT_KINDS, PURPOSE_LOANS, LoanEligibility, indicative_rate
 from bot.advisor.eligibility import loan_eligibility as advise_loan
-from bot.advisor.format import basis_points, rate, won_approx
+from bot.advisor.format import basis_points, rate, won, won_approx
 from bot.advisor.inputs import LoanRequest as AdvisorLoanRequest
 from bot.assistant.adapters import CreditInputs, credit_inputs, existing_loans
 from bot.assistant.cash_flow import cash_flow_of
@@ -39,6 +39,8 @@ DEFAULT_PURPOSE = "생활자금"
 DEFAULT_TERM_MONTHS = {"생활자금": 36, "대환": 36, "전세자금": 24, "사업자금": 36}
 CREDIT_KINDS = ("bank", "card", "capital")
 ASK_AMOUNTS = (5_000_000, 10_000_000, 30_000_000)
+MIN_LOAN_AMOUNT = 10_000
+MAX_LOAN_AMOUNT = 10_000_000_000
 
 
 @functools.lru_cache(maxsize=4)
@@ -132,6 +134,14 @@ def score_levers(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
                  (button("신용점수 자세히 보기", "/credit_score"), button("대출 가능 금액 알아보기", "/loan_eligibility")))
 
 
+def amount_problem(query: Query) -> Optional[Reply]:
+    """A Korean answer for an amount no personal loan could be (under 1만 원 or over 100억 원), else None."""
+    if query.amount is None or MIN_LOAN_AMOUNT <= query.amount <= MAX_LOAN_AMOUNT:
+        return None
+    return Reply(f"대출 금액은 {won_approx(MIN_LOAN_AMOUNT)}에서 {won_approx(MAX_LOAN_AMOUNT)} 사이로 알려주세요. "
+                 f"말씀하신 금액({won(query.amount)})으로는 계산할 수 없어요.", _ask_amount(query).buttons)
+
+
 def _ask_amount(query: Query) -> Reply:
     buttons = tuple(button(won_approx(a), intent_payload("loan_eligibility", {**query.to_entities(), "amount": a}))
                     for a in ASK_AMOUNTS)
@@ -220,6 +230,9 @@ def loan_eligibility(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     """
     if not query.amount or query.amount <= 0:
         return _ask_amount(query)
+    problem = amount_problem(query)
+    if problem is not None:
+        return problem
     found = assess_loan(ctx, query, query.amount)
     if found.result is None:
         return Reply(NO_MODEL)

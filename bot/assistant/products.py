@@ -20,7 +20,7 @@ from bot.advisor.inputs import MonthFlow
 from bot.assistant.adapters import card_spending_lines, deposit_accounts, income_facts, salary_bank, whole_months
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
-from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, assess_loan, assumed_words, catalog_for,
+from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, amount_problem, assess_loan, assumed_words, catalog_for,
                                   no_income_reply, rate_words)
 from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button, page_of
@@ -108,7 +108,10 @@ def _cards(ctx: AnswerContext, query: Query, lines, page: int, footnotes: list[s
 
 def _loans(ctx: AnswerContext, query: Query) -> Reply:
     """Catalog loans for the purpose, fitting ones first, each with the customer's rate and limit."""
-    amount = query.amount or DEFAULT_LOAN_AMOUNT
+    problem = amount_problem(query)
+    if problem is not None:
+        return problem
+    amount = query.amount if query.amount and query.amount > 0 else DEFAULT_LOAN_AMOUNT
     found = assess_loan(ctx, query, amount)
     if found.result is None:
         return Reply(NO_MODEL)

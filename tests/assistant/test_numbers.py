@@ -144,3 +144,21 @@ def test_levers_without_consent_or_model_are_korean_answers(store, ctx_for, tmp_
     assert score_levers(ctx_for("demo-salaried", scorer=None, model_dir=tmp_path)).text == NO_MODEL
     nothing = score_levers(ctx_for("demo-retiree"))  # no loans, low card use: nothing to change
     assert "점수를 올리는 건 찾지 못했어요" in nothing.text and "예상 신용점수는 " in nothing.text
+
+
+def test_loan_amounts_no_loan_could_be_get_a_korean_answer(store, ctx_for):
+    for amount in (1, 9_999, 10**15):
+        for reply in (loan_eligibility(ctx_for("demo-salaried"), Query(amount=amount)),
+                      recommend_product(ctx_for("demo-salaried"), Query(product_type="대출", amount=amount))):
+            assert "대출 금액은 1만 원에서 100억 원 사이로 알려주세요" in reply.text and reply.buttons
+
+
+def test_approval_and_the_product_list_never_disagree_in_the_reply(store, ctx_for):
+    for customer in DEMOS:
+        for amount, term, purpose in ((3_000_000, 12, None), (30_000_000, 60, None), (50_000_000, 36, "대환"),
+                                      (300_000_000, 24, "전세자금"), (100_000_000, 36, "사업자금")):
+            reply = loan_eligibility(ctx_for(customer), Query(amount=amount, loan_term_months=term,
+                                                              loan_purpose=purpose))
+            listed = "조건에 맞는 상품:" in reply.text
+            assert ("승인 가능성은 약 0%" in reply.text) == (not listed), reply.text
+            assert ("요청하신 금액이 한도 안에 들어가요" in reply.text) == listed, reply.text

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, Optional, Sequence, Tuple
 
+from bot.advisor.cashflow import CashFlow
 from bot.advisor.errors import AdvisorInputError
 from bot.advisor.format import basis_points, rate, won_approx
 from bot.advisor.inputs import ExistingLoan, MonthSpending, Subscription, require_items, require_won
@@ -111,12 +112,33 @@ def _debt_step(debts: Sequence[HighRateDebt], surplus: int) -> str:
 
 
 def financial_advice(monthly_income: int, spending: Sequence[MonthSpending],
-                     subscriptions: Sequence[Subscription] = (), loans: Sequence[ExistingLoan] = ()) -> Diagnosis:
-    """Diagnose from income, 3-6 months of spending by category, subscriptions and loans."""
+                     subscriptions: Sequence[Subscription] = (), loans: Sequence[ExistingLoan] = (), *,
+                     obligations: int = 0) -> Diagnosis:
+    """Diagnose from income, 3-6 months of spending by category, subscriptions and loans.
+
+    `obligations` is what leaves every month besides spending (loan repayments, premiums, bills of
+    unlinked cards); the surplus is income − average spending − obligations.
+    """
     spending, subscriptions, loans = _checked(monthly_income, spending, subscriptions, loans)
+    require_won("obligations", obligations)
+    average = round_won(Decimal(sum(sum(m.by_category.values()) for m in spending)) / len(spending))
+    return _diagnose(monthly_income, spending, subscriptions, loans, average, obligations)
+
+
+def advice_from_cash_flow(cash: CashFlow, subscriptions: Sequence[Subscription] = (),
+                          loans: Sequence[ExistingLoan] = ()) -> Diagnosis:
+    """The same check-up on `bot.advisor.cashflow`'s figures, so its surplus is the cash flow's."""
+    if not isinstance(cash, CashFlow):
+        raise AdvisorInputError("cash must be a CashFlow")
+    spending, subscriptions, loans = _checked(cash.monthly_income, cash.spending, subscriptions, loans)
+    obligations = cash.obligations_outside_spending
+    return _diagnose(cash.monthly_income, spending, subscriptions, loans, cash.outgo - obligations, obligations)
+
+
+def _diagnose(monthly_income: int, spending: Sequence[MonthSpending], subscriptions: Sequence[Subscription],
+              loans: Sequence[ExistingLoan], average: int, obligations: int) -> Diagnosis:
     count = len(spending)
-    average = round_won(Decimal(sum(sum(m.by_category.values()) for m in spending)) / count)
-    surplus = monthly_income - average
+    surplus = monthly_income - average - obligations
     savings_bp = round_won(Decimal(surplus) * 10_000 / monthly_income) if monthly_income else None
     growth = top_growing_category(spending)
     subscription_total = sum(s.monthly_amount for s in subscriptions)
@@ -154,7 +176,8 @@ def financial_advice(monthly_income: int, spending: Sequence[MonthSpending],
     if savings_bp is None:
         summary = f"최근 {count}개월 평균 {won_approx(average)}을 썼고, 들어온 소득은 없어요"
     else:
-        summary = (f"월 소득 {won_approx(monthly_income)} 중 최근 {count}개월 평균 {won_approx(average)}을 써서 "
+        spent = (f"을 쓰고 대출 상환·보험료 등으로 {won_approx(obligations)}이 나가서" if obligations else "을 써서")
+        summary = (f"월 소득 {won_approx(monthly_income)} 중 최근 {count}개월 평균 {won_approx(average)}{spent} "
                    f"저축률은 {basis_points(savings_bp)}예요")
     if debts:
         summary += f". 연 10%가 넘거나 카드론·현금서비스인 대출이 {len(debts)}건 있어요"

@@ -21,6 +21,7 @@ result carries a note saying so):
   add-on outside the capital region are not modelled: a variable loan gets the full add-on,
   a fixed one none.
 - limits: 40% of income at banks (1금융권), 50% at non-banks (2금융권).
+The limits and the stress add-on are read from knowledge_base/reference_values.yml (with source).
 Monthly payments are rounded half up to a won before they are summed into a year.
 """
 from __future__ import annotations
@@ -34,9 +35,11 @@ from bot.advisor.format import percent_points
 from bot.advisor.inputs import (LOAN_KINDS, RATE_TYPES, REPAYMENT_METHODS, ExistingLoan, require_int, require_items,
                                 require_rate, require_text, require_won)
 from bot.advisor.money import HUNDRED, monthly_rate, round_won
+from bot.kb.references import reference
 
-LIMIT_BP = {"bank": 4000, "nonbank": 5000}
-STRESS_ADD_ON = Decimal("1.50")
+LIMIT_BP = {"bank": int(reference("dsr_limit_bank_percent").value) * 100,
+            "nonbank": int(reference("dsr_limit_nonbank_percent").value) * 100}
+STRESS_ADD_ON = Decimal(str(reference("stress_dsr_add_on_percent_points").value))
 STRESS_UNSECURED_THRESHOLD = 100_000_000
 REVOLVING_YEARS = 5
 MORTGAGE_BULLET_MAX_MONTHS = 120

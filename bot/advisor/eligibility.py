@@ -25,6 +25,12 @@ counted as an amortizing loan and capped by it (business income is not known her
 전세 loan is not capped by it (the guarantee sizes it), only its approval is lowered.
 전세 spreads are 40% of the band's, since a guarantee backs them. Amounts are floored to
 만 원.
+
+With a catalog that has loans for the purpose, the answer is the products' answer, so its parts
+never contradict each other: the request fits exactly when some product fits; approval is that
+of the best fitting product (its lender kind, DSR ceiling and rate), at least 1%, and 0 when no
+product fits; the rate range and DSR shown are the best fitting product's (else the widest open
+product's); the limit is the widest limit among products open to the score and the term.
 """
 from __future__ import annotations
 
@@ -102,6 +108,8 @@ class ProductFit:
     rate_range: RateRange
     max_amount: int
     reason: str
+    limit_basis: str = ""  # the rule that sets max_amount
+    dsr: Optional[DsrResult] = None  # with the requested amount at this product's top rate and term
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,7 @@ def _product_fit(product: LoanProduct, score: int, band: str, annual_income: int
     rates = _clip(indicative_rate(score, lender_kind=product.lender_kind, base_rate=base_rate,
                                   purpose=request.purpose), product)
     term = min(max(request.term_months, product.min_term), product.max_term)
-    caps, _ = _caps(annual_income, loans, request, rate=rates.high, term=term, kind=product.dsr_kind,
+    caps, dsr = _caps(annual_income, loans, request, rate=rates.high, term=term, kind=product.dsr_kind,
                     repayment=product.repayment, rate_type=product.rate_type, lender_kind=product.lender_kind,
                     stress_add_on=stress_add_on, income_multiple=product.max_income_multiple,
                     deposit_ratio=product.max_deposit_ratio)
@@ -228,8 +236,14 @@ def _product_fit(product: LoanProduct, score: int, band: str, annual_income: int
     else:
         reason = (f"{product.name}: {band} 예상 금리 {rates.text}, 최대 {won_approx(cap.amount)}까지 가능해 "
                   f"요청하신 {asked}이 들어가요")
-        return ProductFit(product, True, rates, cap.amount, reason)
-    return ProductFit(product, False, rates, cap.amount if score >= product.min_score else 0, reason)
+        return ProductFit(product, True, rates, cap.amount, reason, cap.basis, dsr)
+    return ProductFit(product, False, rates, cap.amount if score >= product.min_score else 0, reason, cap.basis, dsr)
+
+
+def _open_to(fit: ProductFit, score: int, term: int) -> bool:
+    """The customer's score and the requested term are allowed: only the amount decides."""
+    product = fit.product
+    return score >= product.min_score and (product.repayment == "한도" or product.min_term <= term <= product.max_term)
 
 
 def loan_eligibility(score: int, pd: float, annual_income: int, existing_loans: Sequence[ExistingLoan],
@@ -267,7 +281,7 @@ def loan_eligibility(score: int, pd: float, annual_income: int, existing_loans: 
                                   hard=kind not in SOFT_DSR_KINDS) if hard_ok else 0.0
     approval = min(round_won(Decimal(repr(credit * afford)) * 100), MAX_APPROVAL_PERCENT)
 
-    fits = ()
+    fits: Tuple[ProductFit, ...] = ()
     if catalog is not None:
         found = [_product_fit(p, score, band, annual_income, loans, request, base_rate, stress_add_on)
                  for p in catalog.loans if request.purpose in p.purposes]
@@ -280,13 +294,38 @@ def loan_eligibility(score: int, pd: float, annual_income: int, existing_loans: 
             caps.append(_Cap(0, "신용점수 조건에 맞는 상품 없음"))
     cap = _binding(caps)
     requested_fits = request.amount <= cap.amount
+    if fits:
+        # With products to offer, the verdict, limit, rate, DSR and approval are those of the products,
+        # so the answer can never say "fits" beside "no product fits", or list a product at 0%.
+        fitting = [f for f in fits if f.fits]
+        open_ = [f for f in fits if _open_to(f, score, request.term_months)]
+        widest = max(open_, key=lambda f: (f.max_amount, -f.rate_range.low), default=None)
+        if widest is not None:
+            cap = _Cap(widest.max_amount, widest.limit_basis)
+        else:
+            cap = _Cap(0, "신용점수 조건에 맞는 상품 없음" if all(f.product.min_score > score for f in fits)
+                       else "신용점수·기간 조건에 맞는 상품 없음")
+        requested_fits = bool(fitting)
+        if fitting:
+            best = fitting[0]
+            rates, dsr = best.rate_range, best.dsr
+            soft = best.product.dsr_kind in SOFT_DSR_KINDS
+            afford = affordability_factor(dsr.post_loan_annual_repayment,
+                                          annual_income * dsr.limit_bp // 10_000, hard=not soft)
+            credit = credit_factor(score, float(pd), best.product.lender_kind)
+            approval = max(1, min(round_won(Decimal(repr(credit * afford)) * 100), MAX_APPROVAL_PERCENT))
+        else:
+            approval = 0
+            if widest is not None:
+                rates, dsr = widest.rate_range, widest.dsr
 
     burden = "상환 부담(DSR 방식 참고)" if kind in DSR_EXEMPT_KINDS else "DSR"
     reason = (f"신용점수 {score}점({band}) 기준 승인 가능성 약 {approval}%, 예상 금리 {rates.text}, "
               f"{burden} {basis_points(dsr.current_ratio_bp)} → 대출 후 {basis_points(dsr.post_loan_ratio_bp)}"
               f"(한도 {basis_points(dsr.limit_bp, 0)}), 최대 {won_approx(cap.amount)}({cap.basis} 기준)")
     if not requested_fits:
-        reason += f" — 요청하신 {won_approx(request.amount)}은 이 한도를 넘어요"
+        reason += f" — 요청하신 {won_approx(request.amount)}은 " + (
+            "이 한도를 넘어요" if request.amount > cap.amount else "맞는 상품의 최소 금액에 못 미쳐요")
     notes = list(dsr.notes)
     if kind == "사업자대출":
         notes.append("사업자대출은 가계 DSR 대상이 아니어서, 같은 방식으로 상환 부담만 참고로 계산했어요")

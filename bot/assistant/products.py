@@ -3,8 +3,9 @@
 - 카드: every catalog card replayed on the customer's card spending of the last 3 whole months
   (`bot.advisor.cards`), ranked by benefit net of the annual fee; "체크" in the message keeps
   check cards only, "신용카드" credit cards only.
-- 적금 / 예금: sized to the monthly surplus (income − spending, last 3 whole months) and to idle
-  cash in 입출금 accounts (`bot.advisor.savings`), 12-month term, 급여이체 우대 at the salary bank.
+- 적금 / 예금: sized to the monthly surplus of the one cash flow (`bot.assistant.cash_flow`: regular
+  income − living spending − fixed obligations, last 6 whole months) and to idle cash in 입출금
+  accounts (`bot.advisor.savings`), 12-month term, 급여이체 우대 at the salary bank.
 - 대출: the catalog loans for the purpose (default 생활자금), for the amount asked (default
   1,000만 원) over the term asked (default 36 months), checked against the model's score and DSR
   (`bot.advisor.eligibility`); fitting loans first.
@@ -14,10 +15,12 @@ from __future__ import annotations
 from bot.advisor.cards import rank_cards
 from bot.advisor.format import basis_points, won, won_approx
 from bot.advisor.savings import suggest_savings
-from bot.assistant.adapters import (card_spending_lines, deposit_accounts, income_facts, month_flows, month_starts,
-                                    salary_bank, whole_months)
+from bot.advisor.cashflow import CashFlow
+from bot.advisor.inputs import MonthFlow
+from bot.assistant.adapters import card_spending_lines, deposit_accounts, income_facts, salary_bank, whole_months
+from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
-from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, assess_loan, assumed_words, catalog_for,
+from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, amount_problem, assess_loan, assumed_words, catalog_for,
                                   no_income_reply, rate_words)
 from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button, page_of
@@ -28,6 +31,11 @@ COMPARE_MONTHS = 3
 SAVINGS_TERM_MONTHS = 12
 DEFAULT_LOAN_AMOUNT = 10_000_000
 TOP = 3
+
+
+def level_flows(cash: CashFlow) -> list[MonthFlow]:
+    """The cash flow's monthly averages as months, so the savings advisor's surplus is exactly the cash flow's."""
+    return [MonthFlow(month.month, cash.monthly_income, cash.outgo) for month in cash.by_month]
 
 
 def _ask_type() -> Reply:
@@ -56,28 +64,26 @@ def recommend_product(ctx: AnswerContext, query: Query = Query(), *, page: int =
             if not scope.has_kind("bank"):
                 return no_kind_reply("은행 계좌", "bank")
             facts = income_facts(session, ctx.customer_id, scope.now)
-            spent = analytics.spending(session, ctx.customer_id, start, end, now=scope.now)
+            cash, freshness = cash_flow_of(session, ctx.customer_id, scope.now)
             balances = analytics.balances(session, ctx.customer_id, now=scope.now)
             bank = salary_bank(session, ctx.customer_id, facts, scope.now)
-            freshness = balances.freshness
     if kind == "카드":
         return _cards(ctx, query, lines, page, notes(freshness, ctx, kinds=("card",)))
-    flows = month_flows(facts.summary, spent, month_starts(start, COMPARE_MONTHS))
-    advice = suggest_savings(flows, deposit_accounts(balances), catalog_for(ctx), term_months=SAVINGS_TERM_MONTHS,
-                             salary_bank=bank, top=TOP)
+    advice = suggest_savings(level_flows(cash), deposit_accounts(balances), catalog_for(ctx),
+                             term_months=SAVINGS_TERM_MONTHS, salary_bank=bank, top=TOP)
     plans = advice.installment_plans if kind == "적금" else advice.deposit_plans
-    footnotes = notes(freshness, ctx, kinds=("bank", "card"))
+    footnotes = [cash.counted(), *cash.caveats(), *notes(freshness, ctx, kinds=("bank", "card", "capital", "insurance"))]
     if not plans:
         if kind == "적금":
-            why = advice.note + "." if advice.monthly_surplus <= 0 else \
-                f"{advice.note}. 조건에 맞는 적금 상품을 찾지 못했어요."
+            why = f"{cash.summary()}. " + ("적금보다 지출 점검이 먼저예요." if advice.monthly_surplus <= 0 else
+                                            "적금을 시작하기엔 여유가 적거나 조건에 맞는 적금 상품을 찾지 못했어요.")
         else:
             why = (f"입출금 통장의 여윳돈이 {won_approx(max(advice.idle_cash, 0))}이라, 생활비 3개월치를 빼면 "
                    "예금에 넣기엔 적어요. 매달 모으는 적금이 더 맞아요.")
         buttons = (button("적금 추천 받기", intent_payload("recommend_product", {"product_type": "적금"})),
                    button("돈 모으는 방법", "/financial_advice"))
         return Reply(join(why, footnotes), buttons if kind == "예금" else buttons[1:])
-    head = f"{advice.note}." if kind == "적금" else \
+    head = f"{cash.summary()}." if kind == "적금" else \
         f"입출금 통장에서 생활비 3개월치를 빼고 {josa(won_approx(advice.idle_cash), '이')} 여유 있어요."
     lines_ = [f"{n}. {p.product.name}({p.product.issuer}): {p.reason}" for n, p in enumerate(plans, start=1)]
     buttons = (button("돈 모으는 방법", "/financial_advice"),)
@@ -102,7 +108,10 @@ def _cards(ctx: AnswerContext, query: Query, lines, page: int, footnotes: list[s
 
 def _loans(ctx: AnswerContext, query: Query) -> Reply:
     """Catalog loans for the purpose, fitting ones first, each with the customer's rate and limit."""
-    amount = query.amount or DEFAULT_LOAN_AMOUNT
+    problem = amount_problem(query)
+    if problem is not None:
+        return problem
+    amount = query.amount if query.amount and query.amount > 0 else DEFAULT_LOAN_AMOUNT
     found = assess_loan(ctx, query, amount)
     if found.result is None:
         return Reply(NO_MODEL)
@@ -113,7 +122,8 @@ def _loans(ctx: AnswerContext, query: Query) -> Reply:
     if found.advice is None:
         return no_income_reply(found, lead, ctx)
     advice = found.advice
-    dsr = (f"지금 DSR은 {basis_points(advice.dsr.current_ratio_bp)}이고, 은행 한도 "
+    lender = "은행" if advice.dsr.lender_kind == "bank" else "2금융권"
+    dsr = (f"지금 DSR은 {basis_points(advice.dsr.current_ratio_bp)}이고, {lender} 한도 "
            f"{basis_points(advice.dsr.limit_bp, 0)} 안에서 최대 {won_approx(advice.max_limit)}까지 빌릴 수 있어요.")
     fits = [f for f in advice.products if f.fits][:TOP]
     if fits:

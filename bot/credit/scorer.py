@@ -12,6 +12,11 @@ own "unknown" category. Nothing missing is ever read as zero.
 PD: the model's PD, then the delinquency policy of :mod:`bot.credit.policy` (the
 training data cannot teach delinquency; that module says why and states its numbers).
 
+Factor sentences state the customer's own values; the only comparison is income against the
+Korean wage median from ``knowledge_base/reference_values.yml`` (latest edition published by the
+profile's date, cited in the sentence). The Lending Club medians are the model's reference
+point, never shown to a customer: a US figure converted to won means nothing to a Korean.
+
 Factors: for each customer-facing factor (a group of model inputs, e.g. all installment
 loan columns), the customer's observed values are replaced by the training reference
 (median / most common value) and the final PD recomputed; the change is what that
@@ -37,12 +42,15 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from bot.kb.references import reference as kb_reference
+
 from .artifact import CreditArtifact, load_artifact
 from .features import RAW_COLUMNS
 from .policy import CURRENT_DELINQUENCY_DAYS, apply_delinquency_policy
 from .profile import CreditProfile, LoanRequest
 
 KRW_PER_USD = 1400
+INCOME_REFERENCE = "wage_median_monthly"
 
 SCORE_AT_ANCHOR = 700
 ANCHOR_ODDS = 19.0
@@ -246,11 +254,26 @@ def _employment_words(category: str) -> str:
     return f"{category.split('_')[1]}년"
 
 
-def _fact(group: str, row: dict, reference: dict) -> str:
+def _manwon_krw(amount_krw: float) -> str:
+    return f"{amount_krw / 10_000:,.0f}만 원"
+
+
+def _income_fact(annual_inc_usd: float, as_of: date) -> str:
+    """The customer's monthly income beside the Korean wage median of the latest published edition."""
+    median = kb_reference(INCOME_REFERENCE, as_of)
+    return (f"월 소득이 약 {_manwon_krw(usd_to_krw(annual_inc_usd) / 12)}이에요 "
+            f"(임금근로자 월 중위소득 {_manwon_krw(median.value)}, {median.citation})")
+
+
+def _fact(group: str, row: dict, observed: set, as_of: date) -> str:
+    """The customer's own values for a factor; a comparison only with a sourced Korean reference."""
     if group == "income":
-        return f"연 소득이 약 {_manwon(row['annual_inc'])}이에요 (보통 {_manwon(reference['annual_inc'])})"
+        return _income_fact(row["annual_inc"], as_of)
     if group == "loan_amount":
-        return f"신청 금액이 {_manwon(row['funded_amnt'])}이에요 (보통 {_manwon(reference['funded_amnt'])})"
+        if "annual_inc" in observed and row["annual_inc"] > 0:
+            share = 100.0 * row["funded_amnt"] / row["annual_inc"]
+            return f"신청 금액이 {_manwon(row['funded_amnt'])}으로 연 소득의 {share:.0f}%예요"
+        return f"신청 금액이 {_manwon(row['funded_amnt'])}이에요"
     if group == "term":
         return f"상환 기간이 {row['term'].split('_')[1]}개월이에요"
     if group == "recent_loans":
@@ -258,9 +281,9 @@ def _fact(group: str, row: dict, reference: dict) -> str:
     if group == "installment_debt":
         return f"갚고 있는 분할상환 대출이 {int(row['open_il_6m'])}건, 잔액 {_manwon(row['total_bal_il'])}이에요"
     if group == "card_utilisation":
-        return f"카드 한도의 {row['revol_util']:.0f}%를 쓰고 있어요 (보통 {reference['revol_util']:.0f}%)"
+        return f"카드 한도의 {row['revol_util']:.0f}%를 쓰고 있어요"
     if group == "total_utilisation":
-        return f"전체 대출·카드 한도 대비 잔액이 {row['all_util']:.0f}%예요 (보통 {reference['all_util']:.0f}%)"
+        return f"전체 대출·카드 한도 대비 잔액이 {row['all_util']:.0f}%예요"
     if group == "inquiries":
         return f"최근 6개월 신용조회가 {int(row['inq_last_6mths'])}번, 12개월 {int(row['inq_last_12m'])}번 있었어요"
     if group == "employment":
@@ -301,7 +324,8 @@ class CreditScorer:
         changes = [(group, pd_ - float(alt)) for (group, _), alt in zip(groups, final_pds[1:])]
         changes.append((DELINQUENCY_FACTOR[0], pd_ - float(model_pds[0])))
         changes.sort(key=lambda item: -abs(item[1]))
-        factors = [self._factor(group, change, filled, profile, past_due_now) for group, change in changes[:3] if change != 0.0]
+        factors = [self._factor(group, change, filled, observed, profile, past_due_now)
+                   for group, change in changes[:3] if change != 0.0]
         score = score_from_pd(pd_)
         return CreditResult(
             pd=pd_,
@@ -312,11 +336,11 @@ class CreditScorer:
             model_version=self.artifact.model_version,
         )
 
-    def _factor(self, group, change, filled, profile, past_due_now) -> Factor:
+    def _factor(self, group, change, filled, observed, profile, past_due_now) -> Factor:
         if group == DELINQUENCY_FACTOR[0]:
             label, fact = DELINQUENCY_FACTOR[1], _delinquency_fact(profile.delinquencies_24m, past_due_now)
         else:
-            label, fact = FACTOR_GROUPS[group][0], _fact(group, filled, self._reference)
+            label, fact = FACTOR_GROUPS[group][0], _fact(group, filled, observed, profile.as_of or date.today())
         raises = change > 0
         effect = "점수를 낮춘 요인이에요." if raises else "점수를 높인 요인이에요."
         return Factor(

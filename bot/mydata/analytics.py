@@ -408,7 +408,7 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
         for r in session.execute(query, params):
             if r.status == "cancelled" and not include_cancelled:
                 continue
-            if canonical is not None and r.merchant != canonical[0] and needle not in squash(r.merchant_name):
+            if canonical is not None and not _same_merchant(r.merchant, r.merchant_name, canonical[0], needle, session):
                 continue
             items.append(TransactionItem(r.approved_at.astimezone(KST), "card", r.org_code, scope.name(r.org_code),
                                          r.merchant_name, r.merchant, r.category, r.amount, "out", r.status,
@@ -436,14 +436,27 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
             return False
         if max_amount is not None and item.amount > max_amount:
             return False
-        if needle is not None and item.merchant != merchant and (canonical is None or item.merchant != canonical[0]) \
-                and needle not in squash(item.description):
+        if canonical is not None:
+            return _same_merchant(item.merchant, item.description, canonical[0], needle, session)
+        if needle is not None and item.merchant != merchant and needle not in squash(item.description):
             return False
         return True
 
     matched = sorted((i for i in items if keep(i)), key=lambda i: i.occurred_at, reverse=True)
     return TransactionSearch(customer_id, start, end, tuple(matched[:limit]), len(matched),
                              sum(i.amount for i in matched), scope.freshness)
+
+
+def _same_merchant(merchant: str | None, raw: str, canonical: str, needle: str, session: Session) -> bool:
+    """A row is the searched merchant when its canonical merchant is that one. A row without a canonical
+    merchant counts when its raw text contains the words and does not name another merchant
+    (a 쿠팡 search keeps '쿠팡 로켓배송' but not '쿠팡이츠 주문')."""
+    if merchant:
+        return merchant == canonical
+    if needle not in squash(raw or ""):
+        return False
+    other = _merchant_matcher(session).match(raw)
+    return other is None or other[0] == canonical
 
 
 _MATCHERS: dict[str, MerchantMatcher] = {}

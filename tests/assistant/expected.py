@@ -2,7 +2,9 @@
 the aggregator's or the assistant's code."""
 from __future__ import annotations
 
+import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, timedelta
 
 from bot.mydata.sandbox.generator import STOCKS, CustomerBook, security_price
@@ -82,3 +84,62 @@ def all_numbers(b: CustomerBook) -> set[str]:
 
 def digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", text)
+
+
+# ---------------------------------------------------------------- the monthly cash flow (bot.advisor.cashflow)
+
+MONTHS = [f"2025{m:02d}" for m in range(1, 7)]  # the six whole months before NOW
+PAYMENT_CLASSES = {"카드대금": "카드 대금", "대출상환": "대출 상환", "보험료": "보험료"}
+
+
+def monthly(total: int) -> int:
+    return int((Decimal(total) / len(MONTHS)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def expected_cash_flow(book, orgs, now: str) -> dict:
+    """The cash flow recomputed from the generator's books: what came in, what went out, by rule."""
+    names = {book.institutions[o].institution.name: o for o in book.institutions}
+    kinds = {book.institutions[o].institution.kind for o in orgs}
+    payers: dict[str, dict[str, int]] = {}
+    fixed: dict[str, int] = {}
+    cash = unclassified = 0
+    for org, account, t in bank_txns(book, orgs, now):
+        if account.account_type != "1001" or t.dtime[:6] not in MONTHS or t.memo == book.name:
+            continue
+        if t.trans_type == "01":
+            if t.trans_class != "이자":
+                payers.setdefault(t.memo, {}).setdefault(t.dtime[:6], 0)
+                payers[t.memo][t.dtime[:6]] += t.amount
+            continue
+        if t.category:
+            continue
+        if t.trans_class in PAYMENT_CLASSES:
+            institution = t.memo.split()[0]
+            if names.get(institution) not in orgs:
+                label = f"{institution} {PAYMENT_CLASSES[t.trans_class]}(연결 안 됨)"
+                fixed[label] = fixed.get(label, 0) + t.amount
+        elif t.trans_class == "체크카드":
+            cash += 0 if "card" in kinds else t.amount
+        elif t.trans_class == "ATM출금":
+            cash += t.amount
+        elif not any(w in t.memo for w in ("적금", "예금", "청약")):
+            unclassified += t.amount
+    needed = max(2, math.ceil(len(MONTHS) / 2))
+    regular = {p: m for p, m in payers.items() if len(m) >= needed}
+    income = sum(sum(m.values()) for m in regular.values())
+    one_offs = {p: sum(m.values()) for p, m in payers.items() if p not in regular}
+    spent = spending(book, orgs, now, date(2025, 1, 1), date(2025, 6, 30))
+    living = sum(a for c, a in spent.items() if c not in ("주거", "구독")) + cash
+    out = {label: monthly(total) for label, total in fixed.items()}
+    for category, label in (("주거", "월세·관리비"), ("구독", "구독료")):
+        if spent.get(category):
+            out[label] = monthly(spent[category])
+    repay = sum(x.next_due(now)[1] for _, x in loans(book, orgs, now) if x.next_due(now))
+    if repay:
+        out["대출 상환"] = repay
+    premiums = sum(p.premium for o in orgs for p in book.institutions[o].policies)
+    if premiums:
+        out["보험료"] = premiums
+    return {"income": monthly(income), "one_offs": one_offs, "living": monthly(living), "fixed": out,
+            "unclassified": monthly(unclassified),
+            "surplus": monthly(income) - monthly(living) - sum(out.values())}

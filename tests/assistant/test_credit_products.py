@@ -1,6 +1,6 @@
 """Consents, the credit score, loan eligibility, product suggestions and advice, checked against
 numbers computed from the institutions' own records."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -13,7 +13,7 @@ from bot.assistant.credit import CAVEAT, NO_MODEL
 from bot.mydata.db import session_scope
 
 from .conftest import NOW
-from .expected import approvals, bank_txns, loans, spending, stamp
+from .expected import approvals, bank_txns, expected_cash_flow, loans, stamp
 from .helpers import parse_payload
 
 N = stamp(NOW)
@@ -92,7 +92,7 @@ def test_loan_eligibility_dsr_and_products(store, books, ctx_for):
     _, linked, *_ = store
     held = loans(books["demo-salaried"], linked["demo-salaried"], N)
     annual = 12 * sum(x.next_due(N)[1] for _, x in held)
-    income = 12 * [a for d, a in books["demo-salaried"].salary_payments if d <= N][-1]
+    income = 12 * expected_cash_flow(books["demo-salaried"], linked["demo-salaried"], N)["income"]
     reply = loan_eligibility(ctx_for("demo-salaried"), Query(text="천만 원 대출 가능해?", amount=10_000_000))
     assert f"DSR은 지금 {basis_points(half_up(Decimal(annual) * 10_000 / income))}에서" in reply.text
     assert "(한도 40%)" in reply.text and "승인 가능성은 약 " in reply.text
@@ -128,16 +128,22 @@ def test_recommend_cards_from_the_last_three_months(store, books, ctx_for):
 def test_recommend_savings_from_the_monthly_surplus(store, books, ctx_for):
     _, linked, *_ = store
     book, orgs = books["demo-salaried"], linked["demo-salaried"]
-    income = half_up(Decimal(sum(inflows(book, orgs, ["202504", "202505", "202506"]))) / 3)
-    spent = half_up(Decimal(sum(spending(book, orgs, N, date(2025, 4, 1), date(2025, 6, 30)).values())) / 3)
+    cash = expected_cash_flow(book, orgs, N)
     reply = recommend_product(ctx_for("demo-salaried"), Query(product_type="적금"))
-    assert f"월평균 소득 {won_approx(income)}, 지출 {won_approx(spent)}" in reply.text
-    assert f"매달 {won_approx(income - spent)}이 남아요" in reply.text
+    assert (f"월 소득 {won_approx(cash['income'])}에서 생활비 {won_approx(cash['living'])}과 고정지출 "
+            f"{won_approx(sum(cash['fixed'].values()))}을 빼면 매달 약 "
+            f"{won_approx(cash['surplus']).removeprefix('약 ')}이 남아요") in reply.text
+    assert f"월평균 여유자금 {won_approx(cash['surplus'])}의 40%" in reply.text
     assert reply.text.count("세후 이자") == 3
     retiree = recommend_product(ctx_for("demo-retiree"), Query(product_type="예금"))
     checking = sum(a.balance_at(N) for org in linked["demo-retiree"]
                    for a in books["demo-retiree"].institutions[org].deposits if a.account_type == "1001")
-    assert f"입출금 통장 {won_approx(checking)} 중" in retiree.text
+    outgo = (lambda c: c["living"] + sum(c["fixed"].values()))(expected_cash_flow(books["demo-retiree"],
+                                                                               linked["demo-retiree"], N))
+    if checking - 3 * outgo >= 1_000_000:
+        assert f"입출금 통장 {won_approx(checking)} 중" in retiree.text
+    else:  # three months of living and fixed costs are kept back first
+        assert "생활비 3개월치를 빼면 예금에 넣기엔 적어요" in retiree.text
 
 
 def test_recommend_loans_and_asking_the_type(store, ctx_for):
@@ -151,11 +157,10 @@ def test_recommend_loans_and_asking_the_type(store, ctx_for):
 def test_financial_advice(store, books, ctx_for):
     _, linked, *_ = store
     book, orgs = books["demo-shop"], linked["demo-shop"]
-    months = [f"2025{m:02d}" for m in range(1, 7)]
-    income = half_up(Decimal(sum(inflows(book, orgs, months))) / 6)
-    spent = half_up(Decimal(sum(spending(book, orgs, N, date(2025, 1, 1), date(2025, 6, 30)).values())) / 6)
+    cash = expected_cash_flow(book, orgs, N)
     reply = financial_advice(ctx_for("demo-shop"), Query(text="돈 모으려면 어떻게 해야 해?"))
-    assert f"저축률은 {basis_points(half_up(Decimal(income - spent) * 10_000 / income))}" in reply.text
+    assert f"저축률은 {basis_points(half_up(Decimal(cash['surplus']) * 10_000 / cash['income']))}" in reply.text
+    assert f"매달 {won_approx(-cash['surplus'])}씩 모자라요" in reply.text  # loan repayments counted
     expensive = max((x for _, x in loans(book, orgs, N)), key=lambda x: x.rate_bp)
     assert expensive.rate_bp > 1000 and rate(Decimal(expensive.rate_bp) / 100) in reply.text
     steps = [line for line in reply.text.splitlines() if line[:2] in ("1.", "2.", "3.")]

@@ -1,8 +1,6 @@
-import time
 from dataclasses import replace
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -164,14 +162,3 @@ def test_more_delinquency_never_helps(scorer):
     base = scorer.score(persona.profile, persona.request)
     worse = scorer.score(replace(persona.profile, delinquencies_24m=3), persona.request)
     assert worse.pd >= base.pd
-
-
-def test_scoring_one_customer_is_fast(scorer):
-    persona = DEMO_PERSONAS["young_borrower"]
-    scorer.score(persona.profile, persona.request)
-    timings = []
-    for _ in range(50):
-        start = time.perf_counter()
-        scorer.score(persona.profile, persona.request)
-        timings.append(time.perf_counter() - start)
-    assert np.percentile(timings, 95) < 0.05

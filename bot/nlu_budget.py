@@ -4,8 +4,9 @@ Rasa 3.6 runs the NLU graph (`MessageProcessor._parse_message_with_graph`) on
 the event loop, so one long Komoran analysis held every other conversation.
 Here it runs in one of two worker threads ("lanes"): messages up to
 `SHORT_CHARS` characters, what customers type, in one, longer ones in the
-other, so a stream of long messages never queues ahead of a short one. In
-each lane the shortest waiting message goes first. The loop waits at most
+other, so a stream of long messages never queues ahead of a short one, and
+the long lane takes at most `NLU_LONG_LANE_DUTY` (0.3) of a core. In each
+lane the shortest waiting message goes first. The loop waits at most
 `NLU_BUDGET_S` (default 3 s), then answers the message as `nlu_fallback` (the
 assistant asks to rephrase); a message whose wait ran out before its turn is
 never analyzed. Text longer than `bot.channels.bounds.MAX_MESSAGE_CHARS` is
@@ -19,6 +20,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from typing import Any, Callable, Dict, Optional, Text
 
 from bot.channels.bounds import MAX_MESSAGE_CHARS
@@ -32,10 +34,15 @@ SHORT_CHARS = 200
 
 
 class Lane:
-    """One worker thread running the cheapest waiting job first; a job whose caller gave up is skipped."""
+    """One worker thread running the cheapest waiting job first; a job whose caller gave up is skipped.
 
-    def __init__(self, name: str) -> None:
+    `duty` below 1 rests the thread after each job (a job of t seconds, then t * (1/duty - 1)
+    of rest), so the lane takes at most that share of a core however much is queued.
+    """
+
+    def __init__(self, name: str, duty: float = 1.0) -> None:
         self._name = name
+        self._rest_factor = 1.0 / min(1.0, max(0.05, duty)) - 1.0
         self._jobs: "queue.PriorityQueue" = queue.PriorityQueue()
         self._order = itertools.count()
         self._thread: Optional[threading.Thread] = None
@@ -56,11 +63,14 @@ class Lane:
             _, _, function, args, loop, future = self._jobs.get()
             if future.cancelled():
                 continue
+            started = time.perf_counter()
             try:
                 result, failure = function(*args), None
             except Exception as error:  # noqa: BLE001 - handed to the waiting coroutine
                 result, failure = None, error
             loop.call_soon_threadsafe(_settle, future, result, failure)
+            if self._rest_factor:
+                time.sleep((time.perf_counter() - started) * self._rest_factor)
 
 
 def _settle(future: "asyncio.Future", result: Any, failure: Optional[BaseException]) -> None:
@@ -72,7 +82,8 @@ def _settle(future: "asyncio.Future", result: Any, failure: Optional[BaseExcepti
         future.set_result(result)
 
 
-_SHORT, _LONG = Lane("nlu-short"), Lane("nlu-long")
+_SHORT = Lane("nlu-short")
+_LONG = Lane("nlu-long", duty=float(os.environ.get("NLU_LONG_LANE_DUTY", "0.3")))
 
 
 def analyze(text_length: int, function: Callable[..., Any], *args: Any) -> "asyncio.Future":
@@ -134,8 +145,14 @@ _original_parse: Any = None
 
 
 def install_nlu_budget() -> None:
+    """Also hands the GIL over more often (0.5 ms, Python's default is 5 ms): while a lane holds
+    it for an analysis, the event loop otherwise waits up to 5 ms at each of a turn's many I/O steps."""
     global _original_parse
+    import sys
+
     from rasa.core.processor import MessageProcessor
+
+    sys.setswitchinterval(float(os.environ.get("GIL_SWITCH_INTERVAL_S", "0.0005")))
 
     if _original_parse is None:
         _original_parse = MessageProcessor.parse_message

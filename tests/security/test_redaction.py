@@ -30,3 +30,14 @@ def test_log_records_are_redacted_and_bounded(caplog):
     assert "eyJ" not in text and "secret123" not in text
     assert "characters cut" in text
     assert all(len(r.getMessage()) < MAX_LOG_CHARS + 100 for r in caplog.records)
+
+
+def test_an_action_servers_error_body_stays_out_of_rasas_exception_text():
+    from rasa.utils.endpoints import ClientResponseError
+
+    from bot.rasa_api_guard import install_quiet_action_errors
+
+    install_quiet_action_errors()
+    body = '{"request_body": {"tracker": {"sender_id": "victim", "metadata": {"customer_id": "c1"}}}}'
+    error = ClientResponseError(500, "Internal Server Error", body)
+    assert "victim" not in str(error) and error.text == body and error.status == 500

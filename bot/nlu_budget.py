@@ -68,7 +68,10 @@ class Lane:
                 result, failure = function(*args), None
             except Exception as error:  # noqa: BLE001 - handed to the waiting coroutine
                 result, failure = None, error
-            loop.call_soon_threadsafe(_settle, future, result, failure)
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, failure)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
             if self._rest_factor:
                 time.sleep((time.perf_counter() - started) * self._rest_factor)
 

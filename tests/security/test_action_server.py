@@ -61,3 +61,8 @@ def test_a_malformed_call_is_a_400_without_echo(bank, body):
                                                                                "Content-Type": "application/json"})
     assert response.status_code == 400
     assert body not in response.text or body in ("null",)
+
+
+def test_the_rasa_server_warmed_up_with_an_action_call_before_listening(bank):
+    log = bank.processes[1].log.read_text(errors="replace")
+    assert "warm-up done" in log and "did not answer" not in log

@@ -46,3 +46,38 @@ def test_an_analysis_error_reaches_the_caller():
             return "raised"
 
     assert asyncio.run(scenario()) == "raised"
+
+
+class SlowProcessor:
+    """Rasa's MessageProcessor with an injected fault: an analysis that outlasts the budget."""
+
+    http_interpreter = None
+
+    def __init__(self, seconds):
+        self.seconds, self.analyzed = seconds, []
+
+    def _parse_message_with_graph(self, message, tracker, only_output_properties=True):
+        import time
+
+        time.sleep(self.seconds)
+        self.analyzed.append(message.text)
+        return {"text": message.text, "intent": {"name": "greet", "confidence": 0.9}, "entities": []}
+
+    def _update_full_retrieval_intent(self, parse_data):
+        pass
+
+    def _check_for_unseen_features(self, parse_data):
+        pass
+
+
+def test_an_analysis_over_its_budget_is_answered_as_a_fallback(monkeypatch):
+    from rasa.core.channels.channel import UserMessage
+
+    from bot.nlu_budget import BUDGET_ENV, parse_message
+
+    monkeypatch.setenv(BUDGET_ENV, "0.2")
+    slow, quick = SlowProcessor(1.0), SlowProcessor(0.0)
+    on_time = asyncio.run(parse_message(quick, UserMessage("안녕", sender_id="b")))
+    late = asyncio.run(parse_message(slow, UserMessage("안녕하세요 " * 3, sender_id="a")))
+    assert on_time["intent"]["name"] == "greet"
+    assert late["intent"]["name"] == "nlu_fallback" and late["entities"] == []

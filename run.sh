@@ -3,7 +3,9 @@
 # models if stale, seeds the MyData sandbox and the demo customers, starts
 # the sandbox (:8710), the action server (:5055), the Rasa server (:5005,
 # REST, socket.io and KakaoTalk) and the web chat page (:8080), and prints
-# how to chat. Ctrl-C stops all.
+# how to chat. Ctrl-C stops all. Rasa's HTTP API is off unless RASA_API=1
+# (then it needs the token in var/rasa_api_token or a JWT signed with
+# var/rasa_jwt_secret).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
@@ -11,6 +13,14 @@ bash scripts/train.sh
 bash scripts/credit_model.sh
 export ASSISTANT_TOKEN_SECRET="${ASSISTANT_TOKEN_SECRET:-$(python -m scripts.dev_secret)}"
 export KAKAO_SKILL_SECRET="${KAKAO_SKILL_SECRET:-$(python -m bot.channels.kakao_secret)}"  # KakaoTalk skill: required
+export ACTION_SERVER_SECRET="${ACTION_SERVER_SECRET:-$(python -m scripts.dev_secret action_secret)}"
+API_FLAGS=() API_ENV=() API_NOTE="HTTP API off (RASA_API=1 turns it on)"
+if [ "${RASA_API:-0}" = "1" ]; then
+  API_ENV=("RASA_API_TOKEN=${RASA_API_TOKEN:-$(python -m scripts.dev_secret rasa_api_token)}"
+           "RASA_JWT_SECRET=${RASA_JWT_SECRET:-$(python -m scripts.dev_secret rasa_jwt_secret)}")
+  API_FLAGS=(--enable-api)
+  API_NOTE="HTTP API on: ?token=\$(cat var/rasa_api_token), or a JWT signed with var/rasa_jwt_secret"
+fi
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
 export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 [ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000
@@ -40,11 +50,11 @@ echo "==> linking and syncing the demo customers"
 python -m bot.mydata demo
 
 echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
-rasa run actions --actions actions --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
+python -m actions.server --host 127.0.0.1 --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
 pids+=($!)
-echo "==> starting the Rasa server on 127.0.0.1:$RASA_PORT (about a minute to load)"
+echo "==> starting the Rasa server on 127.0.0.1:$RASA_PORT (about a minute to load and warm up; $API_NOTE)"
 ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PORT/webhook" python -m scripts.endpoints var/endpoints.yml > /dev/null
-python -m bot.rasa_server run --model models/current.tar.gz --enable-api --interface 127.0.0.1 --port "$RASA_PORT" \
+env ${API_ENV[@]+"${API_ENV[@]}"} python -m bot.rasa_server run --model models/current.tar.gz ${API_FLAGS[@]+"${API_FLAGS[@]}"} --interface 127.0.0.1 --port "$RASA_PORT" \
   --endpoints var/endpoints.yml --credentials credentials.yml \
   --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/rasa.log" 2>&1 &
 pids+=($!)
@@ -52,7 +62,7 @@ echo "==> starting the web chat page on 127.0.0.1:$WEB_PORT"
 python -m bot.channels.webpage --port "$WEB_PORT" --rasa-url "http://127.0.0.1:$RASA_PORT" > "$LOGS/webpage.log" 2>&1 &
 pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 120 "$LOGS/actions.log"
-wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/status" 300 "$LOGS/rasa.log"
+wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/webhooks/rest/" 300 "$LOGS/rasa.log"
 wait_for "web page" "http://127.0.0.1:$WEB_PORT/api/config" 60 "$LOGS/webpage.log"
 
 TOKEN="$(python -m bot.auth tokens --customer demo-salaried | cut -f2)"

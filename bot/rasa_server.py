@@ -7,6 +7,11 @@ call, which first checks the large events schema itself against the JSON
 Schema meta-schema: 25-50 ms a call here, more than understanding the
 message (bench/latency.py). The answer is still checked against the same
 schema, and a bad one still raises the same error.
+
+It also: scrubs tokens and bodies from every log line (bot.redaction), runs NLU
+off the event loop within a time budget (bot.nlu_budget), warms up before it
+listens (bot.rasa_warmup), and opens the HTTP API only with credentials and
+never to model changes (bot.rasa_api_guard).
 """
 from __future__ import annotations
 
@@ -51,10 +56,22 @@ def install_action_validator() -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    from bot.redaction import install_log_redaction
+
+    install_log_redaction()
     from rasa.__main__ import main as rasa_main
 
+    from bot.nlu_budget import install_nlu_budget
+    from bot.rasa_api_guard import install_api_guard, install_quiet_action_errors, with_api_credentials
+    from bot.rasa_warmup import install_warmup
+
+    args = with_api_credentials(list(sys.argv[1:] if argv is None else argv))
     install_action_validator()
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    install_nlu_budget()
+    install_warmup()
+    install_api_guard()
+    install_quiet_action_errors()
+    sys.argv = ["rasa", *args]
     rasa_main()
 
 

@@ -10,15 +10,23 @@ readers never wait for a writer. Every commit still reaches the disk before
 the reply goes out (`synchronous=FULL`): no conversation is dropped.
 PostgreSQL is left as Rasa configures it (already pooled).
 
+Every event is saved through `bot.redaction.scrub`: a `customer_token` key or a
+JWT-shaped string never reaches the database, whatever a channel passed on.
+
 Selected in the endpoints file: `tracker_store: {type: bot.tracker_store.PooledSQLTrackerStore, ...}`.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.pool import QueuePool
+
+from bot.redaction import scrub
 
 
 def write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
@@ -28,7 +36,7 @@ def write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 class PooledSQLTrackerStore(SQLTrackerStore):
-    """`SQLTrackerStore` whose SQLite connections stay open between turns."""
+    """`SQLTrackerStore` whose SQLite connections stay open between turns and whose events hold no token."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,3 +52,21 @@ class PooledSQLTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """`SQLTrackerStore.save` with each event scrubbed of tokens first."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = scrub(event.as_dict())
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()

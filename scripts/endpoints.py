@@ -7,6 +7,10 @@
 - REDIS_URL             `redis://host:port/db` adds a Redis lock store, so several Rasa
                         servers can share one tracker store without interleaving a
                         conversation's messages
+- ACTION_SERVER_SECRET  sent to the action server in every call as `X-Action-Secret`
+                        (Rasa's EndpointConfig adds an endpoint's `headers` to each request)
+
+The file holds secrets, so it is written readable by the owner only (0600).
 
 `python -m scripts.endpoints [OUT]` writes the file (default var/endpoints.yml).
 """
@@ -20,9 +24,12 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
+from bot.private_files import write_private
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"
 TRACKER_STORE = "bot.tracker_store.PooledSQLTrackerStore"
+ACTION_SECRET_HEADER = "X-Action-Secret"
 
 
 def tracker_store(url: Optional[str], sqlite_path: Path) -> Dict:
@@ -64,8 +71,11 @@ def lock_store(url: Optional[str]) -> Optional[Dict]:
 
 
 def render(env: Mapping[str, str], sqlite_path: Path = ROOT / "var" / "tracker.sqlite3") -> str:
+    action_endpoint: Dict = {"url": env.get("ACTION_ENDPOINT_URL") or DEFAULT_ACTION_URL}
+    if env.get("ACTION_SERVER_SECRET"):
+        action_endpoint["headers"] = {ACTION_SECRET_HEADER: env["ACTION_SERVER_SECRET"]}
     endpoints = {
-        "action_endpoint": {"url": env.get("ACTION_ENDPOINT_URL") or DEFAULT_ACTION_URL},
+        "action_endpoint": action_endpoint,
         "tracker_store": tracker_store(env.get("TRACKER_DATABASE_URL"), sqlite_path),
     }
     lock = lock_store(env.get("REDIS_URL"))
@@ -76,8 +86,7 @@ def render(env: Mapping[str, str], sqlite_path: Path = ROOT / "var" / "tracker.s
 
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "var" / "endpoints.yml"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(os.environ), encoding="utf-8")
+    write_private(out, render(os.environ))
     print(out)
 
 

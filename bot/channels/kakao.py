@@ -21,7 +21,7 @@ signed-in customer: ``{"code": "123456", "customer_token": "<JWT>"}``).
 * Account linking: "계정 연결" answers a one-time 6-digit code (see
   ``kakao_links`` for how guessing is bounded); the web page redeems it.
   "계정 연결 해제" removes the link at once, whatever else is running.
-* Bounds (``input_limits``): a body over 64 KB is refused (413), a malformed
+* Bounds (``bounds``): a body over 64 KB is refused (413), a malformed
   body or missing field gets 400 with a JSON error that is still a valid skill
   response, an utterance over the limit gets the "too long" answer before any
   parsing.
@@ -51,7 +51,7 @@ from sanic.response import HTTPResponse
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
 from bot.auth.tokens import TokenError, verify_token
 from bot.channels import kakao_format as fmt
-from bot.channels.input_limits import MAX_BODY_BYTES, MAX_TOKEN_CHARS, TOO_LONG_TEXT, too_long
+from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS, TOO_LONG_TEXT, too_long
 from bot.channels.kakao_callback import answer_later, callback_url_allowed, use_callback_response
 from bot.channels.kakao_links import LinkStore, TooManyCodes, TooManyWrongCodes, is_code
 

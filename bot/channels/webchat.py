@@ -46,7 +46,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, verified_identity
-from bot.channels.input_limits import MAX_BODY_BYTES, TOO_LONG_TEXT, too_long
+from bot.channels.bounds import MAX_BODY_BYTES, TOO_LONG_TEXT, too_long
 from bot.channels.webchat_sessions import ANONYMOUS, SessionIds, well_formed
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.auth.tokens import TokenError, issue_token
-from bot.channels.input_limits import MAX_BODY_BYTES, MAX_TOKEN_CHARS
+from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS
 from bot.channels.kakao_links import is_code
 from bot.mydata.demo import DEMO_PERSONAS
 

@@ -7,7 +7,7 @@ import pytest
 from aiohttp import web
 
 from bot.channels import kakao_format as fmt
-from bot.channels.input_limits import MAX_MESSAGE_CHARS, TOO_LONG_TEXT
+from bot.channels.bounds import MAX_MESSAGE_CHARS, TOO_LONG_TEXT
 from bot.channels.kakao import KakaoInput, SkillRequest
 from bot.channels.kakao_callback import callback_url_allowed
 from bot.channels.kakao_links import (

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot.auth.tokens import issue_token
-from bot.channels.input_limits import TOO_LONG_TEXT
+from bot.channels.bounds import TOO_LONG_TEXT
 from bot.channels.kakao import SKILL_SECRET_HEADER
 from tests.support.bank import SECRET
 from tests.support.kakao import SKILL_SECRET, new_user, skill_request, text_of

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -14,13 +15,15 @@ from typing import Dict, Iterator, List, Optional, Sequence
 
 import httpx
 
+from scripts.dev_secret import write_private
 from scripts.endpoints import render as render_endpoints
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
-# The Rasa server as ./run.sh starts it: Rasa's CLI with our runtime fixes.
+# The servers as ./run.sh starts them: Rasa's CLI with our runtime fixes, our action server.
 RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
+ACTION_SERVER = [sys.executable, "-m", "actions.server"]
 
 
 def free_port() -> int:
@@ -74,9 +77,17 @@ def wait_until(process: Process, url: str, ready, timeout: float = 240.0) -> Non
 
 @dataclass
 class RasaStack:
+    """The running stack. Its HTTP API is on, behind `api_token` (Rasa's `?token=`); the action
+    server answers only calls carrying `action_secret`."""
     url: str
     action_url: str
     processes: List[Process]
+    api_token: str = ""
+    action_secret: str = ""
+
+    @property
+    def api_params(self) -> Dict[str, str]:
+        return {"token": self.api_token}
 
     def say(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
         body = {"sender": sender, "message": text}
@@ -87,10 +98,10 @@ class RasaStack:
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        return httpx.get(f"{self.url}/conversations/{sender}/tracker", timeout=10.0).json()
+        return httpx.get(f"{self.url}/conversations/{sender}/tracker", params=self.api_params, timeout=10.0).json()
 
     def parse(self, text: str) -> dict:
-        return httpx.post(f"{self.url}/model/parse", json={"text": text}, timeout=10.0).json()
+        return httpx.post(f"{self.url}/model/parse", json={"text": text}, params=self.api_params, timeout=10.0).json()
 
 
 @contextlib.contextmanager
@@ -99,19 +110,17 @@ def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None,
     if not MODEL.exists():
         raise RuntimeError("models/current.tar.gz is missing: run ./test.sh, which trains it")
     action_port, rasa_port = free_port(), free_port()
+    api_token, action_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    extra_env = {**(extra_env or {}), "ACTION_SERVER_SECRET": action_secret, "RASA_API_TOKEN": api_token}
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
+    write_private(
+        endpoints,
         render_endpoints(
-            {**(extra_env or {}), "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
+            {**extra_env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
             sqlite_path=workdir / "tracker.sqlite3",
-        )
+        ),
     )
-    actions = start(
-        "action-server",
-        [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        workdir,
-        extra_env,
-    )
+    actions = start("action-server", [*ACTION_SERVER, "--port", str(action_port)], workdir, extra_env)
     rasa = start(
         "rasa-server",
         [*RASA_SERVER, "run", "--model", str(MODEL), "--enable-api", "--interface", "127.0.0.1",
@@ -126,10 +135,11 @@ def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None,
         wait_until(actions, f"http://127.0.0.1:{action_port}/health", lambda r: r.status_code == 200)
         wait_until(
             rasa,
-            f"http://127.0.0.1:{rasa_port}/status",
+            f"http://127.0.0.1:{rasa_port}/status?token={api_token}",
             lambda r: r.status_code == 200 and r.json().get("model_file"),
         )
-        yield RasaStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", processes)
+        yield RasaStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", processes,
+                        api_token=api_token, action_secret=action_secret)
     finally:
         for process in processes:
             process.stop()

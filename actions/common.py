@@ -1,8 +1,9 @@
 """What every personal action shares: who is asking, what they asked, how to answer.
 
-The customer comes only from the signed token in the latest message's
-metadata (`customer_token`), verified here; never from the sender id or the
-text. Answers come from `bot.assistant` and run off the event loop.
+The customer is the one the channel verified from a signed token
+(`bot.auth.identity`), never the sender id or the text; only the Rasa server
+can call this action server. Answers come from `bot.assistant` and run off
+the event loop.
 """
 from __future__ import annotations
 
@@ -17,13 +18,12 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import AnswerContext, Query, Reply, answer, is_linked
-from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of, verified_identity
+from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
 from bot.mydata.db import get_engine
 from bot.korean.calendar import now_kst
 
 logger = logging.getLogger(__name__)
 
-TOKEN_KEY = "customer_token"
 REFUSALS = {
     "missing": "utter_login_required",
     "expired": "utter_login_expired",
@@ -33,22 +33,11 @@ REFUSALS = {
 SINGLE_VALUED = ("institution", "account_type", "merchant", "category", "product_type", "loan_purpose")
 
 
-def customer_token(tracker: Tracker) -> Optional[str]:
-    metadata = tracker.latest_message.get("metadata") or {}
-    token = metadata.get(TOKEN_KEY)
-    return token if isinstance(token, str) else None
-
-
 def authenticated_customer(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
     """The customer the channel verified (bot.auth.identity), or None after telling them why not."""
     identity = identity_of(tracker.latest_message.get("metadata"))
     if CUSTOMER_KEY in identity:
         return identity[CUSTOMER_KEY]
-    # TRANSITIONAL until every channel passes verified_identity: a raw token is still verified here.
-    if identity[AUTH_ERROR_KEY] == "missing" and customer_token(tracker):
-        identity = verified_identity(customer_token(tracker))
-        if CUSTOMER_KEY in identity:
-            return identity[CUSTOMER_KEY]
     reason = identity[AUTH_ERROR_KEY]
     logger.info("refused a personal request: %s", reason)
     dispatcher.utter_message(response=REFUSALS[reason])

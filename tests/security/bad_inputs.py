@@ -66,7 +66,8 @@ def load_cases(path: Path) -> List[Case]:
 
 
 def all_tables() -> List[Case]:
-    return [case for path in sorted(HERE.glob("bad_inputs_*.yml")) for case in load_cases(path)]
+    """The REST table; the channels' table (bad_inputs_channels.yml) has its own runner."""
+    return load_cases(HERE / "bad_inputs_rest.yml")
 
 
 def _texts(payload: Any) -> List[str]:

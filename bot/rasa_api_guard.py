@@ -44,9 +44,21 @@ def install_api_guard() -> None:
     import rasa.core.run
     from sanic import response
 
+    from sanic.exceptions import PayloadTooLarge
+
+    from bot.channels.bounds import TOO_LARGE_TEXT
+    from bot.channels.kakao_format import text_response
+
     original = rasa.core.run.configure_app
     if getattr(original, "guarded", False):
         return
+
+    async def body_too_large(request: Any, exception: Exception) -> Any:
+        """Over the server-wide cap: a JSON 413 like the channels' own, a skill response for Kakao."""
+        body = {"error": "too_large", "detail": TOO_LARGE_TEXT}
+        if request is not None and request.path.startswith("/webhooks/kakao"):
+            body = {**text_response(TOO_LARGE_TEXT), "error": "too_large"}
+        return response.json(body, status=413)
 
     async def refuse_model_changes(request: Any) -> Any:
         if (request.method, request.path.rstrip("/") or "/") in BLOCKED:
@@ -56,6 +68,7 @@ def install_api_guard() -> None:
     def configure_app(*args: Any, **kwargs: Any) -> Any:
         app = original(*args, **kwargs)
         app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+        app.error_handler.add(PayloadTooLarge, body_too_large)
         app.register_middleware(refuse_model_changes, "request")
         return app
 

@@ -15,6 +15,7 @@ MAX_SENDER_CHARS = 128
 MAX_TOKEN_CHARS = 4096  # a customer token is about 250 characters; a longer one is not ours
 
 TOO_LONG_TEXT = f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 나누어 보내 주세요."
+TOO_LARGE_TEXT = "요청이 너무 커요. 메시지를 줄여서 다시 보내 주세요."
 NO_REPLY_TEXT = "죄송해요, 이번 말씀에는 답을 드리지 못했어요. 다르게 한 번 더 말씀해 주시겠어요?"
 
 _KEPT_CONTROLS = {"\n", "\t"}

@@ -51,7 +51,7 @@ from sanic.response import HTTPResponse
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
 from bot.auth.tokens import TokenError, verify_token
 from bot.channels import kakao_format as fmt
-from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS, TOO_LONG_TEXT, too_long
+from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS, TOO_LARGE_TEXT, TOO_LONG_TEXT, too_long
 from bot.channels.kakao_callback import answer_later, callback_url_allowed, use_callback_response
 from bot.channels.kakao_links import LinkStore, TooManyCodes, TooManyWrongCodes, is_code
 
@@ -76,7 +76,7 @@ LINK_BAD_CODE = "연결 코드가 올바르지 않거나 만료되었어요. 카
 LINK_BAD_TOKEN = "로그인 정보를 확인할 수 없어요. 다시 로그인한 뒤 시도해 주세요."
 LINK_DONE = "카카오톡 계정이 연결되었어요. 이제 카카오톡에서도 내 금융 정보를 물어보실 수 있어요."
 LINK_LOCKED = "연결 코드를 여러 번 잘못 입력했어요. 10분 뒤에 카카오톡에서 새 코드를 받아 다시 시도해 주세요."
-TOO_LARGE = "요청이 너무 커요. 메시지를 줄여서 다시 보내 주세요."
+TOO_LARGE = TOO_LARGE_TEXT
 UNAUTHORIZED = "인증되지 않은 요청이에요."
 UNLINK_DONE = ("카카오톡 계정 연결을 해제했어요. 이제 이 카카오톡에서는 내 금융 정보를 볼 수 없어요. "
                "다시 연결하려면 '계정 연결'을 보내 주세요.")

@@ -20,7 +20,7 @@ from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, 
 from bot.assistant.followup import explained, no_context_reply, not_understood_reply, picked_reply
 from bot.assistant.multi import answer_each
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of, verified_identity
-from bot.conversation.frame import (SLOT, Explain, Frame, NoContext, Pick, Refine, alive, is_fragment, resolve,
+from bot.conversation.frame import (EACH, SLOT, Explain, Frame, NoContext, Pick, Refine, alive, is_fragment, resolve,
                                     rewrite_period_words)
 from bot.conversation.message import MessageValues, problem_text, read_entities
 from bot.nlp.period import parse_period
@@ -143,9 +143,11 @@ async def reply_for_each(intent: str, customer_id: str, query: Query, name: str,
                                    name, values)
 
 
-def remember(intent: str, query: Query, page: int, reply: Reply) -> List[Dict[Text, Any]]:
-    """The frame a follow-up builds on: this answer's intent, query and the items it showed."""
-    entities = {**query.to_entities(), **({"page": page} if page else {})}
+def remember(intent: str, query: Query, page: int, reply: Reply, each=None) -> List[Dict[Text, Any]]:
+    """The frame a follow-up builds on: this answer's intent, query (with the several values
+    named, if any) and the items it showed."""
+    entities = {**query.to_entities(), **({"page": page} if page else {}),
+                **({EACH: [each[0], list(each[1])]} if each else {})}
     return [SlotSet(SLOT, Frame(intent, entities, tuple(reply.items)).to_slot())]
 
 
@@ -216,7 +218,7 @@ class PersonalAnswerAction(Action):
                 return start_connect_flow(query.institution, {"intent": intent, "query": query.to_entities()})
             reply = await reply_for(intent, customer_id, query, page)
         send(dispatcher, reply)
-        return remember(intent, query, page, reply)
+        return remember(intent, query, page, reply, each)
 
     async def follow_up(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, frame: Frame,
@@ -228,6 +230,9 @@ class PersonalAnswerAction(Action):
         resolution = resolve(frame, text, change)
         if isinstance(resolution, Refine):
             query = Query.from_entities(resolution.entities)
+            each = resolution.entities.get(EACH)
+            if values.each() is None and isinstance(each, list) and len(each) == 2 and isinstance(each[1], list):
+                values = MessageValues({each[0]: tuple(each[1])})
             return await self.answer(dispatcher, tracker, customer_id, query, values, intent=resolution.intent,
                                      page=resolution.page)
         if isinstance(resolution, Pick):

@@ -229,6 +229,11 @@ def test_two_categories_get_a_line_each_and_a_total(bank):
         assert spending_line(total) in reply if total else "없어요" in reply
     if traffic and phone:
         assert f"합계: {won(traffic + phone)}" in reply
+    november = chat("그럼 이번 달은?")
+    assert "[교통]" in november and "[통신]" in november and "11월 1일" in november
+    for category in ("교통", "통신"):
+        total = spent(bank, "demo-salaried", THIS_MONTH, category)
+        assert spending_line(total) in november if total else "없어요" in november
 
 
 def test_two_merchants_get_a_section_each(bank):

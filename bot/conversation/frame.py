@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence, Union
 
 SLOT = "conversation_frame"
+EACH = "each"  # [entity, [values]] when the question named several values of one entity
 MAX_ITEMS = 20
 # Parameters a follow-up may change; anything else in the frame is kept as it was.
 PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "period_start", "period_end")
@@ -131,6 +132,9 @@ def alive(frame: Optional[Frame], intents_since: Sequence[str]) -> Optional[Fram
 def refined(frame: Frame, change: Mapping[str, Any], text: str = "") -> dict:
     """The frame's entities with `change` applied: named parameters replace, the rest is kept."""
     entities = {k: v for k, v in frame.entities.items() if k != "page"}
+    each = entities.get(EACH)
+    if isinstance(each, list) and each and change.get(each[0]) is not None:
+        entities.pop(EACH)  # a newly named value replaces the several named before
     for group in EXCLUSIVE:
         if any(change.get(k) is not None for k in group):
             for k in group:

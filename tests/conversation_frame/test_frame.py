@@ -109,3 +109,10 @@ def test_period_lengths_the_period_reader_does_not_know():
 
 def test_refined_drops_the_page():
     assert "page" not in refined(Frame("check_balance", {"page": 3, "institution": "KB국민은행"}), {})
+
+
+def test_several_values_named_stay_until_a_new_value_of_that_entity():
+    frame = Frame("spending_summary", {"category": "교통", "each": ["category", ["교통", "통신"]]})
+    assert refined(frame, {"period_start": "2026-10-01", "period_end": "2026-10-31"})["each"] == \
+        ["category", ["교통", "통신"]]
+    assert "each" not in refined(frame, {"category": "카페"})

@@ -113,6 +113,21 @@ def test_another_bank_is_the_same_question_about_that_bank(bank):
     assert won(balance_of(bank, "demo-shop", "B0010006")) not in second
 
 
+def test_amount_range_page_and_card_follow_ups_keep_the_period(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("지난달 결제한 내역 보여줘")
+    big = chat("그럼 3만 원 넘는 것만")
+    assert "10월 1일" in big and "30,001원 이상" in big
+    shown = [int(a.lstrip("+").replace(",", "").removesuffix("원")) for _, _, a, _ in LINE.findall(big)]
+    assert len(shown) == 5 and all(amount > 30_000 for amount in shown)
+    more = chat("더 보여줘")
+    assert "이어서 6~" in more
+    card = chat("현대카드로 보면?")
+    assert "10월 1일" in card and "현대카드" in card and "30,001원 이상" in card
+    for _, _, _, where in LINE.findall(card):
+        assert where.startswith("현대카드")
+
+
 # ---------------------------------------------------------------- section 1: items just shown
 
 def test_references_answer_from_the_items_just_shown(bank):

@@ -1,7 +1,7 @@
 """Follow-ups: a fragment, an answer with nothing asked, or a reference to the last answer."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,20 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (PersonalAnswerAction, authenticated_customer, current_frame, follow_up_change,
                             message_values, send)
 from bot.assistant.followup import no_context_reply
-from bot.conversation.frame import Explain, Frame, resolve
 from bot.conversation.message import problem_text
-
-
-def asks_about(frame: Optional[Frame], text: str) -> bool:
-    """A "how do I…" that reads as a request for help is about the last answer when the frame
-    explains it ("어떻게 하면 올릴 수 있어?" after a credit score)."""
-    return frame is not None and isinstance(resolve(frame, text, {}), Explain)
 
 
 class ActionFollowUp(PersonalAnswerAction):
     """Reads the message against the last personal answer's frame; with no frame, asks what it
-    refers to (with buttons built from what it named), before asking anyone to log in. A request
-    for help is help unless it asks about the last answer."""
+    refers to (with buttons built from what it named), before asking anyone to log in."""
 
     intent = "follow_up"
 
@@ -35,9 +27,6 @@ class ActionFollowUp(PersonalAnswerAction):
         message = tracker.latest_message
         values = message_values(message)
         frame = current_frame(tracker)
-        if (message.get("intent") or {}).get("name") == "help" and not asks_about(frame, message.get("text") or ""):
-            dispatcher.utter_message(response="utter_help")
-            return []
         if frame is None:
             change = follow_up_change(values, message.get("text") or "")
             if not change and (message.get("intent") or {}).get("name") == "inform":

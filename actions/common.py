@@ -20,7 +20,7 @@ from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, 
 from bot.assistant.followup import explained, no_context_reply, not_understood_reply, picked_reply
 from bot.assistant.multi import answer_each
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of, verified_identity
-from bot.conversation.frame import (EACH, SLOT, Explain, Frame, NoContext, Pick, Refine, alive, is_fragment, resolve,
+from bot.conversation.frame import (EACH, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, resolve,
                                     rewrite_period_words)
 from bot.conversation.message import MessageValues, problem_text, read_entities
 from bot.nlp.period import parse_period

@@ -10,22 +10,13 @@ from datetime import datetime
 from typing import Mapping, Optional
 
 from bot.advisor.format import korean_date, won
-from bot.assistant.credit import NO_MODEL, score_customer
+from bot.assistant.credit import NO_MODEL, score_levers
 from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.conversation.frame import Frame
 from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
 
-# What the customer can do about each factor of our credit model that lowered the score.
-LEVERS = {
-    "delinquency": "연체 중인 대출부터 갚고, 앞으로는 대출 이자·카드값을 하루도 늦지 않게 내세요.",
-    "card_utilisation": "카드 한도 대비 사용액을 30% 아래로 낮춰 보세요.",
-    "total_utilisation": "대출·카드 잔액을 줄여 전체 한도 대비 잔액을 낮춰 보세요.",
-    "installment_debt": "갚고 있는 분할상환 대출의 잔액을 줄여 나가면 도움이 돼요.",
-    "recent_loans": "당분간 새 대출은 받지 않는 게 좋아요.",
-    "inquiries": "짧은 기간에 여러 곳에서 대출 조회·신청을 하지 마세요.",
-}
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
                       button("최근 거래내역", "/search_transactions"))
 
@@ -98,19 +89,10 @@ def why_grew_reply(frame: Frame) -> Reply:
 
 @guarded
 def raise_score_reply(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
-    """This customer's own levers: the factors of our model that lowered the score and can be acted
-    on; the general tips (FAQ) when none can."""
-    result, _, _ = score_customer(ctx)
-    if result is None:
-        return Reply(join(NO_MODEL, _tips()))
-    levers = [(f.label, LEVERS[f.feature]) for f in result.factors
-              if f.direction == "raises_risk" and f.feature in LEVERS]
-    if not levers:
-        return Reply(join(f"고객님 점수({result.score}점)를 크게 낮춘 요인은 없어요. 이렇게 관리하시면 돼요.", _tips()))
-    lines = [f"{n}. {name}: {advice}" for n, (name, advice) in enumerate(levers, start=1)]
-    return Reply(join(f"고객님 점수({result.score}점)를 낮춘 요인부터 손보시면 좋아요.", lines,
-                      "늦지 않게 납부하는 습관이 가장 중요하고, 내 점수를 조회하는 것만으로는 점수가 떨어지지 않아요."),
-                 (button("신용점수 다시 보기", "/credit_score"),))
+    """"어떻게 하면 올릴 수 있어?" after a score: the changes our model itself says raise this customer's
+    score most (`score_levers`); the general tips (FAQ) when there is no model."""
+    reply = score_levers(ctx, query, page=page)
+    return Reply(join(NO_MODEL, _tips())) if reply.text == NO_MODEL else reply
 
 
 def explained(frame: Frame, kind: str, ctx: AnswerContext) -> Optional[Reply]:

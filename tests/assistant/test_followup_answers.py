@@ -6,8 +6,8 @@ from datetime import date
 
 from bot.advisor.format import won
 from bot.assistant import Query, check_balance, search_transactions, spending_summary
-from bot.assistant.credit import score_customer
-from bot.assistant.followup import LEVERS, no_context_reply, picked_reply, raise_score_reply, why_grew_reply
+from bot.assistant.credit import score_customer, score_levers
+from bot.assistant.followup import no_context_reply, picked_reply, raise_score_reply, why_grew_reply
 from bot.assistant.multi import answer_each
 from bot.conversation.frame import Frame
 
@@ -82,16 +82,12 @@ def test_insurance_and_loans_are_each_answered_without_a_meaningless_total(store
     assert "합계:" not in reply.text
 
 
-def test_raising_the_score_gives_this_customers_own_levers(ctx_for):
-    for customer in ("demo-student", "demo-salaried"):
-        result, _, _ = score_customer(ctx_for(customer))
-        levers = [f for f in result.factors if f.direction == "raises_risk" and f.feature in LEVERS]
+def test_raising_the_score_gives_this_customers_own_levers_from_the_model(ctx_for):
+    for customer in ("demo-student", "demo-salaried", "demo-shop"):
+        result, *_ = score_customer(ctx_for(customer))
         reply = raise_score_reply(ctx_for(customer))
-        assert f"점수({result.score}점)" in reply.text
-        for factor in levers:
-            assert f"{factor.label}: {LEVERS[factor.feature]}" in reply.text
-        if not levers:
-            assert "크게 낮춘 요인은 없어요" in reply.text and "늦지 않게" in reply.text
+        assert f"지금 예상 신용점수는 {result.score}점이에요" in reply.text
+        assert reply.text == score_levers(ctx_for(customer)).text
 
 
 def test_a_follow_up_without_context_asks_with_buttons():

@@ -351,3 +351,90 @@ def test_search_form_answers_a_question_then_asks_again_and_takes_dont_know(bank
     assert "지난달" in text and "최근 3개월" in chat.buttons()
     text = chat("최근 3개월")
     assert "스타벅스" in text and "언제" not in text
+
+
+# --- every form, the same patterns -------------------------------------------------------
+
+FORMS = {
+    # form: (customer, opening message, what its pending question says, what starting over asks)
+    "loan_form": ("demo-salaried", "천만 원 대출 받을 수 있을까?", "갚", "얼마"),
+    "connect_form": ("demo-shop", "삼성카드 연결해줘", "어떤 정보", "어느 금융사"),
+    "revoke_form": ("demo-retiree", "우리은행 연결 끊어줘", "삭제돼요", "어느 금융사"),
+    "transaction_search_form": ("demo-salaried", "스타벅스에서 쓴 내역 찾아줘", "언제", "언제"),
+}
+
+
+def opened(bank, form):
+    customer, opening, pending, _ = FORMS[form]
+    chat = Chat(bank, customer)
+    text = chat(opening)
+    assert pending in text and chat.active_form() == form, text
+    return chat
+
+
+def untouched(bank):
+    return rows_of(bank, "demo-retiree"), active_consents(bank, "demo-retiree"), samsung_card_consents(bank)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_hands_over_to_an_agent_and_stops(bank, form):
+    before = untouched(bank)
+    chat = opened(bank, form)
+    text = chat("상담원이랑 얘기하고 싶어요")
+    assert "상담원" in text and "멈출게요" in text, text
+    assert chat.active_form() is None and untouched(bank) == before
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_leaves_after_three_unusable_answers(bank, form):
+    before = untouched(bank)
+    chat = opened(bank, form)
+    chat("음")
+    assert chat.active_form() == form
+    chat("ㅁㄴㅇㄹ")
+    assert chat.replies[0].get("buttons"), chat.replies
+    text = chat("음...")
+    assert "멈출게요" in text and "다시 하시려면" in text and "상담원 연결" in chat.buttons(), text
+    assert chat.active_form() is None and untouched(bank) == before
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_starts_over(bank, form):
+    chat = opened(bank, form)
+    text = chat("처음부터 다시 해 주세요")
+    assert "처음부터" in text and FORMS[form][3] in text, text
+    assert chat.active_form() == form
+    chat("취소")
+    assert chat.active_form() is None
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_answers_small_talk_and_another_request_then_asks_again(bank, form):
+    before = untouched(bank)
+    chat = opened(bank, form)
+    pending = FORMS[form][2]
+    text = chat("고마워요")
+    assert "별말씀을요" in text and pending in text, text
+    other = "삼성증권 연결해줘" if form != "connect_form" else "대출 받을 수 있을까요?"
+    text = chat(other)
+    assert "진행하고 있어요" in text and pending in text, text
+    assert chat.active_form() == form
+    chat("그만할게요")
+    assert chat.active_form() is None and untouched(bank) == before
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_explains_on_dont_know_and_stays(bank, form):
+    before = untouched(bank)
+    chat = opened(bank, form)
+    text = chat("잘 모르겠어요")
+    assert "괜찮아요" in text and chat.buttons(), text
+    assert chat.active_form() == form and untouched(bank) == before
+    chat("취소")
+
+
+def test_search_form_takes_the_period_after_malgo(bank):
+    chat = opened(bank, "transaction_search_form")
+    text = chat("이번 달 말고 지난달")
+    assert "스타벅스" in text and "언제" not in text
+    assert chat.active_form() is None

@@ -64,7 +64,7 @@ class SlotSpec:
     help: str
     buttons: Tuple[Tuple[str, str], ...] = ()
     default: Any = None
-    default_title: str = ""
+    default_button: Optional[Tuple[str, str]] = None  # accepts the default: ("3년으로 할게요", "3년")
     # `아무거나` takes the default only where choosing it for the customer is harmless
     any_takes_default: bool = False
 
@@ -92,14 +92,14 @@ FORMS: Dict[str, FormSpec] = {
             "loan_amount": SlotSpec(
                 "금액", "빌리실 금액을 '천만 원', '3천만원'처럼 말씀해 주세요. 정하기 어려우시면 1,000만 원으로 먼저 알아볼 수 있어요.",
                 (("500만 원", "500만 원"), ("1,000만 원", "1000만 원"), ("3,000만 원", "3000만 원")),
-                10_000_000, "1,000만 원으로 볼게요"),
+                10_000_000, ("1,000만 원으로 할게요", "1000만 원")),
             "loan_term": SlotSpec(
                 "상환 기간", "상환 기간이 길수록 매달 갚는 돈은 줄고 전체 이자는 늘어요. 많이들 1~5년 사이로 정하세요. 정하기 어려우시면 3년으로 볼게요.",
-                (("1년", "1년"), ("3년", "3년"), ("5년", "5년")), 36, "3년으로 할게요", any_takes_default=True),
+                (("1년", "1년"), ("3년", "3년"), ("5년", "5년")), 36, ("3년으로 할게요", "3년"), any_takes_default=True),
             "loan_purpose": SlotSpec(
                 "용도", "용도는 생활자금, 전세자금, 사업자금, 대환(다른 대출 갈아타기) 중 하나예요. 정하기 어려우시면 생활자금으로 볼게요.",
                 (("생활자금", "생활자금"), ("전세자금", "전세자금"), ("사업자금", "사업자금"), ("대환", "대환")),
-                "생활자금", "생활자금으로 할게요", any_takes_default=True),
+                "생활자금", ("생활자금으로 할게요", "생활자금"), any_takes_default=True),
         },
     ),
     "connect_form": FormSpec(
@@ -283,19 +283,11 @@ def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = 
     buttons: Tuple[Tuple[str, str], ...] = ()
     if misses >= MISSES_BEFORE_BUTTONS or dont_know:
         buttons = spec.buttons
-        if spec.default is not None and spec.default_title and dont_know:
-            buttons = ((spec.default_title, _default_payload(spec)),) + tuple(
-                b for b in spec.buttons if b[1] != _default_payload(spec))
+        if spec.default_button and dont_know:
+            buttons = (spec.default_button,) + tuple(b for b in spec.buttons if b[1] != spec.default_button[1])
     if misses >= MISSES_BEFORE_BUTTONS and not dont_know:
         lead += " 아래에서 골라 주세요."
     return MissReply(f"{lead} {spec.help}", buttons, leave=False)
-
-
-def _default_payload(spec: SlotSpec) -> str:
-    for title, payload in spec.buttons:
-        if title.replace(",", "").startswith(spec.default_title.split("으로")[0].split("로")[0].replace(",", "")):
-            return payload
-    return spec.buttons[0][1] if spec.buttons else ""
 
 
 def count_misses(previous: Optional[Mapping[str, Any]], slot: str) -> int:

@@ -256,12 +256,13 @@ def test_connect_with_a_corrected_period_grants_that_period(bank):
 
 # --- revoke form -------------------------------------------------------------------------
 
-def test_a_balance_question_in_the_revoke_form_is_answered_and_deletes_nothing(bank):
+@pytest.mark.parametrize("question", ["우리은행 잔액 얼마예요", "우리은행 잔액"])
+def test_a_balance_question_in_the_revoke_form_is_answered_and_deletes_nothing(bank, question):
     before = rows_of(bank, "demo-retiree")
     consents = active_consents(bank, "demo-retiree")
     chat = Chat(bank, "demo-retiree")
     assert "어느 금융사" in chat("연결 끊고 싶어요")
-    text = chat("우리은행 잔액 얼마예요")
+    text = chat(question)
     assert "원" in text and "삭제돼요" not in text and "어느 금융사" in text, text
     assert chat.slots()["revoke_institution"] is None
     text = chat("네")
@@ -438,3 +439,9 @@ def test_search_form_takes_the_period_after_malgo(bank):
     text = chat("이번 달 말고 지난달")
     assert "스타벅스" in text and "언제" not in text
     assert chat.active_form() is None
+
+
+def test_anything_with_nothing_asked_offers_the_likely_meaning(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("이자 쎈 예금 아무거나 골라줘")
+    assert "금융상품 추천" in chat.buttons(), chat.replies

@@ -19,7 +19,9 @@ MAX_LOAN = 5_000_000_000
 MAX_TERM_MONTHS = 480
 MAX_CONSENT_MONTHS = 12
 SCOPE_CHOICES = {"all": "전체 정보", "basic": "기본 정보(목록)만"}
-_SCOPE_WORDS = (("전체", "all"), ("모두", "all"), ("전부", "all"), ("기본", "basic"), ("목록", "basic"))
+_SCOPE_CHOICE = {"전체 정보": "all", "기본 정보(목록)만": "basic", "기본 정보": "basic", "전체": "all", "모두": "all",
+                 "전부": "all", "기본": "basic", "목록": "basic"}
+_SCOPE = re.compile("|".join(re.escape(word) for word in sorted(_SCOPE_CHOICE, key=len, reverse=True)))
 _UNIT_WORD = re.compile(r"[만억원]")
 _PURPOSE_WORDS = re.compile(r"생활|전세|사업|대환|갈아타")
 
@@ -31,31 +33,36 @@ def loan_amount(match_text: str, value: int) -> int:
     return value
 
 
-def _entities(entities: Sequence[Mapping[str, Any]], name: str) -> List[Tuple[int, Any]]:
-    return [(int(e.get("start") or 0), e.get("value")) for e in entities if e.get("entity") == name]
+Found = Tuple[int, int, Any]  # start, end, value
 
 
-def _institutions(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Tuple[int, Any]]:
+def _entities(entities: Sequence[Mapping[str, Any]], name: str) -> List[Found]:
+    return [(int(e.get("start") or 0), int(e.get("end") if e.get("end") is not None else -1), e.get("value"))
+            for e in entities if e.get("entity") == name]
+
+
+def _institutions(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Found]:
     found = _entities(entities, "institution")
     if not found:
         name = load_lexicon().canonical("institution", text)
         if name:
-            found = [(0, name)]
+            found = [(0, len(text), name)]
     return found
 
 
-def _purposes(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Tuple[int, Any]]:
+def _purposes(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Found]:
     lexicon = load_lexicon()
-    found = [(start, lexicon.canonical("loan_purpose", str(value)) or value)
-             for start, value in _entities(entities, "loan_purpose")]
+    found = [(start, end, lexicon.canonical("loan_purpose", str(value)) or value)
+             for start, end, value in _entities(entities, "loan_purpose")]
     if not found:
         name = lexicon.canonical("loan_purpose", text.strip())
         if name:
-            found = [(0, name)]
+            found = [(0, len(text), name)]
     if not found:
         for form, entry in lexicon.surface_forms():
             if entry.entity == "loan_purpose" and len(form) > 1 and form in text:
-                found.append((text.find(form), entry.value))
+                start = text.find(form)
+                found.append((start, start + len(form), entry.value))
     return found
 
 
@@ -64,17 +71,17 @@ def values_in(form: str, text: str, entities: Sequence[Mapping[str, Any]]) -> Li
     text = text or ""
     found: List[Value] = []
     if form == "loan_form":
-        found += [Value("loan_amount", loan_amount(m.text, m.value), m.start) for m in find_amounts(text)]
-        found += [Value("loan_term", m.months, m.start) for m in find_loan_terms(text)]
-        found += [Value("loan_purpose", v, s) for s, v in _purposes(text, entities) if v]
+        found += [Value("loan_amount", loan_amount(m.text, m.value), m.start, m.end) for m in find_amounts(text)]
+        found += [Value("loan_term", m.months, m.start, m.end) for m in find_loan_terms(text)]
+        found += [Value("loan_purpose", v, s, e) for s, e, v in _purposes(text, entities) if v]
     elif form == "connect_form":
-        found += [Value("connect_institution", v, s) for s, v in _institutions(text, entities) if v]
-        found += [Value("connect_scope", choice, text.find(word)) for word, choice in _SCOPE_WORDS if word in text]
-        found += [Value("connect_months", m.months, m.start) for m in find_loan_terms(text)]
+        found += [Value("connect_institution", v, s, e) for s, e, v in _institutions(text, entities) if v]
+        found += [Value("connect_scope", _SCOPE_CHOICE[m.group(0)], m.start(), m.end()) for m in _SCOPE.finditer(text)]
+        found += [Value("connect_months", m.months, m.start, m.end) for m in find_loan_terms(text)]
     elif form == "revoke_form":
-        found += [Value("revoke_institution", v, s) for s, v in _institutions(text, entities) if v]
+        found += [Value("revoke_institution", v, s, e) for s, e, v in _institutions(text, entities) if v]
     elif form == "transaction_search_form":
-        found += [Value("search_period", v, s) for s, v in _entities(entities, "period")
+        found += [Value("search_period", v, s, e) for s, e, v in _entities(entities, "period")
                   if isinstance(v, str) and "/" in v]
     return sorted(found, key=lambda v: v.start)
 

@@ -56,6 +56,7 @@ class Value:
     slot: str
     value: Any
     start: int
+    end: int = -1  # -1: unknown, the value is not counted as the message's own words
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,22 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text or "").strip()
 
 
+_FILLER = re.compile(
+    r"^(?:\s|음|아|어|그|저|네|예|이요|요|예요|이에요|에요|입니다|이|가|은|는|을|를|으로|로|에서|만|정도|쯤|"
+    r"할게요|할께요|할래요|해요|해주세요|해 주세요|주세요|부탁해요|부탁드려요|이요ㅎ|해줘|할게|할래|"
+    r"괜찮아요|좋아요|거요|걸로|것으로|으로요|로요)*$"
+)
+
+
 def _is_bare(text: str, values: Sequence[Value]) -> bool:
-    """A message that is little more than its values (`5년이요`, `농협으로 할게요`)."""
-    if _QUESTION.search(text):
+    """A message that is only its values and filler (`5년이요`, `농협으로 할게요`), not a question of its own."""
+    if not values or any(v.end < 0 for v in values) or _QUESTION.search(text):
         return False
-    return bool(values) and len(normalize(text)) <= 20
+    covered = set()
+    for value in values:
+        covered.update(range(value.start, value.end))
+    rest = "".join(" " if i in covered else char for i, char in enumerate(text))
+    return bool(_FILLER.match(normalize(rest)))
 
 
 def classify(intent: Optional[str], text: str, values: Sequence[Value], requested_slot: Optional[str],

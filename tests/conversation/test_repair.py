@@ -25,8 +25,8 @@ def turn(form, intent, text, requested, entities=()):
     return classify(intent, text, values, requested, form)
 
 
-def institution(name, start=0):
-    return {"entity": "institution", "value": name, "start": start}
+def institution(name, start=0, end=None):
+    return {"entity": "institution", "value": name, "start": start, "end": start + len(name) if end is None else end}
 
 
 @pytest.mark.parametrize("text", ["취소", "그만", "그만할래요", "됐어요", "아니 됐어요", "안 할래요", "나중에 할게요"])
@@ -75,7 +75,14 @@ def test_an_institution_inside_an_unrelated_question_is_no_answer():
 
 
 def test_a_bare_name_is_an_answer_even_when_the_classifier_guessed_a_question():
-    assert turn(REVOKE, "check_balance", "농협이요", "revoke_institution", [institution("NH농협은행")]) == Turn.ANSWER
+    assert turn(REVOKE, "check_balance", "농협이요", "revoke_institution", [institution("NH농협은행", 0, 2)]) == Turn.ANSWER
+    assert turn(REVOKE, "check_balance", "농협으로 할게요", "revoke_institution", [institution("NH농협은행", 0, 2)]) \
+        == Turn.ANSWER
+
+
+def test_a_name_with_a_question_word_is_no_bare_answer():
+    for text in ("우리은행 잔액", "우리은행 잔액은", "우리은행 거래내역"):
+        assert turn(REVOKE, "check_balance", text, "revoke_institution", [institution("우리은행")]) == Turn.DIGRESSION
 
 
 def test_a_value_for_a_slot_not_asked_and_not_marked_as_a_change_is_no_answer():

@@ -185,7 +185,10 @@ class ActionFormRepair(Action):
         turn = classify(intent, text, values, requested, form)
         if turn == Turn.CANCEL:
             filled = filled_slots(form, tracker.slots)
-            dispatcher.utter_message(text=cancel_text(form, filled, form_values.shown_slots(filled)))
+            shown = form_values.shown_slots(filled)
+            if tracker.get_slot("search_query"):
+                filled["search_query"] = tracker.get_slot("search_query")
+            dispatcher.utter_message(text=cancel_text(form, filled, shown))
             return leave_form(form)
         if turn == Turn.RESTART:
             dispatcher.utter_message(text=f"처음부터 다시 할게요. {form.label}에 필요한 내용을 다시 여쭤볼게요.")

@@ -338,7 +338,7 @@ def test_search_form_cancel_and_the_next_message_is_no_answer_to_it(bank):
     chat = Chat(bank, "demo-salaried")
     assert "언제" in chat("스타벅스에서 쓴 내역 찾아줘")
     text = chat("그만")
-    assert "거래내역 검색을 취소했어요" in text
+    assert "스타벅스 거래내역 검색을 취소했어요" in text
     assert "스타벅스" not in chat("최근 3개월")
     assert chat.active_form() is None
 
@@ -445,3 +445,17 @@ def test_anything_with_nothing_asked_offers_the_likely_meaning(bank):
     chat = Chat(bank, "demo-salaried")
     chat("이자 쎈 예금 아무거나 골라줘")
     assert "금융상품 추천" in chat.buttons(), chat.replies
+
+
+@pytest.mark.parametrize("question", ["내 계좌 잔액 알려줘", "이체 한도 얼마예요?", "이번 달 어디에 제일 많이 썼어?"])
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_answers_a_question_as_it_would_outside_then_asks_again(bank, form, question):
+    before = untouched(bank)
+    alone = Chat(bank, FORMS[form][0])
+    expected = alone(question)
+    chat = opened(bank, form)
+    text = chat(question)
+    assert text.startswith(expected), (expected, text)
+    assert FORMS[form][2] in text[len(expected):] and chat.active_form() == form
+    chat("취소")
+    assert untouched(bank) == before

@@ -319,7 +319,9 @@ def cancel_text(form: FormSpec, filled: Mapping[str, Any], shown: Mapping[str, s
         what = f"{institution} 연결 해지" if institution else "금융사 연결 해지"
         done = "연결과 받아온 정보는 그대로 유지돼요."
     else:
-        what = form.label
+        query = filled.get("search_query") or {}
+        subject = query.get("merchant") or query.get("category") if isinstance(query, Mapping) else None
+        what = f"{subject} {form.label}" if subject else form.label
         said = ", ".join(f"{form.slots[s].label} {shown[s]}" for s in form.slots if s in shown)
         done = f"말씀하신 내용({said})은 저장하지 않았어요." if said else "아무것도 저장하지 않았어요."
     return f"{what}{_josa_eul(what)} 취소했어요. {done} 다른 도움이 필요하시면 말씀해 주세요."

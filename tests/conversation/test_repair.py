@@ -157,6 +157,7 @@ def test_cancel_says_what_was_dropped():
     assert "취소했어요" in text and "1,000만 원" in text and "3년" in text and "저장하지 않았어요" in text
     assert "삼성카드 연결을 취소했어요" in cancel_text(CONNECT, {"connect_institution": "삼성카드"}, {})
     assert "그대로 유지" in cancel_text(REVOKE, {"revoke_institution": "NH농협은행"}, {})
+    assert cancel_text(SEARCH, {"search_query": {"merchant": "스타벅스"}}, {}).startswith("스타벅스 거래내역 검색을 취소했어요")
 
 
 def test_values_outside_the_allowed_ranges_are_problems():

@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from actions.common import FormStartAction, PersonalAnswerAction
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
+from bot.conversation.form_values import values_in
 from bot.nlp.loan_term import find_loan_terms
 
 
@@ -17,13 +18,17 @@ def term_from_text(text: str) -> Optional[int]:
 
 
 class ActionStartLoanForm(FormStartAction):
-    """Takes amount, term and purpose from the question itself; the form asks for the rest."""
+    """Takes amount, term and purpose from the question itself; the form asks for the rest.
+
+    A bare `2천` is 2천만 원 in a loan, as in the form's answers (bot.conversation.form_values).
+    """
 
     form_slots_name = "action_start_loan_form"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
+        amounts = {v.value for v in values_in("loan_form", query.text, []) if v.slot == "loan_amount"}
         return {
-            "loan_amount": query.amount,
+            "loan_amount": amounts.pop() if len(amounts) == 1 else query.amount,
             "loan_term": query.loan_term_months or term_from_text(query.text),
             "loan_purpose": query.loan_purpose,
         }

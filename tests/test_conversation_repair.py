@@ -78,6 +78,13 @@ def test_loan_form_cancels_says_what_was_dropped_and_the_next_message_is_handled
     assert f"총 {won(deposit_total(bank, 'demo-salaried'))}" in text and "갚" not in text
 
 
+def test_a_bare_thousand_in_the_loan_question_is_ten_million_won_units(bank):
+    chat = Chat(bank, "demo-salaried")
+    assert "갚" in chat("2천 대출 받을 수 있을까요?")
+    assert chat.slots()["loan_amount"] == 20_000_000
+    chat("취소")
+
+
 def test_loan_form_takes_a_correction_at_any_step(bank):
     chat = Chat(bank, "demo-salaried")
     chat("천만 원 대출 받을 수 있을까?")

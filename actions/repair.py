@@ -62,15 +62,16 @@ def _values(form: FormSpec, tracker: Tracker):
 
 
 async def slot_problem(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
-    """Why the value cannot fill the slot; for unlinking, the institution must be linked."""
+    """Why the value cannot fill the slot (None also when there is no value to judge); to unlink, the
+    institution must be linked."""
     if value is None:
-        return "값을 알아듣지 못했어요."
+        return None
     problem = form_values.problem_with(slot, value)
     if problem or slot != "revoke_institution":
         return problem
     customer_id = authenticated_customer(tracker, dispatcher)
     if customer_id and not await linked(customer_id, value):
-        return f"{value}은(는) 연결되어 있지 않아요."
+        return f"{josa(value, '은')} 연결되어 있지 않아요."
     return None
 
 
@@ -132,13 +133,13 @@ class RepairingFormValidation(FormValidationAction):
             return [] if value is None else [SlotSet(requested, value)] + done
         if turn == Turn.ANSWER:
             value = form_values.normalized(requested, pick(text, values, requested))
-            if await slot_problem(requested, value, tracker, dispatcher):
+            if value is None or await slot_problem(requested, value, tracker, dispatcher):
                 return []
             return [SlotSet(requested, value)] + done
         if turn == Turn.CORRECTION:
             slot, value = correction(text, values, requested) or (requested, None)
             value = form_values.normalized(slot, value)
-            if await slot_problem(slot, value, tracker, dispatcher):
+            if value is None or await slot_problem(slot, value, tracker, dispatcher):
                 return []
             if slot != requested:
                 dispatcher.utter_message(text=corrected_text(form, slot, form_values.shown(slot, value)))
@@ -147,7 +148,8 @@ class RepairingFormValidation(FormValidationAction):
         spec = form.slots[requested]
         if turn == Turn.ANY and spec.any_takes_default:
             shown = form_values.shown(requested, spec.default)
-            dispatcher.utter_message(text=f"{josa(spec.label, '은')} {josa(shown, '으로')} 볼게요. 바꾸시려면 언제든 말씀해 주세요.")
+            dispatcher.utter_message(
+                text=f"{josa(spec.label, '은')} {josa(shown, '으로')} 볼게요. 바꾸시려면 언제든 말씀해 주세요.")
             return [SlotSet(requested, spec.default)] + done
         return []
 

@@ -41,9 +41,7 @@ class Chat:
         return (self.bank.tracker(self.sender).get("active_loop") or {}).get("name")
 
 
-def rows_of(bank, customer_id, org_code=None):
-    if org_code:
-        return sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id = ? AND org_code = ?", customer_id, org_code)[0][0]
+def rows_of(bank, customer_id):
     return sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id = ?", customer_id)[0][0]
 
 

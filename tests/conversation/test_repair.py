@@ -17,7 +17,8 @@ from bot.conversation.repair import (
     pick,
 )
 
-LOAN, CONNECT, REVOKE, SEARCH = (FORMS[n] for n in ("loan_form", "connect_form", "revoke_form", "transaction_search_form"))
+LOAN, CONNECT, REVOKE, SEARCH = (
+    FORMS[n] for n in ("loan_form", "connect_form", "revoke_form", "transaction_search_form"))
 
 
 def turn(form, intent, text, requested, entities=()):

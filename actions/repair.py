@@ -8,6 +8,7 @@ to `action_form_repair`.
 """
 from __future__ import annotations
 
+import logging
 from abc import abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
@@ -33,11 +34,14 @@ from bot.conversation.repair import (
     explicit_yes,
     filled_slots,
     form_for,
+    internal_error_reply,
     last_bot_text,
     other_form_text,
     pick,
     slots_to_clear,
 )
+
+logger = logging.getLogger(__name__)
 
 MISSES_SLOT = "form_misses"
 SMALLTALK_RESPONSES = {
@@ -118,9 +122,13 @@ class RepairingFormValidation(FormValidationAction):
     ) -> List[EventType]:
         form = self.form_spec()
         requested = tracker.get_slot("requested_slot")
-        if requested in form.slots and answered_just_now(tracker.events, form.name):
-            return await self.take_turn(form, requested, dispatcher, tracker)
-        return await self.check_prefilled(form, dispatcher, tracker)
+        try:
+            if requested in form.slots and answered_just_now(tracker.events, form.name):
+                return await self.take_turn(form, requested, dispatcher, tracker)
+            return await self.check_prefilled(form, dispatcher, tracker)
+        except Exception:  # noqa: BLE001 - nothing is filled; the rejected turn goes to the repair action
+            logger.exception("validating %s failed", form.name)
+            return []
 
     async def take_turn(
         self, form: FormSpec, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -183,6 +191,16 @@ class ActionFormRepair(Action):
         if form is None or requested not in form.slots:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return [FollowupAction("action_listen")]
+        try:
+            return await self.repair(form, requested, dispatcher, tracker)
+        except Exception:  # noqa: BLE001 - the customer gets a clean exit, the log gets the trace
+            logger.exception("repairing %s failed", form.name)
+            utter_miss(dispatcher, internal_error_reply(form))
+            return leave_form(form)
+
+    async def repair(
+        self, form: FormSpec, requested: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
         intent, text, values = _intent(tracker), _text(tracker), _values(form, tracker)
         turn = classify(intent, text, values, requested, form)
         if turn == Turn.CANCEL:

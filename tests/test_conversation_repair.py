@@ -464,3 +464,18 @@ def test_every_form_answers_a_question_as_it_would_outside_then_asks_again(bank,
     assert FORMS[form][2] in text[len(expected):] and chat.active_form() == form
     chat("취소")
     assert untouched(bank) == before
+
+
+def test_skipping_a_question_takes_the_stated_default_only_where_harmless(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("천만 원 대출 받을 수 있을까?")
+    chat("3년")
+    text = chat("용도는 건너뛸게요")
+    assert "생활자금으로 볼게요" in text and "%" in text, text
+    consent = Chat(bank, "demo-shop")
+    consent("삼성카드 연결해줘")
+    consent("전체 정보")
+    text = consent("이건 넘어갈게요")
+    assert "최대 1년" in text and consent.slots()["connect_months"] is None
+    consent("취소")
+    assert samsung_card_consents(bank) == 0

@@ -11,7 +11,8 @@ CALM's repair patterns in plain rules. A form turn is one of:
 - CANCEL / RESTART: `취소`, `그만`, `됐어요`, `안 할래요`, `나중에 할게요`,
   a bare 아니요 outside a yes/no question; `처음부터 다시`.
 - DONT_KNOW / ANY: `몰라요` explains the choices and offers the default;
-  `아무거나` takes the default where choosing one is harmless.
+  `아무거나` or skipping (`건너뛸게요`) takes the default where choosing one
+  is harmless, and explains the choices where it is not.
 - DIGRESSION: a question of its own (balance, FAQ, spending); answered, then
   the form re-asks. OTHER_FORM: another form's request, which cannot run
   inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help.
@@ -166,7 +167,8 @@ _CANCEL = re.compile(
     r"취소|그만|됐(?:어|습니다)|됐다|안\s*할(?:래|게|거)|안\s*하(?:고|려고)|나중에|관둘|관둘래|관두|멈춰|중단|스톱|stop|cancel|필요\s*없",
     re.IGNORECASE)
 _DONT_KNOW = re.compile(r"몰라|모르겠|모름|글쎄|잘\s*모르|고민\s*중|생각\s*안\s*해|정하지\s*못|뭐가\s*좋")
-_ANY = re.compile(r"아무거나|아무\s*거나|상관\s*없|알아서|아무래도\s*좋|뭐든")
+# skipping a question is choosing nothing: the default where harmless, else the choices again
+_ANY = re.compile(r"아무거나|아무\s*거나|상관\s*없|알아서|아무래도\s*좋|뭐든|건너\s*뛰|건너\s*뛸|넘어가|넘어갈|스킵|skip|패스", re.IGNORECASE)
 _CORRECTION = re.compile(r"말고|바꿔|바꿀|바꾸|변경|수정|고쳐|고칠|정정|잘못\s*말")
 _NEGATION = re.compile(r"아니|않|안\s*해|안\s*할|싫|말고|잠깐|취소|그만")
 _QUESTION = re.compile(r"\?|얼마|알려|보여|뭐야|뭐예|뭔가|어떻게|언제|왜|어디|있어|있나|되나|돼\?|인가")
@@ -208,7 +210,9 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
         return Turn.RESTART
     if intent == "human_handoff":
         return Turn.HANDOFF
-    if intent in ("cancel", "goodbye") or (_CANCEL.search(clean) and not values and not _QUESTION.search(clean)):
+    cancel_words = _CANCEL.search(clean) and not values and not _QUESTION.search(clean)
+    skip_words = _ANY.search(clean) and not _CANCEL.search(clean)  # `넘어갈게요` reads as goodbye, means skip
+    if cancel_words or (intent in ("cancel", "goodbye") and not skip_words):
         return Turn.CANCEL
     if values and (_CORRECTION.search(clean) or intent == "correct") and correction(text, values, requested_slot):
         return Turn.CORRECTION
@@ -325,6 +329,16 @@ def cancel_text(form: FormSpec, filled: Mapping[str, Any], shown: Mapping[str, s
         said = ", ".join(f"{form.slots[s].label} {shown[s]}" for s in form.slots if s in shown)
         done = f"말씀하신 내용({said})은 저장하지 않았어요." if said else "아무것도 저장하지 않았어요."
     return f"{what}{_josa_eul(what)} 취소했어요. {done} 다른 도움이 필요하시면 말씀해 주세요."
+
+
+def internal_error_reply(form: FormSpec) -> MissReply:
+    """Something failed on our side: stop cleanly, say nothing was saved, offer the way back and 상담원."""
+    return MissReply(
+        f"죄송해요, 처리 중 문제가 생겨 {josa(form.label, '을')} 멈췄어요. 입력하신 내용은 저장하지 않았어요. "
+        f"다시 하시려면 {form.come_back}.",
+        (("상담원 연결", "/human_handoff"), (f"{form.label} 다시 하기", f"/{form.own_intent}")),
+        leave=True,
+    )
 
 
 def other_form_text(form: FormSpec) -> str:

@@ -90,6 +90,14 @@ def test_a_value_for_a_slot_not_asked_and_not_marked_as_a_change_is_no_answer():
     assert turn(LOAN, "inform", "5년", "loan_amount") == Turn.UNUSABLE
 
 
+def test_skipping_a_question_is_choosing_nothing():
+    assert turn(LOAN, "deny", "이건 건너뛸게요", "loan_purpose") == Turn.ANY
+    assert turn(CONNECT, "nlu_fallback", "패스", "connect_months") == Turn.ANY
+    assert turn(SEARCH, "goodbye", "넘어갈게요", "search_period") == Turn.ANY
+    assert turn(SEARCH, "goodbye", "그만 넘어갈게요", "search_period") == Turn.CANCEL
+    assert not FORMS["connect_form"].slots["connect_months"].any_takes_default
+
+
 def test_dont_know_and_anything():
     assert turn(LOAN, "dont_know", "몰라요", "loan_term") == Turn.DONT_KNOW
     assert turn(LOAN, "inform", "아무거나", "loan_purpose") == Turn.ANY

@@ -20,12 +20,14 @@ from actions.common import authenticated_customer, linked
 from bot.assistant.korean import josa
 from bot.conversation import form_values
 from bot.conversation.repair import (
+    MISSES_BEFORE_LEAVING,
     FormSpec,
     MissReply,
     Turn,
     after_miss,
     answered_just_now,
     cancel_text,
+    clarification_options,
     classify,
     confirmation_was_asked,
     correction,
@@ -223,8 +225,13 @@ class ActionFormRepair(Action):
         if turn == Turn.OTHER_FORM:
             dispatcher.utter_message(text=other_form_text(form))
             return []
-        problem = await self.problem(form, turn, requested, tracker, dispatcher)
         misses = count_misses(tracker.get_slot(MISSES_SLOT), requested)
+        options = clarification_options(text, values, requested) if turn == Turn.ANSWER else []
+        if options and misses < MISSES_BEFORE_LEAVING:
+            dispatcher.utter_message(text=f"{', '.join(options)} 중 어느 쪽으로 할까요?",
+                                     buttons=[{"title": option, "payload": option} for option in options])
+            return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
+        problem = await self.problem(form, turn, requested, tracker, dispatcher)
         reply = after_miss(form, requested, misses, problem, dont_know=turn in (Turn.DONT_KNOW, Turn.ANY))
         utter_miss(dispatcher, reply)
         if reply.leave:
@@ -244,8 +251,6 @@ class ActionFormRepair(Action):
             slot, value = correction(text, values, requested) or (requested, None)
             return await slot_problem(slot, form_values.normalized(slot, value), tracker, dispatcher)
         if turn == Turn.ANSWER:
-            if len({repr(v.value) for v in values if v.slot == requested}) > 1:
-                return "여러 값을 말씀하셔서 하나만 골라 주세요."
             value = form_values.normalized(requested, pick(text, values, requested))
             return await slot_problem(requested, value, tracker, dispatcher)
         return None

@@ -479,3 +479,13 @@ def test_skipping_a_question_takes_the_stated_default_only_where_harmless(bank):
     assert "최대 1년" in text and consent.slots()["connect_months"] is None
     consent("취소")
     assert samsung_card_consents(bank) == 0
+
+
+def test_two_values_for_the_asked_question_ask_which_one(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("천만 원 대출 받을 수 있을까?")
+    text = chat("3년이나 5년")
+    assert "어느 쪽" in text and chat.buttons()[:2] == ["3년", "5년"], text
+    assert chat.slots()["loan_term"] is None
+    assert "용도" in chat("5년")
+    assert chat.slots()["loan_term"] == 60

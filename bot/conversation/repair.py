@@ -17,7 +17,8 @@ CALM's repair patterns in plain rules. A form turn is one of:
   the form re-asks. OTHER_FORM: another form's request, which cannot run
   inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help.
 - UNUSABLE: anything else; the second in a row adds buttons, the third
-  leaves the form (MISSES_BEFORE_LEAVING).
+  leaves the form (MISSES_BEFORE_LEAVING). Two values for the asked slot
+  (`3년이나 5년`) ask which one, with a button for each (clarification).
 
 A yes at a destructive or consent step counts only if it is an explicit yes
 (`explicit_yes`) right after a question that named the institution and what
@@ -245,6 +246,17 @@ def pick(text: str, values: Sequence[Value], slot: str) -> Optional[Any]:
         return after[-1].value if after else None
     distinct = {repr(v.value) for v in mine}
     return mine[0].value if len(distinct) == 1 else None
+
+
+def clarification_options(text: str, values: Sequence[Value], slot: str) -> List[str]:
+    """The words of each different value given for the asked slot (`3년이나 5년` → 3년, 5년), to ask which."""
+    options: List[str] = []
+    seen = set()
+    for v in values:
+        if v.slot == slot and v.end > v.start and repr(v.value) not in seen:
+            seen.add(repr(v.value))
+            options.append(text[v.start:v.end])
+    return options if len(options) > 1 else []
 
 
 def correction(text: str, values: Sequence[Value], requested_slot: Optional[str]) -> Optional[Tuple[str, Any]]:

@@ -8,6 +8,7 @@ from bot.conversation.repair import (
     after_miss,
     answered_just_now,
     cancel_text,
+    clarification_options,
     classify,
     confirmation_was_asked,
     correction,
@@ -46,6 +47,15 @@ def test_corrections_name_the_slot_they_change():
     values = form_values.values_in("loan_form", text, [])
     assert classify("deny", text, values, "loan_purpose", LOAN) == Turn.CORRECTION
     assert correction(text, values, "loan_purpose") == ("loan_term", 60)
+
+
+def test_two_values_for_the_asked_slot_ask_which_one():
+    text = "3년이나 5년"
+    values = form_values.values_in("loan_form", text, [])
+    assert turn(LOAN, "inform", text, "loan_term") == Turn.ANSWER
+    assert pick(text, values, "loan_term") is None
+    assert clarification_options(text, values, "loan_term") == ["3년", "5년"]
+    assert clarification_options("5년", form_values.values_in("loan_form", "5년", []), "loan_term") == []
 
 
 def test_a_bare_thousand_in_a_loan_means_ten_million_won_units():

@@ -304,7 +304,7 @@ def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = 
         return MissReply(
             f"{form.label}{_josa_eul(form.label)} 여기서 멈출게요. 입력하신 내용은 저장하지 않았어요. "
             f"다시 하시려면 {form.come_back}. 상담원과 이야기하시겠어요?",
-            (("상담원 연결", "/human_handoff"), (f"{form.label} 다시 하기", f"/{form.own_intent}")),
+            (("상담원 연결", "/human_handoff"), ("다시 해볼게요", f"/{form.own_intent}")),
             leave=True,
         )
     lead = problem or ("괜찮아요, 도와드릴게요." if dont_know else f"{spec.label}{_josa_eul(spec.label)} 알아듣지 못했어요.")
@@ -348,7 +348,7 @@ def internal_error_reply(form: FormSpec) -> MissReply:
     return MissReply(
         f"죄송해요, 처리 중 문제가 생겨 {josa(form.label, '을')} 멈췄어요. 입력하신 내용은 저장하지 않았어요. "
         f"다시 하시려면 {form.come_back}.",
-        (("상담원 연결", "/human_handoff"), (f"{form.label} 다시 하기", f"/{form.own_intent}")),
+        (("상담원 연결", "/human_handoff"), ("다시 해볼게요", f"/{form.own_intent}")),
         leave=True,
     )
 

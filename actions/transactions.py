@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, Text
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import FormStartAction, PersonalAnswerAction, current_frame, follow_up_change, message_values
 from actions.followups import ActionFollowUp
+from actions.repair import RepairingFormValidation
 from bot.assistant import Query
 from bot.conversation.frame import is_fragment, refined
 from bot.conversation.message import MessageValues
@@ -50,17 +50,9 @@ class ActionStartTransactionSearch(FormStartAction):
                 for e in events]
 
 
-class ValidateTransactionSearchForm(FormValidationAction):
+class ValidateTransactionSearchForm(RepairingFormValidation):
     def name(self) -> Text:
         return "validate_transaction_search_form"
-
-    def validate_search_period(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
-        if isinstance(value, str) and "/" in value:
-            return {"search_period": value}
-        dispatcher.utter_message(text="기간을 이해하지 못했어요. '지난달', '최근 3개월', '3월'처럼 말씀해 주세요.")
-        return {"search_period": None}
 
 
 class ActionSearchTransactions(PersonalAnswerAction):

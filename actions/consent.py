@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -23,38 +23,23 @@ from actions.common import (
     reply_for,
     send,
 )
+from actions.repair import RepairingFormValidation
 from bot.advisor.format import korean_date
 from bot.assistant import Query
 from bot.assistant.adapters import institution_kind
+from bot.conversation.form_values import MAX_CONSENT_MONTHS, SCOPE_CHOICES
 from bot.mydata import service
 from bot.mydata.consent import default_scopes
 from bot.mydata.errors import MyDataError
-from bot.nlp.lexicon import load_lexicon
-from bot.nlp.loan_term import find_loan_terms
 
 logger = logging.getLogger(__name__)
 
-SCOPE_CHOICES = {"all": "전체 정보", "basic": "기본 정보(목록)만"}
-SCOPE_WORDS = {"전체": "all", "모두": "all", "기본": "basic", "목록": "basic"}
-MAX_MONTHS = 12
 CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "connect_agreed", "pending_question")
 
 
 def scopes_for(institution: str, choice: str) -> List[str]:
     scopes = default_scopes(institution_kind(institution))
     return scopes if choice == "all" else [s for s in scopes if s.endswith(".list")]
-
-
-def scope_from_text(text: str) -> Optional[str]:
-    for word, choice in SCOPE_WORDS.items():
-        if word in (text or ""):
-            return choice
-    return None
-
-
-def months_from_text(text: str) -> Optional[int]:
-    terms = find_loan_terms(text or "")
-    return terms[0].months if len(terms) == 1 else None
 
 
 class ActionStartConnect(FormStartAction):
@@ -66,36 +51,9 @@ class ActionStartConnect(FormStartAction):
         return {**{slot: None for slot in CONNECT_SLOTS}, "connect_institution": query.institution}
 
 
-class ValidateConnectForm(FormValidationAction):
+class ValidateConnectForm(RepairingFormValidation):
     def name(self) -> Text:
         return "validate_connect_form"
-
-    def validate_connect_institution(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
-        name = load_lexicon().canonical("institution", str(value or ""))
-        if name:
-            return {"connect_institution": name}
-        dispatcher.utter_message(text="그 금융사는 아직 지원하지 않아요. 은행·카드·증권·보험·캐피탈사 이름으로 말씀해 주세요.")
-        return {"connect_institution": None}
-
-    def validate_connect_scope(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
-        choice = value if value in SCOPE_CHOICES else scope_from_text(str(value or ""))
-        if choice:
-            return {"connect_scope": choice}
-        dispatcher.utter_message(text="'전체 정보' 또는 '기본 정보만' 중에서 골라 주세요.")
-        return {"connect_scope": None}
-
-    def validate_connect_months(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
-        months = value if isinstance(value, int) else months_from_text(str(value or ""))
-        if months and 1 <= months <= MAX_MONTHS:
-            return {"connect_months": months}
-        dispatcher.utter_message(text="동의 기간은 1개월부터 최대 1년까지예요. (예: 6개월, 1년)")
-        return {"connect_months": None}
 
 
 class ActionAskConnectScope(AskAction):
@@ -153,7 +111,7 @@ class ActionConnectInstitution(Action):
             dispatcher.utter_message(response="utter_connect_cancelled")
             return reset
         institution = tracker.get_slot("connect_institution")
-        months = int(tracker.get_slot("connect_months") or MAX_MONTHS)
+        months = int(tracker.get_slot("connect_months") or MAX_CONSENT_MONTHS)
         scopes = scopes_for(institution, tracker.get_slot("connect_scope") or "all")
         try:
             consent, result = await service.connect_institution(
@@ -184,20 +142,9 @@ class ActionStartRevoke(FormStartAction):
         return {"revoke_institution": query.institution, "revoke_confirmed": None}
 
 
-class ValidateRevokeForm(FormValidationAction):
+class ValidateRevokeForm(RepairingFormValidation):
     def name(self) -> Text:
         return "validate_revoke_form"
-
-    async def validate_revoke_institution(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
-        name = load_lexicon().canonical("institution", str(value or ""))
-        customer_id = authenticated_customer(tracker, dispatcher)
-        if name and customer_id and await linked(customer_id, name):
-            return {"revoke_institution": name}
-        if customer_id:
-            dispatcher.utter_message(text="연결되어 있는 금융사 이름으로 말씀해 주세요. ('어디에 동의했지?'로 목록을 볼 수 있어요)")
-        return {"revoke_institution": None}
 
 
 class ActionAskRevokeConfirmed(AskAction):

@@ -3,15 +3,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, Text
 
-from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 
-from actions.common import FormStartAction, PersonalAnswerAction
+from actions.common import FormStartAction, PersonalAnswerAction, current_frame, follow_up_change, message_values
+from actions.followups import ActionFollowUp
+from actions.repair import RepairingFormValidation
 from bot.assistant import Query
+from bot.conversation.frame import is_fragment, refined
+from bot.conversation.message import MessageValues
+
+EACH_KEY = "each"  # several values of one entity ("배민이랑 쿠팡이츠"), kept through the form
 
 
 class ActionStartTransactionSearch(FormStartAction):
-    """Keeps what the question already said, so the form asks only for the rest."""
+    """Keeps what the question already said, so the form asks only for the rest. A fragment
+    right after another answer ("카페는?") keeps that answer's other parameters."""
 
     form_slots_name = "action_start_transaction_search"
 
@@ -19,18 +26,33 @@ class ActionStartTransactionSearch(FormStartAction):
         period = f"{query.period[0].isoformat()}/{query.period[1].isoformat()}" if query.period else None
         return {"search_query": query.to_entities(), "search_period": period}
 
+    def query_of(self, tracker: Tracker) -> Query:
+        message = tracker.latest_message
+        text = message.get("text") or ""
+        values = message_values(message)
+        frame = current_frame(tracker) if is_fragment(text, message.get("entities") or []) else None
+        if frame is None:
+            return Query.from_entities(values.first(), text=text)
+        return Query.from_entities(refined(frame, follow_up_change(values, text), text))
 
-class ValidateTransactionSearchForm(FormValidationAction):
+    async def run(self, dispatcher, tracker, domain):
+        message = tracker.latest_message
+        if is_fragment(message.get("text") or "", message.get("entities") or []):
+            frame = current_frame(tracker)
+            if frame is not None and frame.intent != "search_transactions":
+                # "카페는?" after a spending summary asks that summary again, not for a search form
+                return await ActionFollowUp().run(dispatcher, tracker, domain) + [FollowupAction("action_listen")]
+        events = await super().run(dispatcher, tracker, domain)
+        each = message_values(tracker.latest_message).each()
+        if each is None:
+            return events
+        return [e if e.get("name") != "search_query" else {**e, "value": {**e["value"], EACH_KEY: list(each)}}
+                for e in events]
+
+
+class ValidateTransactionSearchForm(RepairingFormValidation):
     def name(self) -> Text:
         return "validate_transaction_search_form"
-
-    def validate_search_period(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> Dict[Text, Any]:
-        if isinstance(value, str) and "/" in value:
-            return {"search_period": value}
-        dispatcher.utter_message(text="기간을 이해하지 못했어요. '지난달', '최근 3개월', '3월'처럼 말씀해 주세요.")
-        return {"search_period": None}
 
 
 class ActionSearchTransactions(PersonalAnswerAction):
@@ -38,6 +60,14 @@ class ActionSearchTransactions(PersonalAnswerAction):
 
     intent = "search_transactions"
     slots_to_clear = ("search_query", "search_period")
+
+    reads_fragments = False  # ActionStartTransactionSearch did
+
+    def values(self, tracker: Tracker) -> MessageValues:
+        asked = super().values(tracker)
+        each = (tracker.get_slot("search_query") or {}).get(EACH_KEY)
+        named = {each[0]: tuple(each[1])} if isinstance(each, list) and len(each) == 2 and isinstance(each[1], list) else {}
+        return MessageValues(named, asked.page, asked.problems)
 
     def query(self, tracker: Tracker) -> Query:
         entities = dict(tracker.get_slot("search_query") or {})

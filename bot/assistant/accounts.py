@@ -85,7 +85,9 @@ def check_balance(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) 
     buttons.append(button("최근 거래내역 보기", intent_payload(
         "search_transactions", {"institution": scope.institution} if scope.institution else None)))
     buttons.append(button("이번 달 지출 보기", "/spending_summary"))
-    return Reply(join(head, lines, footnotes), tuple(buttons))
+    listed = tuple({"kind": "account", "label": f"{label(a.institution, a.prod_name)}({a.account_masked}, {a.kind_label})",
+                    "amount": a.balance} for a in shown)
+    return Reply(join(head, lines, footnotes), tuple(buttons), items=listed, total=found.total)
 
 
 @guarded

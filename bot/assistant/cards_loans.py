@@ -64,7 +64,7 @@ def card_bill(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> R
     buttons = [more_button("card_bill", query, page)] if more else []
     buttons.append(button("카드 이용내역 보기", intent_payload("search_transactions", {
         "institution": scope.institution} if scope.institution else None)))
-    return Reply(join(head, lines, footnotes), tuple(buttons))
+    return Reply(join(head, lines, footnotes), tuple(buttons), total=bills.total_due if bills.upcoming else 0)
 
 
 @guarded

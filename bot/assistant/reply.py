@@ -93,6 +93,10 @@ class Reply:
     text: str
     buttons: tuple[dict, ...] = ()  # {"title": ..., "payload": ...}; payloads are user texts or "/intent..."
     chart: dict | None = None  # {"type": "category_breakdown", "period": [iso, iso], "items": [{"label", "amount"}]}
+    # What the answer listed, for follow-ups ("두 번째 거", "제일 큰 거"): JSON dicts with "kind", "label",
+    # "amount" and, per kind, "date" (transaction), "previous" (category), "follow" ({"intent", "entities"}).
+    items: tuple[dict, ...] = ()
+    total: int | None = None  # the one sum the answer reports (balance, spending), for a multi-value total
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from bot.mydata import analytics
 from bot.mydata.timefmt import add_months, first_of_month
 
 DEFAULT_SEARCH_DAYS = 90
+EARLY_MONTH_DAYS = 3  # "이번 달" this early says the month has just begun, beside last month's total
 MORE_THAN = ("초과", "넘게", "넘는", "넘은", "보다 많", "보다많", "보다 큰", "보다큰")
 AT_LEAST = ("이상",)
 LESS_THAN = ("미만", "안 되는", "안되는", "안 넘는", "안넘는", "보다 적", "보다적", "보다 작", "보다작")
@@ -149,10 +150,21 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
     if page:
         head = f"이어서 {page * PAGE_SIZE + 1}~{page * PAGE_SIZE + len(shown)}번째 내역이에요 (전체 {len(items)}건)."
     buttons = [more_button("search_transactions", query, page)] if more else []
+    listed = tuple({"kind": "transaction", "label": i.description, "amount": i.amount, "direction": i.direction,
+                    "date": i.occurred_at.isoformat(), "where": f"{i.institution} {i.number_masked}".strip()}
+                   for i in shown)
     if query.category or query.merchant:
         buttons.append(button("지출 요약 보기", intent_payload("spending_summary", {
             "period_start": start.isoformat(), "period_end": end.isoformat()})))
-    return Reply(join(head, lines, footnotes), tuple(buttons))
+    spent = sum(i.amount for i in items if i.direction == "out")
+    return Reply(join(head, lines, footnotes), tuple(buttons), items=listed, total=spent)
+
+
+def month_just_begun(start: date, end: date, today: date, little_spending: bool) -> bool:
+    """The period is this month so far, and the month is only a few days old or has almost no
+    spending yet."""
+    this_month = start == first_of_month(today) and end >= today
+    return this_month and (today.day <= EARLY_MONTH_DAYS or little_spending)
 
 
 @guarded
@@ -174,12 +186,27 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
         prev_start, prev_end = previous_period(start, end)
         before = analytics.spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
                                     now=scope.now)
+        begun = None
+        little = query.category is None and len(now_spend.by_category) < 2
+        if month_just_begun(start, end, today, little):
+            last_start = add_months(start, -1)
+            last = analytics.spending(session, ctx.customer_id, last_start, start - timedelta(days=1),
+                                      category=query.category, now=scope.now)
+            begun = (last_start, last.total)
     when = period_words(start, end, today)
     what = f"{query.category} 지출" if query.category else "지출"
     footnotes = notes(now_spend.freshness, ctx, kinds=("bank", "card"))
+    opening = None
+    if begun is not None:
+        opening = (f"이번 달은 이제 막 시작됐어요({today.day}일째). 지난달({begun[0].month}월) {josa(what, '은')} "
+                   f"총 {won(begun[1])}이었어요.")
     if now_spend.total == 0:
-        return Reply(join(f"{when} {what} 내역이 없어요.", footnotes))
-    head = [f"{when} {josa(what, '은')} 총 {josa(won(now_spend.total), '이에요')}."]
+        return Reply(join(opening, f"{when} {what} 내역은 아직 없어요." if opening else f"{when} {what} 내역이 없어요.",
+                          footnotes), total=0)
+    head = [f"{when} {josa(what, '은')} 지금까지 {josa(won(now_spend.total), '이에요')}." if opening else
+            f"{when} {josa(what, '은')} 총 {josa(won(now_spend.total), '이에요')}."]
+    if opening:
+        head.insert(0, opening)
     if before.total:
         head.append(f"직전 같은 기간({period_words(prev_start, prev_end, today)}) {won(before.total)}보다 "
                     f"{_change(now_spend.total, before.total)}.")
@@ -202,7 +229,13 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     buttons.append(button(f"{top} 내역 보기", intent_payload("search_transactions", {
         "category": top, "period_start": start.isoformat(), "period_end": end.isoformat()})))
     buttons.append(button("돈 모으는 방법", "/financial_advice"))
-    return Reply(join(" ".join(head), lines, merchant_line, footnotes), tuple(buttons), chart)
+    listed = tuple({"kind": "category", "label": c.category, "amount": c.amount,
+                    "previous": previous.get(c.category, 0) if before.total else None,
+                    "follow": {"intent": "search_transactions", "entities": {
+                        "category": c.category, "period_start": start.isoformat(), "period_end": end.isoformat()}}}
+                   for c in shown)
+    return Reply(join(" ".join(head), lines, merchant_line, footnotes), tuple(buttons), chart, items=listed,
+                 total=now_spend.total)
 
 
 @guarded

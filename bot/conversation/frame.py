@@ -1,0 +1,185 @@
+"""The conversation frame: what the last personal answer was about, so a follow-up can build on it.
+
+A frame is the last personal intent, its query (as `Query.to_entities()`, JSON) and the items its
+answer showed (transactions, categories, accounts as small dicts). The answering action writes it
+to the `conversation_frame` slot; the session's end clears it (slots are not carried over).
+
+A follow-up message is read against the frame (`resolve`) into one of:
+- `Refine`: the same question with some parameters changed ("그럼 지난달은?", "신한은요?", "카페");
+- `Pick`: one of the items just shown ("그 중에 제일 큰 거", "두 번째 거 자세히", "그거 언제?");
+- `Explain`: a question whose meaning comes from the last answer ("왜 늘었어?", "어떻게 올려?");
+- `NoContext`: nothing to build on; the caller asks what the message refers to.
+
+Pure Python, no Rasa import.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence, Union
+
+SLOT = "conversation_frame"
+EACH = "each"  # [entity, [values]] when the question named several values of one entity
+MAX_ITEMS = 20
+# Parameters a follow-up may change; anything else in the frame is kept as it was.
+PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "period_start", "period_end")
+# Alternatives of one another: naming one drops the others (a merchant is not also a category).
+EXCLUSIVE = (("merchant", "category"),)
+# A user intent after which the old context no longer applies: a clearly new topic.
+NEW_TOPIC_INTENTS = frozenset({"greet", "goodbye", "help", "faq", "out_of_scope", "human_handoff",
+                               "bot_challenge", "connect_institution", "revoke_consent", "list_consents"})
+
+
+@dataclass(frozen=True)
+class Frame:
+    intent: str
+    entities: Mapping[str, Any] = field(default_factory=dict)
+    items: tuple[Mapping[str, Any], ...] = ()
+    focus: Optional[int] = None  # index of the item the customer last picked
+
+    def to_slot(self) -> dict:
+        out = {"intent": self.intent, "entities": dict(self.entities),
+               "items": [dict(i) for i in self.items[:MAX_ITEMS]]}
+        if self.focus is not None:
+            out["focus"] = self.focus
+        return out
+
+    @classmethod
+    def from_slot(cls, value: Any) -> Optional["Frame"]:
+        """The frame in a slot value, or None for an empty or malformed one (never raises)."""
+        if not isinstance(value, Mapping) or not isinstance(value.get("intent"), str):
+            return None
+        entities = value.get("entities") if isinstance(value.get("entities"), Mapping) else {}
+        items = tuple(i for i in value.get("items") or () if isinstance(i, Mapping))
+        focus = value.get("focus")
+        focus = focus if isinstance(focus, int) and 0 <= focus < len(items) else None
+        return cls(value["intent"], dict(entities), items, focus)
+
+
+@dataclass(frozen=True)
+class Refine:
+    intent: str
+    entities: dict
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Pick:
+    index: int
+    ask: str  # "detail" | "when"
+
+
+@dataclass(frozen=True)
+class Explain:
+    kind: str  # "raise_score" | "why_grew"
+
+
+@dataclass(frozen=True)
+class NoContext:
+    reason: str  # "no_frame" | "no_items" | "not_understood"
+
+
+Resolution = Union[Refine, Pick, Explain, NoContext]
+
+_FILLER = re.compile(
+    r"그럼|그러면|그리고|근데|그건|그거는|혹시|"
+    r"으로|로|은요|는요|이요|요|은|는|이|가|도|만|랑|이랑|하고|과|와|기준|말고|"
+    r"보면|보니까|봐|봐줘|봐주세요|보여줘|보여주세요|알려줘|알려주세요|해줘|해주세요|어때|어때요|"
+    r"뭐야|얼마야|얼마|어떻게|돼|되나|나와|비|값|거|꺼|것|"
+    r"[?？!.,~ㅋㅎㅠㅜ\s]")
+_ORDINALS = (("첫 ?번째|첫째|1번째|1번|처음", 0), ("두 ?번째|둘째|2번째|2번", 1), ("세 ?번째|셋째|3번째|3번", 2),
+             ("네 ?번째|넷째|4번째|4번", 3), ("다섯 ?번째|5번째|5번", 4))
+_LARGEST = re.compile(r"(제일|가장|젤) ?(큰|많이|비싼|많은|큰거|큰 거)")
+_SMALLEST = re.compile(r"(제일|가장|젤) ?(작은|적은|싼|적게)")
+_LATEST = re.compile(r"(제일|가장) ?(최근|마지막)|마지막")
+_THAT = re.compile(r"그거|그건|그것|그 거래|그 결제|거기|그 중|그중")
+_WHEN = re.compile(r"언제")
+_RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
+_WHY_GREW = re.compile(r"왜.*(늘|많이|많아|올랐|증가|많았)|뭐(가|때문에).*(늘|많)|(늘어난|증가한) ?(이유|원인)")
+_MORE = re.compile(r"더 ?(보여|볼래|봐|알려)|다음 ?(거|것|페이지)|나머지")
+_REWRITES = (("반년", "최근 6개월"), ("일 ?년으로", "최근 1년으로"), ("(\\d+) ?년으로", "최근 \\1년으로"))
+
+
+def rewrite_period_words(text: str) -> str:
+    """Length words a follow-up uses that the period reader does not know ("반년으로 보면?")."""
+    for pattern, replacement in _REWRITES:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def is_fragment(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """True when the message only names parameters ("그럼 지난달은?", "카페", "신한은요?"):
+    nothing is left once its entities and the words around them are taken out."""
+    spans = sorted((e.get("start"), e.get("end")) for e in entities
+                   if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
+    if not spans:
+        return False
+    rest, cursor = [], 0
+    for start, end in spans:
+        rest.append(text[cursor:start])
+        cursor = max(cursor, end)
+    rest.append(text[cursor:])
+    return not _FILLER.sub("", "".join(rest))
+
+
+def alive(frame: Optional[Frame], intents_since: Sequence[str]) -> Optional[Frame]:
+    """The frame unless a clearly new topic came up after it (the user intents since the answer)."""
+    if frame is None or any(i in NEW_TOPIC_INTENTS or i.startswith("faq") for i in intents_since):
+        return None
+    return frame
+
+
+def refined(frame: Frame, change: Mapping[str, Any], text: str = "") -> dict:
+    """The frame's entities with `change` applied: named parameters replace, the rest is kept."""
+    entities = {k: v for k, v in frame.entities.items() if k != "page"}
+    each = entities.get(EACH)
+    if isinstance(each, list) and each and change.get(each[0]) is not None:
+        entities.pop(EACH)  # a newly named value replaces the several named before
+    for group in EXCLUSIVE:
+        if any(change.get(k) is not None for k in group):
+            for k in group:
+                entities.pop(k, None)
+    for name in PARAMETERS:
+        if change.get(name) is not None:
+            entities[name] = change[name]
+    if change.get("amount") is not None and text:
+        entities["query_text"] = text  # the words around the new amount say its direction (이상, 넘게…)
+    return entities
+
+
+def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Resolution:
+    """How to answer a follow-up `text` whose parameters (canonical values) are `change`."""
+    if frame is None:
+        return NoContext("no_frame")
+    if frame.intent == "credit_score" and _RAISE.search(text):
+        return Explain("raise_score")
+    if _WHY_GREW.search(text):
+        return Explain("why_grew") if frame.intent == "spending_summary" else NoContext("not_understood")
+    if any(change.get(name) is not None for name in PARAMETERS):
+        return Refine(frame.intent, refined(frame, change, text))
+    if _MORE.search(text):
+        return Refine(frame.intent, refined(frame, {}), page=int(frame.entities.get("page") or 0) + 1)
+    index = item_index(frame, text)
+    if index is not None:
+        if not frame.items:
+            return NoContext("no_items")
+        return Pick(index, "when" if _WHEN.search(text) else "detail")
+    return NoContext("not_understood")
+
+
+def item_index(frame: Frame, text: str) -> Optional[int]:
+    """Which shown item the text points at, or None when it points at none."""
+    for pattern, index in _ORDINALS:
+        if re.search(pattern, text):
+            return index
+    amounts = [int(i.get("amount") or 0) for i in frame.items]
+    if _LARGEST.search(text) and amounts:
+        return max(range(len(amounts)), key=lambda k: amounts[k])
+    if _SMALLEST.search(text) and amounts:
+        return min(range(len(amounts)), key=lambda k: amounts[k])
+    if _LATEST.search(text) and frame.items:
+        latest = [i.get("date") or "" for i in frame.items]
+        return max(range(len(latest)), key=lambda k: latest[k])
+    if _THAT.search(text) or _WHEN.search(text):
+        return frame.focus if frame.focus is not None else 0
+    return None

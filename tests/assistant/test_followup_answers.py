@@ -1,0 +1,96 @@
+"""Answers built on the last answer (items shown, why spending grew, own credit levers), several
+named values at once, and the start of a month, against the institutions' own records.
+
+The clock of these tests is July 3 (tests/assistant/conftest.py): the month has just begun."""
+from datetime import date
+
+from bot.advisor.format import won
+from bot.assistant import Query, check_balance, search_transactions, spending_summary
+from bot.assistant.credit import score_customer, score_levers
+from bot.assistant.followup import no_context_reply, picked_reply, raise_score_reply, why_grew_reply
+from bot.assistant.multi import answer_each
+from bot.conversation.frame import Frame
+
+from .conftest import NOW
+from .expected import deposits, spending, stamp
+
+N = stamp(NOW)
+MAY = (date(2025, 5, 1), date(2025, 5, 31))
+
+
+def test_this_month_on_the_third_says_it_has_just_begun_beside_last_months_total(store, books, ctx_for):
+    _, linked, *_ = store
+    june = spending(books["demo-salaried"], linked["demo-salaried"], N, date(2025, 6, 1), date(2025, 6, 30))
+    reply = spending_summary(ctx_for("demo-salaried"), Query(text="이번 달 지출"))
+    assert "이번 달은 이제 막 시작됐어요(3일째)" in reply.text
+    assert f"지난달(6월) 지출은 총 {won(sum(june.values()))}이었어요" in reply.text
+    may = spending_summary(ctx_for("demo-salaried"), Query(period=MAY))
+    assert "막 시작" not in may.text
+
+
+def test_why_spending_grew_names_the_categories_that_grew_with_amounts(store, books, ctx_for):
+    _, linked, *_ = store
+    may = spending(books["demo-salaried"], linked["demo-salaried"], N, *MAY)
+    april = spending(books["demo-salaried"], linked["demo-salaried"], N, date(2025, 4, 1), date(2025, 4, 30))
+    reply = spending_summary(ctx_for("demo-salaried"), Query(period=MAY))
+    frame = Frame("spending_summary", Query(period=MAY).to_entities(), reply.items)
+    answer = why_grew_reply(frame)
+    shown = {i["label"] for i in reply.items}
+    grew = [c for c in shown if may[c] > april.get(c, 0)]
+    for category in grew:
+        assert f"{category}: {won(april.get(category, 0))} → {won(may[category])} (+{won(may[category] - april.get(category, 0))})" \
+            in answer.text
+    for category in shown - set(grew):
+        assert f"{category}:" not in answer.text
+
+
+def test_items_of_a_search_answer_the_largest_and_when(store, ctx_for):
+    reply = search_transactions(ctx_for("demo-salaried"), Query(text="5월 결제 내역", period=MAY))
+    assert len(reply.items) == 5
+    frame = Frame("search_transactions", {}, reply.items)
+    largest = max(range(5), key=lambda k: reply.items[k]["amount"])
+    detail = picked_reply(frame, largest, "detail").text
+    assert won(reply.items[largest]["amount"]) in detail and reply.items[largest]["label"] in detail
+    when = picked_reply(frame, 1, "when").text
+    assert reply.items[1]["label"] in when and "됐어요" in when
+    assert "5개만" in picked_reply(frame, 7, "detail").text
+
+
+def test_two_banks_get_a_line_each_and_a_total(store, books, ctx_for):
+    _, linked, *_ = store
+    accounts = deposits(books["demo-salaried"], linked["demo-salaried"], N)
+    kb = sum(a.balance_at(N) for org, a in accounts if org == "B0010001")
+    kakao = sum(a.balance_at(N) for org, a in accounts if org == "B0010007")
+    reply = answer_each(check_balance, "check_balance", ctx_for("demo-salaried"), Query(), "institution",
+                        ["KB국민은행", "카카오뱅크"])
+    assert "[KB국민은행]" in reply.text and "[카카오뱅크]" in reply.text
+    assert won(kb) in reply.text and won(kakao) in reply.text
+    assert f"잔액 합계: {won(kb + kakao)}" in reply.text
+
+
+def test_a_named_value_that_cannot_be_answered_is_said_so(store, ctx_for):
+    reply = answer_each(check_balance, "check_balance", ctx_for("demo-salaried"), Query(), "institution",
+                        ["KB국민은행", "우리은행"])
+    assert "우리은행은 아직 연결되지 않았어요" in reply.text
+    assert "합계" not in reply.text  # one answer is no sum
+
+
+def test_insurance_and_loans_are_each_answered_without_a_meaningless_total(store, ctx_for):
+    reply = answer_each(check_balance, "check_balance", ctx_for("demo-salaried"), Query(), "account_type",
+                        ["보험", "대출"])
+    assert "[보험]" in reply.text and "[대출]" in reply.text and "대출 2건" in reply.text
+    assert "합계:" not in reply.text
+
+
+def test_raising_the_score_gives_this_customers_own_levers_from_the_model(ctx_for):
+    for customer in ("demo-student", "demo-salaried", "demo-shop"):
+        result, *_ = score_customer(ctx_for(customer))
+        reply = raise_score_reply(ctx_for(customer))
+        assert f"지금 예상 신용점수는 {result.score}점이에요" in reply.text
+        assert reply.text == score_levers(ctx_for(customer)).text
+
+
+def test_a_follow_up_without_context_asks_with_buttons():
+    reply = no_context_reply({"category": "카페"})
+    assert "어떤 내용" in reply.text and len(reply.buttons) == 3
+    assert all('"category":"카페"' in b["payload"] for b in reply.buttons)

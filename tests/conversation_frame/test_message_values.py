@@ -1,0 +1,63 @@
+"""Entities of a typed message or a button payload become checked values: every value kept,
+anything unusable named in Korean, never an exception."""
+import pytest
+
+from bot.conversation.message import MessageValues, problem_text, read_entities
+
+
+def ent(name, value, start=None, end=None):
+    out = {"entity": name, "value": value}
+    if start is not None:
+        out.update(start=start, end=end)
+    return out
+
+
+def test_every_value_of_an_entity_is_kept_in_order_without_repeats():
+    found = read_entities([ent("institution", "신한은행"), ent("institution", "우리은행"),
+                           ent("institution", "신한은행"), ent("category", "교통")])
+    assert found.values["institution"] == ("신한은행", "우리은행")
+    assert found.each() == ("institution", ("신한은행", "우리은행"))
+    assert found.first() == {"institution": "신한은행", "category": "교통"}
+
+
+def test_one_value_each_is_no_multi_question():
+    assert read_entities([ent("merchant", "스타벅스")]).each() is None
+
+
+def test_all_accounts_does_not_narrow_to_one_type():
+    text = "통장 전부 잔액 알려줘"
+    assert "account_type" not in read_entities([ent("account_type", "입출금", 0, 2)], text).values
+    assert read_entities([ent("account_type", "입출금", 0, 2)], "통장 잔액").values["account_type"] == ("입출금",)
+    assert read_entities([ent("account_type", "적금", 0, 2)], "적금 전부").values["account_type"] == ("적금",)
+
+
+@pytest.mark.parametrize("entities", [
+    [ent("period", "2026-02-30/2026-03-01")],
+    [ent("period", {"start": "2026-05-01", "end": "2026-04-01"})],
+    [ent("period", 12)],
+    [ent("period_start", "어제"), ent("period_end", "2026-01-01")],
+    [ent("institution", {"name": "신한은행"})],
+    [ent("merchant", ["스타벅스"])],
+    [ent("page", -1)], [ent("page", 10 ** 9)], [ent("page", "두")], [ent("page", True)],
+    [ent("amount", -5000)], [ent("amount", 10 ** 15)], [ent("amount", "많이")],
+    [ent("institution", "없는은행XYZ")],
+    [ent("account_type", "비트코인")],
+    [ent("loan_term", 9999)],
+])
+def test_unusable_values_are_named_not_raised(entities):
+    found = read_entities(entities)
+    assert found.problems
+    assert "처리하지 못했어요" in problem_text(found.problems)
+
+
+def test_usable_button_values():
+    found = read_entities([ent("period", {"start": "2026-10-01", "end": "2026-10-31"}), ent("page", "2"),
+                           ent("amount", 50000.0), ent("institution", "신한"), ent("loan_term", 36)])
+    assert found.problems == ()
+    assert found.page == 2 and found.values["amount"] == (50000,)
+    assert found.values["period"] == ({"start": "2026-10-01", "end": "2026-10-31"},)
+    assert found.values["loan_term_months"] == (36,)
+
+
+def test_garbage_entities_are_skipped():
+    assert read_entities([None, "x", {"entity": "unknown", "value": 1}]) == MessageValues({}, 0, ())

@@ -21,6 +21,7 @@ A brand the context does not settle is left out rather than guessed.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -117,8 +118,9 @@ def _read(
     return None
 
 
-def _brand_pattern(brands: Sequence[InstitutionBrand]) -> re.Pattern:
-    words = sorted((re.escape(b.word) for b in brands), key=len, reverse=True)
+@functools.lru_cache(maxsize=4)
+def _brand_pattern(lexicon: Lexicon) -> re.Pattern:
+    words = sorted((re.escape(b.word) for b in lexicon.brands), key=len, reverse=True)
     return re.compile(r"(?<![가-힣A-Za-z0-9])(?:" + "|".join(words) + ")", re.IGNORECASE)
 
 
@@ -142,7 +144,7 @@ def resolve_institutions(
     covered = [(m.start, m.end) for m in found]
     # twice, so that a brand beside a brand just read (`국민, 하나, 우리`) is read too
     for _ in range(2):
-        for hit in _brand_pattern(lexicon.brands).finditer(text):
+        for hit in _brand_pattern(lexicon).finditer(text):
             start, end = hit.span()
             if any(s < end and start < e for s, e in covered):
                 continue

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
 from bot.assistant.followup import explained, no_context_reply, not_understood_reply, picked_reply
+from bot.assistant.korean import josa
 from bot.assistant.multi import answer_each
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
 from bot.conversation.frame import (EACH, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, resolve,
@@ -202,7 +203,7 @@ class PersonalAnswerAction(Action):
         else:
             if self.connects_unlinked and query.institution and not await linked(customer_id, query.institution):
                 dispatcher.utter_message(
-                    text=f"{query.institution}은(는) 아직 연결되지 않았어요. 먼저 연결하면 바로 답변드릴게요."
+                    text=f"{josa(query.institution, '은')} 아직 연결되지 않았어요. 먼저 연결하면 바로 답변드릴게요."
                 )
                 return start_connect_flow(query.institution, {"intent": intent, "query": query.to_entities()})
             reply = await reply_for(intent, customer_id, query, page)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Optional, Sequence
 
+from bot.assistant.korean import josa
 from bot.nlp.lexicon import load_lexicon
 
 MULTI_VALUED = ("institution", "account_type", "merchant", "category")
@@ -83,14 +84,19 @@ def _period(value: Any) -> tuple[Optional[dict], Optional[str]]:
     return {"start": first.isoformat(), "end": last.isoformat()}, None
 
 
+def _topic(word: str) -> str:
+    """은 or 는, whichever follows `word`."""
+    return josa(word, "은")[len(word):]
+
+
 def _name(entity: str, value: Any) -> tuple[Optional[str], Optional[str]]:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_CHARS:
         return None, "이름 대신 다른 값이 들어 있어요"
     value = value.strip()
     if entity == "account_type" and value not in ACCOUNT_TYPES:
-        return None, f"'{value}'은(는) 알 수 없는 계좌 종류예요"
+        return None, f"'{value}'{_topic(value)} 알 수 없는 계좌 종류예요"
     if entity == "institution" and load_lexicon().entry("institution", value) is None:
-        return None, f"'{value}'은(는) 제가 아는 금융기관이 아니에요"
+        return None, f"'{value}'{_topic(value)} 제가 아는 금융기관이 아니에요"
     return value, None
 
 

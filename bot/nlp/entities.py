@@ -12,8 +12,10 @@ import functools
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.nlp.loan_term import find_loan_terms
+from bot.nlp.lexicon import load_lexicon
 from bot.nlp.money import find_amounts
-from bot.nlp.period import find_periods
+from bot.nlp.nicknames import resolve_institutions
+from bot.nlp.period import find_impossible_periods, find_periods
 from bot.nlp.spacy_ko import LexiconMatch, default_matcher
 
 # A word that is both an account type and a product type (적금, 카드, 대출…)
@@ -29,6 +31,9 @@ NO_ENTITY_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "help", "out_
 # elsewhere `1년` is a deposit's term (`1년짜리 정기예금`) or a plain
 # duration (`1년 지나면`).
 LOAN_TERM_INTENTS = {"loan_eligibility", "inform", "affirm", "deny", None}
+# A loan question or an answer to the loan form counts a bare `2천` in 만 원
+# (bot.nlp.money); elsewhere a salary or loan word in the text decides.
+MAN_UNIT_INTENTS = {"loan_eligibility", "inform", "correct"}
 
 Entity = Dict[str, Any]
 
@@ -57,7 +62,7 @@ def _lexicon_matches(text: str) -> Tuple[LexiconMatch, ...]:
 def extract_lexicon_entities(text: str, intent: Optional[str] = None) -> List[Entity]:
     if intent in NO_ENTITY_INTENTS:
         return []
-    matches = _lexicon_matches(text)
+    matches = resolve_institutions(text, _lexicon_matches(text), intent, load_lexicon())
     spans_with_both = {
         (m.start, m.end)
         for m in matches
@@ -80,7 +85,12 @@ def extract_value_entities(
     text: str, today: Optional[dt.date] = None, intent: Optional[str] = None
 ) -> List[Entity]:
     """Periods, amounts and loan terms; `intent` (when known) drops them for
-    small talk and keeps loan terms to loan questions and form answers."""
+    small talk and keeps loan terms to loan questions and form answers.
+
+    A date that does not exist (`2월 30일`, `2099년 13월`) is a `period`
+    whose value is `{"invalid": <the words>, "reason": "month" | "day" |
+    "quarter" | "count" | "range"}` instead of `"start/end"`, so the answer
+    can say so rather than fall back to this month."""
     if intent in NO_ENTITY_INTENTS:
         return []
     found: List[Entity] = []
@@ -96,7 +106,13 @@ def extract_value_entities(
                 grain=m.grain,
             )
         )
-    for m in find_amounts(text):
+    for bad in find_impossible_periods(text, today=today):
+        found.append(
+            _entity("period", {"invalid": bad.text, "reason": bad.reason}, bad.start, bad.end,
+                    invalid=True, reason=bad.reason)
+        )
+    man_units = True if intent in MAN_UNIT_INTENTS else None
+    for m in find_amounts(text, man_units=man_units):
         if not any(_overlaps(f, m.start, m.end) for f in found):
             found.append(_entity("amount", m.value, m.start, m.end))
     for m in find_loan_terms(text) if intent in LOAN_TERM_INTENTS else ():

@@ -16,6 +16,20 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LEXICON_PATH = REPO_ROOT / "knowledge_base" / "lexicons.yml"
+# Not entity words: names read as an institution only in context (bot.nlp.nicknames).
+BRAND_SECTION = "institution_brand"
+
+
+@dataclass(frozen=True)
+class InstitutionBrand:
+    """A name for a group of institutions (`삼성`) or one that is also a
+    common word (`우리`): its members by kind, each kind's first member the
+    one meant unless the text names another (`삼성 생명`)."""
+
+    word: str
+    members: Mapping[str, Tuple[str, ...]]
+    common_word: bool = False
+    default_kind: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -35,8 +49,9 @@ class LexiconEntry:
 class Lexicon:
     """Entries grouped by entity type, with lookup by any written form."""
 
-    def __init__(self, entries: List[LexiconEntry]) -> None:
+    def __init__(self, entries: List[LexiconEntry], brands: Tuple[InstitutionBrand, ...] = ()) -> None:
         self.entries = entries
+        self.brands = brands
         self._by_form: Dict[Tuple[str, str], LexiconEntry] = {}
         for entry in entries:
             for form in entry.surface_forms:
@@ -46,6 +61,17 @@ class Lexicon:
     def from_file(cls, path: Path = DEFAULT_LEXICON_PATH) -> "Lexicon":
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         entries = []
+        brands = tuple(
+            InstitutionBrand(
+                word=str(item["value"]),
+                members={
+                    kind: tuple(v if isinstance(v, list) else [v]) for kind, v in item["members"].items()
+                },
+                common_word=bool(item.get("common_word", False)),
+                default_kind=item.get("default"),
+            )
+            for item in raw.pop(BRAND_SECTION, None) or []
+        )
         for entity, items in raw.items():
             for item in items or []:
                 attributes = {
@@ -59,7 +85,7 @@ class Lexicon:
                         attributes=attributes,
                     )
                 )
-        return cls(entries)
+        return cls(entries, brands)
 
     def entity_types(self) -> List[str]:
         return sorted({e.entity for e in self.entries})

@@ -16,8 +16,9 @@ _SINO_COUNTS = {
 }
 _COUNT = "|".join(sorted({*_NATIVE_COUNTS, *_SINO_COUNTS}, key=len, reverse=True))
 _TERM = re.compile(
-    rf"(?<![\d가-힣.,])(?P<n>\d{{1,3}}|{_COUNT})\s?(?P<unit>년|개월|달)(?!\s?(?:전(?!세)|후|째|차|생))"
+    rf"(?<![\d가-힣.,])(?P<n>\d{{1,3}}|{_COUNT})\s?(?P<unit>년|개월|달)(?!\s?(?:전(?!세)|후|째|차|생(?!활)))"
 )
+# `90년생` is a birth year, but `2년 생활비로` a term and a purpose.
 # `한 달에 30만원씩`, `1년에 얼마`: one unit followed by 에 is a rate, not a term.
 _PER_UNIT = re.compile(r"\s?에(?![가-힣])")
 MAX_TERM_MONTHS = 600

@@ -19,6 +19,12 @@ Reading rules:
     unit (`오만 원` is money, `그럼 이만` is not);
   * after `억` a bare trailing group counts in 만 (`1억5천` = 1억 5천만), as
     Koreans say it; with `원` it is literal (`1억 5천원` = 100,005,000);
+  * in salary and loan talk a bare amount below 만 counts in 만 원, as
+    Koreans say it: `연봉 4천` = 4천만 원, `금액 2천으로` (answering the
+    loan form) = 2천만 원, `월급 3백` = 3백만 원. `find_amounts(text,
+    man_units=True)` says the context is such; by default a salary or loan
+    word in the text (`연봉`, `월급`, `소득`, `대출`, `빌리`, `한도`, `전세`,
+    `보증금`) says so. With `원` the amount is literal (`연봉 4천원`);
   * anything that does not parse cleanly (`만만원`, `억억`, `1..5억`,
     `오십오십만원`, `50,00원`) yields no amount rather than a guess, and so
     does zero.
@@ -70,6 +76,7 @@ _COUNTER_AFTER = re.compile(
     r" ?(?:%|\$|USD|usd|달러|(?:" + "|".join(sorted(_COUNTERS, key=len, reverse=True)) + r")"
     r"(?:(?=[^가-힣])|$|(?=" + "|".join(_PARTICLES) + r")))"
 )
+_MAN_UNIT_CONTEXT = re.compile(r"연봉|연소득|월소득|소득|월급|대출|빌리|빌려|빌릴|한도|전세|보증금")
 _POLITE_REFUSAL = re.compile(r"(?:에(?:요|$|[\s!.~?,])|의 ?말씀)")
 
 
@@ -240,8 +247,30 @@ def _candidate_ends(text: str, start: int, end: int) -> List[int]:
     return sorted((e for e in ends if text[start:e].strip()), reverse=True)
 
 
-def find_amounts(text: str) -> List[AmountMatch]:
-    """Every money amount in `text`, left to right, with its span and value in won."""
+def in_man_units_context(text: str) -> bool:
+    """Whether `text` talks salary or loans, where `4천` means 4천만 원."""
+    return _MAN_UNIT_CONTEXT.search(text) is not None
+
+
+def _in_man_units(match: AmountMatch) -> AmountMatch:
+    if match.value >= _MAN or match.text.endswith("원"):
+        return match
+    return AmountMatch(match.start, match.end, match.text, match.value * _MAN)
+
+
+def find_amounts(text: str, man_units: Optional[bool] = None) -> List[AmountMatch]:
+    """Every money amount in `text`, left to right, with its span and value in won.
+
+    `man_units`: whether a bare amount below 만 counts in 만 원 (salary and
+    loan talk); None reads it from the text (`in_man_units_context`).
+    """
+    if man_units is None:
+        man_units = in_man_units_context(text)
+    found = _find_literal_amounts(text)
+    return [_in_man_units(m) for m in found] if man_units else found
+
+
+def _find_literal_amounts(text: str) -> List[AmountMatch]:
     found: List[AmountMatch] = []
     position = 0
     while True:
@@ -261,7 +290,8 @@ def find_amounts(text: str) -> List[AmountMatch]:
             position = space if space != -1 else m.end()
 
 
-def parse_amount(text: str) -> Optional[int]:
-    """The one amount in a bare answer (`오백만 원이요`), or None if none or several."""
-    amounts = find_amounts(text)
+def parse_amount(text: str, man_units: Optional[bool] = None) -> Optional[int]:
+    """The one amount in a bare answer (`오백만 원이요`), or None if none or several.
+    A form that asks a loan amount passes `man_units=True` (`2천이요` = 2천만 원)."""
+    amounts = find_amounts(text, man_units)
     return amounts[0].value if len(amounts) == 1 else None

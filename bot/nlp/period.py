@@ -29,11 +29,23 @@ Meaning:
     ending today. Its grain is the unit (month/year/week/day);
   * a bare count (`3개월`, `36개월 할부`) is not a period, nor is `N년 동안`
     (a loan term);
-  * invalid dates (`13월`, `2월 30일`, `32일`, `0개월`) yield nothing, not
-    even the valid part (`2월 30일` does not give February).
+  * future words are whole periods: `내일`, `모레`, `다음 주`, `다음 달`
+    (`담달`, `내달`, `익월`), `다다음 달`, `다음 분기`, `내년`, `내후년`,
+    `내년 3월`;
+  * a part of a month is its first, middle or last ten days (the Korean
+    초순/중순/하순): `이번 달 초` = 1-10, `3월 중순` = 11-20, `이번 달 말`,
+    `월말`, `지난달 말`, `다음 달 말` = 21 to the month's end; `연초` is
+    January and `연말` December. Parts are not cut at today: `이번 달 말`
+    names days that may be ahead;
+  * impossible dates (`13월`, `2099년 13월`, `2월 30일`, `2025년 2월 29일`,
+    `3월 32일`, `최근 0개월`, `5분기`, `5~3월`) are no period, not even the
+    valid part (`2월 30일` does not give February); `find_impossible_periods`
+    reports them with a reason (`month`, `day`, `quarter`, `count`, `range`),
+    so the answer can say the date does not exist instead of answering for
+    this month. `13월의 월급` (the year-end tax refund) is no date at all.
 
-Not supported: `요 며칠`, `최근` alone, `연초`/`연말`/`월말`, `내일` and
-other future words, `이월`/`일월` (common words), `N일` without a month.
+Not supported: `요 며칠`, `최근` alone, `이월`/`일월` (common words), `N일`
+without a month.
 """
 from __future__ import annotations
 
@@ -41,7 +53,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Dict, List, Match, Optional, Tuple
+from typing import Callable, Dict, List, Match, Optional, Tuple, Union
 from zoneinfo import ZoneInfo
 
 from bot.korean.calendar import now_kst
@@ -49,6 +61,22 @@ from bot.korean.calendar import now_kst
 SEOUL = ZoneInfo("Asia/Seoul")
 
 Span = Tuple[date, date, str]
+Resolved = Union[Span, "Impossible", None]
+
+
+@dataclass(frozen=True)
+class Impossible:
+    """Why a date-shaped expression names no date: `month`, `day`, `quarter`, `count` or `range`."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImpossiblePeriod:
+    start: int
+    end: int
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +111,7 @@ _NATIVE_COUNTS = {
 _SINO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
 _RELATIVE_YEARS = {
     "재작년": -2, "지지난해": -2, "작년": -1, "지난해": -1, "전년": -1, "올해": 0, "금년": 0, "올": 0,
+    "내년": 1, "명년": 1, "다음해": 1, "내후년": 2,
 }
 _MAX_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_COUNT = {"month": 600, "year": 50, "week": 520, "day": 3660}
@@ -98,7 +127,7 @@ def _alternation(words) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-_YEAR_WORD = r"재작년|지지난 ?해|작년|지난 ?해|전년|올 ?해|금년"
+_YEAR_WORD = r"재작년|지지난 ?해|작년|지난 ?해|전년|올 ?해|금년|내후년|내년|명년|다음 ?해"
 _MONTH_NUMBER = rf"[0-9]{{1,2}}|{_alternation(_KOREAN_MONTHS)}"
 _COUNT = rf"[0-9]{{1,3}}|{_alternation(_NATIVE_COUNTS)}|[일이삼사오육칠팔구십]{{1,3}}"
 _RELATIVE_WORDS = {
@@ -110,8 +139,16 @@ _RELATIVE_WORDS = {
     "지난달": ("month", 1), "저번달": ("month", 1), "전월": ("month", 1), "지지난달": ("month", 2),
     "이번분기": ("quarter", 0), "지난분기": ("quarter", 1), "저번분기": ("quarter", 1),
     "전분기": ("quarter", 1),
+    # the future: a negative number of steps back
+    "내일": ("day", -1), "모레": ("day", -2), "내일모레": ("day", -2),
+    "다음주": ("week", -1), "담주": ("week", -1), "차주": ("week", -1), "다다음주": ("week", -2),
+    "다음달": ("month", -1), "담달": ("month", -1), "내달": ("month", -1), "익월": ("month", -1),
+    "다다음달": ("month", -2), "다음분기": ("quarter", -1), "담분기": ("quarter", -1),
 }
-_RELATIVE = r"오늘|금일|어저께|어제|그저께|그제|(?:이번|지지난|지난|저번) ?(?:주|달|분기)|금주|이달|당월|금월|전월|전 ?분기"
+_RELATIVE = (
+    r"오늘|금일|어저께|어제|그저께|그제|내일 ?모레|내일|모레|"
+    r"(?:이번|지지난|지난|저번|다다음|다음|담) ?(?:주|달|분기)|금주|차주|이달|당월|금월|전월|내달|익월|전 ?분기"
+)
 
 
 def _point(p: str) -> str:
@@ -227,13 +264,16 @@ def _earliest_from(
 
 def _resolve_point(
     groups: Dict[str, Optional[str]], p: str, today: date, after: Optional[date] = None
-) -> Optional[Span]:
+) -> Resolved:
     """Dates of one calendar period; without a year it is the latest begun, or the first after `after`."""
     if groups.get(p + "iy"):
+        month = int(groups[p + "im"])
+        if not 1 <= month <= 12:
+            return Impossible("month")
         try:
-            day = date(int(groups[p + "iy"]), int(groups[p + "im"]), int(groups[p + "id"]))
+            day = date(int(groups[p + "iy"]), month, int(groups[p + "id"]))
         except ValueError:
-            return None
+            return Impossible("day")
         return day, day, "day"
     if groups.get(p + "rel"):
         return _relative_span(groups[p + "rel"], today)
@@ -246,7 +286,7 @@ def _resolve_point(
     if groups.get(p + "lm"):
         month = _month_number(groups[p + "lm"])
         if not 1 <= month <= 12:
-            return None
+            return Impossible("month")
         year = today.year if month < today.month else today.year - 1
         return (*_month_span(year, month), "month")
 
@@ -254,11 +294,11 @@ def _resolve_point(
     if groups.get(p + "m"):
         month = _month_number(groups[p + "m"])
         if not 1 <= month <= 12:
-            return None
+            return Impossible("month")
         if groups.get(p + "d"):
             day_of_month = int(groups[p + "d"])
             if not 1 <= day_of_month <= _MAX_DAYS[month - 1]:
-                return None
+                return Impossible("day")
 
             def make(year: int) -> Optional[Tuple[date, date]]:
                 if day_of_month > calendar.monthrange(year, month)[1]:
@@ -282,7 +322,7 @@ def _resolve_point(
     elif groups.get(p + "q"):
         quarter = int(groups[p + "q"])
         if not 1 <= quarter <= 4:
-            return None
+            return Impossible("quarter")
 
         def make(year: int) -> Optional[Tuple[date, date]]:
             return _quarter_span(year, quarter)
@@ -294,6 +334,8 @@ def _resolve_point(
     year = _year_of(groups, p, today)
     if year is not None:
         span = make(year)
+        if span is None:
+            return Impossible("day")  # 2월 29일 of a year that has none
     elif after is not None:
         span = _earliest_from(make, after)
     else:
@@ -301,15 +343,15 @@ def _resolve_point(
     return None if span is None else (span[0], span[1], grain)
 
 
-def _resolve_single(m: Match[str], today: date) -> Optional[Span]:
+def _resolve_single(m: Match[str], today: date) -> Resolved:
     return _resolve_point(m.groupdict(), "", today)
 
 
-def _resolve_range(m: Match[str], today: date) -> Optional[Span]:
+def _resolve_range(m: Match[str], today: date) -> Resolved:
     groups = m.groupdict()
     first = _resolve_point(groups, "a_", today)
-    if first is None:
-        return None
+    if not isinstance(first, tuple):
+        return first
     if groups["b_now"]:
         last_day = today
     elif groups["b_day"]:
@@ -318,21 +360,23 @@ def _resolve_range(m: Match[str], today: date) -> Optional[Span]:
         try:
             last_day = first[0].replace(day=int(groups["b_day"]))
         except ValueError:
-            return None
+            return Impossible("day")
     else:
         last = _resolve_point(groups, "b_", today, after=first[0])
-        if last is None:
-            return None
+        if not isinstance(last, tuple):
+            return last
         last_day = last[1]
     if last_day < first[0]:
-        return None
+        return Impossible("range")
     return first[0], last_day, "range"
 
 
-def _resolve_month_range(m: Match[str], today: date) -> Optional[Span]:
+def _resolve_month_range(m: Match[str], today: date) -> Resolved:
     first_month, last_month = int(m["m1"]), int(m["m2"])
-    if not (1 <= first_month <= last_month <= 12):
-        return None
+    if not (1 <= first_month <= 12 and 1 <= last_month <= 12):
+        return Impossible("month")
+    if first_month > last_month:
+        return Impossible("range")
     groups = {"y4": m["y4"], "yw": m["yw"]}
     year = _year_of(groups, "", today)
     if year is None:
@@ -355,12 +399,14 @@ def _count(word: str, unit: str) -> Optional[int]:
     return (_SINO_DIGITS[tens] if tens else 1) * 10 + (_SINO_DIGITS[ones] if ones else 0)
 
 
-def _resolve_rolling(m: Match[str], today: date) -> Optional[Span]:
+def _resolve_rolling(m: Match[str], today: date) -> Resolved:
     unit = m["unit"]
     count = _count(m["count"], unit)
     grain = {"개월": "month", "달": "month", "년": "year", "주": "week", "주일": "week", "일": "day"}[unit]
-    if not count or count > _MAX_COUNT[grain]:
+    if count is None:
         return None
+    if not count or count > _MAX_COUNT[grain]:
+        return Impossible("count")
     if grain == "month":
         start = _shift_months(today, -count) + timedelta(days=1)
     elif grain == "year":
@@ -370,13 +416,52 @@ def _resolve_rolling(m: Match[str], today: date) -> Optional[Span]:
     return start, today, grain
 
 
-_RULES: Tuple[Tuple[re.Pattern, Callable[[Match[str], date], Optional[Span]], bool], ...] = (
+# 초/중순/말 of a month (`이번 달 말`, `3월 중순`, `월말`), of a year
+# (`내년 초`, `연말`), and a week's end (`이번 주말`).
+_PART_WORDS = {
+    "초": "early", "초순": "early", "상순": "early", "초반": "early", "중순": "mid", "중반": "mid",
+    "하순": "late", "말": "late", "후반": "late", "말일": "last_day",
+}
+_PART = re.compile(
+    rf"(?:{_point('c_')} ?(?:연(?=[초말]))?|(?P<c_bare>[월연]))"
+    r"(?P<part>말일|초순|상순|중순|하순|초반|중반|후반|초(?!과)|말(?![고구씀]))"
+)
+
+
+def _resolve_part(m: Match[str], today: date) -> Resolved:
+    part = _PART_WORDS[m["part"]]
+    if m["c_bare"] == "월":
+        base: Resolved = (*_month_span(today.year, today.month), "month")
+    elif m["c_bare"] == "연":
+        base = date(today.year, 1, 1), date(today.year, 12, 31), "year"
+    else:
+        base = _resolve_point(m.groupdict(), "c_", today)
+    if not isinstance(base, tuple):
+        return base
+    first, last, grain = base
+    if grain == "month":
+        if part == "last_day":
+            return last, last, "day"
+        start_day, end_day = {"early": (1, 10), "mid": (11, 20), "late": (21, last.day)}[part]
+        return first.replace(day=start_day), first.replace(day=end_day), "range"
+    if grain == "year" and part in ("early", "late"):
+        month = 1 if part == "early" else 12
+        return (*_month_span(first.year, month), "month")
+    if grain == "week" and part == "late":
+        return first + timedelta(days=5), first + timedelta(days=6), "range"
+    return None
+
+
+_RULES: Tuple[Tuple[re.Pattern, Callable[[Match[str], date], Resolved], bool], ...] = (
     (_RANGE, _resolve_range, True),
     (_MONTH_RANGE, _resolve_month_range, True),
+    (_PART, _resolve_part, False),
     (_ROLLING_AFTER_PREFIX, _resolve_rolling, False),
     (_ROLLING_BEFORE_SUFFIX, _resolve_rolling, False),
     (_POINT, _resolve_single, True),
 )
+# `13월의 월급` is the year-end tax refund, not an impossible month.
+_NOT_A_DATE_AFTER = re.compile(r"의 ?월급")
 
 
 def _is_hangul(ch: str) -> bool:
@@ -399,27 +484,49 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     return True
 
 
+def _scan(text: str, today: date) -> List[Tuple[int, int, Resolved]]:
+    """Non-overlapping date expressions, longest first at each position, with what each names."""
+    candidates = []
+    for pattern, resolve, clamp in _RULES:
+        for m in pattern.finditer(text):
+            if not _stands_alone(text, m.start(), m.end()):
+                continue
+            span = resolve(m, today)
+            if isinstance(span, Impossible) and _NOT_A_DATE_AFTER.match(text, m.end()):
+                span = None
+            if isinstance(span, tuple) and clamp and span[0] <= today <= span[1]:
+                span = (span[0], today, span[2])
+            candidates.append((m.start(), m.end(), span))
+    candidates.sort(key=lambda c: (c[0], c[0] - c[1]))
+    taken: List[Tuple[int, int, Resolved]] = []
+    taken_until = 0
+    for start, end, span in candidates:
+        if start >= taken_until:
+            taken.append((start, end, span))
+            taken_until = end
+    return taken
+
+
 def find_periods(text: str, today: Optional[date] = None) -> List[PeriodMatch]:
     """Every period in `text`, left to right; `today` defaults to the current date in Seoul."""
     if today is None:
         today = seoul_today()
-    candidates = []
-    for pattern, resolve, clamp in _RULES:
-        for m in pattern.finditer(text):
-            span = resolve(m, today) if _stands_alone(text, m.start(), m.end()) else None
-            if span is not None and clamp and span[0] <= today <= span[1]:
-                span = (span[0], today, span[2])
-            candidates.append((m.start(), m.end(), span))
-    candidates.sort(key=lambda c: (c[0], c[0] - c[1]))
-    found: List[PeriodMatch] = []
-    taken_until = 0
-    for start, end, span in candidates:
-        if start < taken_until:
-            continue
-        taken_until = end
-        if span is not None:
-            found.append(PeriodMatch(start, end, text[start:end], span[0], span[1], span[2]))
-    return found
+    return [
+        PeriodMatch(start, end, text[start:end], span[0], span[1], span[2])
+        for start, end, span in _scan(text, today)
+        if isinstance(span, tuple)
+    ]
+
+
+def find_impossible_periods(text: str, today: Optional[date] = None) -> List[ImpossiblePeriod]:
+    """Date expressions that name no date (`2월 30일`, `13월`), with the reason."""
+    if today is None:
+        today = seoul_today()
+    return [
+        ImpossiblePeriod(start, end, text[start:end], span.reason)
+        for start, end, span in _scan(text, today)
+        if isinstance(span, Impossible)
+    ]
 
 
 def parse_period(text: str, today: Optional[date] = None) -> Optional[PeriodMatch]:

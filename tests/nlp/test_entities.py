@@ -113,3 +113,35 @@ def test_entity_placeholders_keep_the_words_around_entities():
 
     assert entity_placeholders("국민은행 잔액 알려줘") == "③ 잔액 알려줘"
     assert entity_placeholders("오백만원이요") == "①이요"
+
+
+def test_a_loan_term_before_a_purpose_word_is_kept():
+    found_here = found(extract_value_entities("2년 생활비로", intent="inform"))
+    assert ("loan_term", 24) in found_here
+    assert ("loan_purpose", "생활자금") in found(extract_lexicon_entities("2년 생활비로", "inform"))
+    assert found(extract_value_entities("90년생이에요", intent="inform")) == set()
+
+
+@pytest.mark.parametrize(
+    "text, intent, value",
+    [
+        ("금액 2천으로 바꿀게요", "inform", 20_000_000),
+        ("2천이요", "inform", 20_000_000),
+        ("5천 정도 빌릴 수 있어?", "loan_eligibility", 50_000_000),
+        ("저번 달 배민에서 2만원 이상 시킨 거", "search_transactions", 20_000),
+        ("5천 넘게 쓴 거", "search_transactions", 5_000),
+    ],
+)
+def test_amounts_in_loan_answers_count_in_man_won(text, intent, value):
+    assert [e["value"] for e in extract_value_entities(text, intent=intent) if e["entity"] == "amount"] == [value]
+
+
+def test_a_search_with_merchant_amount_and_period_has_all_three():
+    text = "저번 달 배민에서 2만원 이상 시킨 거"
+    today = dt.date(2026, 11, 18)
+    entities = extract_lexicon_entities(text, "search_transactions") + extract_value_entities(
+        text, today=today, intent="search_transactions"
+    )
+    assert found(entities) == {
+        ("merchant", "배달의민족"), ("period", "2026-10-01/2026-10-31"), ("amount", 20_000)
+    }

@@ -210,3 +210,31 @@ def test_a_typical_sentence_takes_well_under_a_millisecond():
     for _ in range(runs):
         find_amounts(text)
     assert (time.process_time() - started) / runs < 0.001
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("연봉 4천인데 대출 얼마나 돼", 40_000_000),
+        ("연봉 4천5백이에요", 45_000_000),
+        ("월급 3백 받는데", 3_000_000),
+        ("대출 한도 5천까지 되나", 50_000_000),
+        ("전세 보증금 2억", 200_000_000),
+        ("연봉 4천원", 4_000),
+        ("대출 1억 5천", 150_000_000),
+    ],
+)
+def test_salary_and_loan_talk_counts_a_bare_amount_in_man_won(text, value):
+    assert [m.value for m in find_amounts(text)] == [value]
+
+
+def test_outside_salary_and_loan_talk_a_bare_thousand_is_won():
+    assert [m.value for m in find_amounts("커피 5천 넘게 쓴 거")] == [5_000]
+
+
+def test_a_form_that_asks_a_loan_amount_says_so():
+    assert parse_amount("금액 2천으로 바꿀게요", man_units=True) == 20_000_000
+    assert parse_amount("2천이요", man_units=True) == 20_000_000
+    assert parse_amount("2천이요") == 2_000
+    assert parse_amount("오백만 원이요", man_units=True) == 5_000_000
+    assert parse_amount("2천원이요", man_units=True) == 2_000

@@ -70,6 +70,9 @@ def _whole_number(value: Any) -> Optional[int]:
 
 def _period(value: Any) -> tuple[Optional[dict], Optional[str]]:
     """{"start", "end"} ISO dates from "a/b" or {"start": a, "end": b}, or a problem."""
+    if isinstance(value, Mapping) and isinstance(value.get("invalid"), str):  # bot.nlp.period: 2099년 13월
+        words = value["invalid"][:40]
+        return None, f"'{words}'{_topic(words)} 달력에 없는 날짜예요"
     if isinstance(value, str) and "/" in value:
         start, end = value.split("/", 1)
     elif isinstance(value, Mapping):

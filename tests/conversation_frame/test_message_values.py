@@ -61,3 +61,12 @@ def test_usable_button_values():
 
 def test_garbage_entities_are_skipped():
     assert read_entities([None, "x", {"entity": "unknown", "value": 1}]) == MessageValues({}, 0, ())
+
+
+def test_an_impossible_date_the_nlu_marked_is_named_as_impossible():
+    from bot.nlp.period import find_impossible_periods
+
+    (marked,) = find_impossible_periods("2099년 13월 지출")
+    found = read_entities([ent("period", {"invalid": marked.text, "reason": marked.reason})])
+    assert "period" not in found.values
+    assert "'2099년 13월'은 달력에 없는 날짜예요" in problem_text(found.problems)

@@ -168,7 +168,8 @@ def test_after_a_credit_score_how_to_raise_it_is_about_this_customer(bank):
     chat = Chat(bank, "demo-student")
     score = re.search(r"예상 신용점수는 (\d+)점", chat("내 신용점수 알려줘")).group(1)
     levers = chat("어떻게 하면 올릴 수 있어?")
-    assert f"점수({score}점)" in levers
+    assert f"지금 예상 신용점수는 {score}점이에요" in levers
+    assert re.search(r"\+\d+점\(\d+ → \d+점\)", levers) or "찾지 못했어요" in levers  # the model's own what-if
     assert "이런 걸 도와드릴 수 있어요" not in levers
 
 

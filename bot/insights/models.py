@@ -47,12 +47,14 @@ class LifecycleRecord(Base):
 
 
 class TaskDelivery(Base):
-    """How many times a task message was started; a message started too often is poison."""
+    """How many times a task message was started, and how many of those starts never finished (the
+    worker died): a message that keeps killing its worker is poison."""
 
     __tablename__ = "task_deliveries"
     task_id = Column(String(64), primary_key=True)
     name = Column(String(80), nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
+    lost = Column(Integer, nullable=False, default=0)
     first_started_at = Column(UtcDateTime, nullable=False)
     finished_at = Column(UtcDateTime)
     status = Column(String(12), nullable=False, default="started")  # started | done | dead

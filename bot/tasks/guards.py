@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.insights.models import DeadLetter, RateSlot, TaskDelivery
 from bot.mydata.db import session_scope
 
-MAX_DELIVERIES = 3
+MAX_LOST = 3  # starts that never finished before a message is given up
 
 
 def reserve_slot(engine: Engine, org_code: str, per_second: float, max_wait_s: float = 2.0) -> float:
@@ -39,16 +39,20 @@ def reserve_slot(engine: Engine, org_code: str, per_second: float, max_wait_s: f
     return -max(0.001, (next_at - now_ms) / 1000 - max_wait_s)
 
 
-def begin_delivery(engine: Engine, task_id: str, name: str) -> int:
-    """Counts one more start of this message; returns how many starts it has had."""
+def begin_delivery(engine: Engine, task_id: str, name: str) -> tuple[int, int]:
+    """Counts one more start of this message; a start found still 'started' died with its worker.
+    Returns (starts, starts lost)."""
     now = datetime.now(timezone.utc)
     with session_scope(engine) as session:
         row = session.get(TaskDelivery, task_id)
         if row is None:
-            row = TaskDelivery(task_id=task_id, name=name, attempts=0, first_started_at=now)
+            row = TaskDelivery(task_id=task_id, name=name, attempts=0, lost=0, first_started_at=now)
             session.add(row)
+        elif row.status == "started":
+            row.lost += 1
         row.attempts += 1
-        return row.attempts
+        row.status = "started"
+        return row.attempts, row.lost
 
 
 def finish_delivery(engine: Engine, task_id: str, status: str = "done") -> None:

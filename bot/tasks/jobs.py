@@ -51,10 +51,9 @@ def sync_institution(self, customer_id: str, org_code: str) -> str:
     eng = engine()
     task_id = self.request.id or f"local-{customer_id}-{org_code}"
     args = {"customer_id": customer_id, "org_code": org_code}
-    starts = guards.begin_delivery(eng, task_id, self.name)
-    if starts > guards.MAX_DELIVERIES:
-        guards.dead_letter(eng, task_id, self.name, args, f"started {starts} times without finishing "
-                           "(the worker died each time)", starts)
+    starts, lost = guards.begin_delivery(eng, task_id, self.name)
+    if lost >= guards.MAX_LOST:
+        guards.dead_letter(eng, task_id, self.name, args, f"the worker died {lost} times running it", starts)
         return "dead"
     wait = guards.reserve_slot(eng, org_code, _env_float("PROACTIVE_RATE_PER_S", 5.0))
     if wait < 0:

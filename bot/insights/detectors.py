@@ -18,13 +18,14 @@ from bot.mydata.timefmt import KST, add_months
 URGENT, IMPORTANT, INFO = 3, 2, 1
 DUE_WITHIN_DAYS = 5
 WATCH_DAYS = 7
-DUPLICATE_WINDOW = timedelta(minutes=10)
+DUPLICATE_WINDOW = timedelta(minutes=3)
+DUPLICATE_LOOKBACK = timedelta(days=14)  # an older double charge is history, not news
 CONSENT_REMINDER_DAYS = 30
 PAYMENT_CLASSES = {"카드대금": "결제대금", "대출상환": "대출원리금"}
 REGULAR_BANK_CLASSES = {"자동이체", "보험료"}
 SUBSCRIPTION_CATEGORY = "구독"
 RISE_MIN_SHARE = 0.10  # a phone bill's few thousand won of extra usage is not a price rise
-SPIKE_RATIO = 1.5
+SPIKE_RATIO = 2.0
 SPIKE_MIN_WON = 100_000
 SPIKE_MONTHS = 6
 SPIKE_MIN_TYPICAL = 50_000
@@ -258,10 +259,12 @@ def regular_payment_changes(facts: CustomerFacts) -> list[AlertDraft]:
 
 
 def duplicate_charges(facts: CustomerFacts) -> list[AlertDraft]:
-    """The same card charged the same merchant the same amount twice within 10 minutes."""
+    """The same card charged the same merchant the same amount twice within 3 minutes, in the last
+    two weeks."""
     alerts, last_seen = [], {}
+    since = facts.now - DUPLICATE_LOOKBACK
     for a in facts.approvals:
-        if a.cancelled:
+        if a.cancelled or a.at < since:
             continue
         key = (a.card_id, a.merchant_name, a.amount)
         prev = last_seen.get(key)
@@ -289,7 +292,7 @@ def _spend_by_month(facts: CustomerFacts) -> dict[tuple[int, int], dict[str, int
 
 
 def spending_spike(facts: CustomerFacts) -> list[AlertDraft]:
-    """This month's spending in a category already 1.5 times the highest of the last six months and
+    """This month's spending in a category already twice the highest of the last six months and
     of the same month last year (seasons), and 10만 원 above the typical (median) month; with the
     forecast to month end."""
     today = facts.today

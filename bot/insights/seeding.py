@@ -89,11 +89,11 @@ def seed(book: CustomerBook, kind: str, now: datetime) -> SeededEvent | None:
     fresh = [m for m in SUBSCRIPTIONS if m not in seen]
     if kind == "duplicate_charge":
         recent = [a for a in card.approvals if not a.cancel_dtime and not a.recurring and a.dtime <= now_s
-                  and _d(a.dtime) >= today - timedelta(days=20) and a.dtime[8:10] < "23"]
+                  and _d(a.dtime) >= today - timedelta(days=12) and a.dtime[8:10] < "23"]
         if not recent:
             return None
         original = rng.choice(recent)
-        at = datetime.strptime(original.dtime, "%Y%m%d%H%M%S").replace(tzinfo=KST) + timedelta(minutes=3)
+        at = datetime.strptime(original.dtime, "%Y%m%d%H%M%S").replace(tzinfo=KST) + timedelta(minutes=rng.randrange(1, 3))
         _add(card, [original._replace(dtime=_s(at))])
         return SeededEvent(book.customer_id, kind, at.date(), f"{original.merchant_name} {original.amount}")
     if not fresh:
@@ -148,7 +148,7 @@ def _seed_spike(book: CustomerBook, card, now: datetime, rng: random.Random) -> 
     if merchant is None:
         return None
     at = datetime(today.year, today.month, max(1, today.day - 2), 14, 5, tzinfo=KST)
-    amount = (2 * top + 100_000) // 100 * 100
+    amount = (5 * top // 2 + 100_000) // 100 * 100
     _add(card, [Approval(_s(at), "", merchant.merchant_name, merchant.merchant, category, amount, 0, "", None)])
     return SeededEvent(book.customer_id, "spending_spike", at.date(), f"{category} +{amount}")
 

@@ -115,13 +115,15 @@ def test_subscription_stopped_and_new():
     assert d.regular_payment_changes(facts(approvals=ongoing)) == []
 
 
-def test_duplicate_charge_within_ten_minutes_only():
+def test_duplicate_charge_within_three_minutes_of_the_last_two_weeks_only():
     one = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 0), "a1", "쇼핑")
-    twin = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 4), "a2", "쇼핑")
-    later = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 30), "a3", "쇼핑")
+    twin = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 2), "a2", "쇼핑")
+    later = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 6), "a3", "쇼핑")
+    old = [card("쿠팡", 45_000, at(date(2025, 5, 20), 21, k), f"o{k}", "쇼핑") for k in (0, 1)]
+    assert d.duplicate_charges(facts(approvals=old)) == []
     found = d.duplicate_charges(facts(approvals=[one, twin, later]))
     assert [a.key for a in found] == ["duplicate_charge:7:a2"] and found[0].numbers["amount"] == 45_000
-    cancelled = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 4), "a2", "쇼핑", cancelled=True)
+    cancelled = card("쿠팡", 45_000, at(date(2025, 6, 15), 21, 2), "a2", "쇼핑", cancelled=True)
     assert d.duplicate_charges(facts(approvals=[one, cancelled])) == []
 
 
@@ -135,17 +137,17 @@ def _months_of(category: str, amounts: list[int], this_month: int) -> list[Appro
 
 
 def test_spending_spike_with_forecast():
-    found = d.spending_spike(facts(approvals=_months_of("쇼핑", [200_000] * 12, 400_000)))
+    found = d.spending_spike(facts(approvals=_months_of("쇼핑", [200_000] * 12, 500_000)))
     assert [a.kind for a in found] == ["spending_spike"]
-    assert found[0].numbers == {"category": "쇼핑", "spent": 400_000, "typical": 200_000,
-                                "forecast": 750_000, "day": 16}
-    assert d.spending_spike(facts(approvals=_months_of("쇼핑", [200_000] * 12, 280_000))) == []
+    assert found[0].numbers == {"category": "쇼핑", "spent": 500_000, "typical": 200_000,
+                                "forecast": 937_500, "day": 16}
+    assert d.spending_spike(facts(approvals=_months_of("쇼핑", [200_000] * 12, 390_000))) == []
 
 
 def test_spending_spike_respects_the_season_of_last_year():
     amounts = [200_000] * 12
     amounts[0] = 450_000  # June last year was high too
-    assert d.spending_spike(facts(approvals=_months_of("쇼핑", amounts, 400_000))) == []
+    assert d.spending_spike(facts(approvals=_months_of("쇼핑", amounts, 500_000))) == []
 
 
 def test_loan_overdue_and_consent_expiring():

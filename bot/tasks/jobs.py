@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from bot.delivery.kakao_event import KakaoEventClient, KakaoEventConfig, deliver_pending
 from bot.insights.inbox import run_detectors
 from bot.insights.models import ensure_tables
 from bot.korean.calendar import now_kst
@@ -85,6 +86,14 @@ def sync_institution(self, customer_id: str, org_code: str) -> str:
             .order_by(SyncRun.id.desc()).limit(1)).scalar()
         run_detectors(session, customer_id, now, synced_at=synced_at,
                       stored_at=datetime.now(timezone.utc))
+    kakao = KakaoEventConfig.from_env()
+    if kakao is not None:
+        client = KakaoEventClient(kakao)
+        try:
+            with session_scope(eng) as session:
+                deliver_pending(session, customer_id, client, now)
+        finally:
+            client.close()
     guards.finish_delivery(eng, task_id)
     return "ok"
 

@@ -15,6 +15,7 @@ from bot.insights.inbox import run_detectors
 from bot.insights.models import ensure_tables
 from bot.korean.calendar import now_kst
 from bot.mydata.client import ClientSettings, MyDataClient
+from bot.mydata.consent import purge_expired
 from bot.mydata.db import get_engine, require_schema, session_scope
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
 from bot.mydata.models import SyncRun
@@ -103,6 +104,7 @@ def dispatch_due() -> int:
     """Beat's tick: queue one sync per due consent (claimed, so a second tick does not resend)."""
     eng = engine()
     now = now_kst()
+    purge_expired(eng, now)  # an ended consent's data goes before anything is sent for it
     with session_scope(eng) as session:
         schedule.refresh_schedules(session, now)
         session.flush()
@@ -115,7 +117,9 @@ def dispatch_due() -> int:
 @app.task(name="bot.tasks.jobs.apply_mydata_rules")
 def apply_mydata_rules() -> dict:
     eng = engine()
+    now = now_kst()
+    expired = purge_expired(eng, now)
     with session_scope(eng) as session:
-        out = lifecycle.apply_rules(session, now_kst())
-    return {"paused": len(out.paused), "resumed": len(out.resumed), "deleted": len(out.deleted),
+        out = lifecycle.apply_rules(session, now)
+    return {"expired": len(expired), "paused": len(out.paused), "resumed": len(out.resumed), "deleted": len(out.deleted),
             "reminders": len(out.reminders)}

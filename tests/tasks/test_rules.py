@@ -130,3 +130,15 @@ def test_rate_slots_are_shared_and_spaced(store):
     assert [round(w, -1) for w in waits[:3]] == [0, 100, 200]
     assert all(-60 < w < 0 for w in waits[3:])  # told to come back when a slot is within reach
     assert guards.reserve_slot(store, "C0020001", per_second=0.01, max_wait_s=250) == 0  # per institution
+
+
+def test_the_rules_task_purges_ended_consents_and_applies_the_rules(store, sandbox, monkeypatch):
+    orgs = _link_and_sync(store, sandbox)
+    from bot.tasks import jobs
+    monkeypatch.setattr(jobs, "engine", lambda: store)
+    monkeypatch.setenv("ASSISTANT_CLOCK", (NOW + timedelta(days=400)).isoformat())
+    assert jobs.apply_mydata_rules() == {"expired": len(orgs), "paused": 0, "resumed": 0, "deleted": 0,
+                                         "reminders": 0}
+    with session_scope(store) as s:
+        assert {d.reason for d in deletion_records(s, CUSTOMER)} == {"expired"}
+        assert s.execute(select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)).scalar() == 0

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import authenticated_customer, now_in_seoul, store
-from bot.insights.chat import Message, change_cycle, cycle_days_from_text, show_alerts
+from bot.insights.chat import Message, change_cycle, change_preferences, cycle_days_from_text, show_alerts
 
 
 def _say(dispatcher: CollectingDispatcher, messages: List[Message]) -> None:
@@ -52,4 +52,19 @@ class ActionSetSyncCycle(Action):
             days = None
         message = await asyncio.to_thread(change_cycle, store(), customer_id, days, now_in_seoul())
         _say(dispatcher, [message])
+        return []
+
+
+class ActionAlertPreferences(Action):
+    """"카드값 알림 꺼줘" / "지출 알림 켜줘": which kinds of alert the customer receives."""
+
+    def name(self) -> Text:
+        return "action_alert_preferences"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is not None:
+            text = tracker.latest_message.get("text") or ""
+            _say(dispatcher, [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_in_seoul())])
         return []

@@ -55,3 +55,12 @@ def test_daily_updates_in_chat(alerts):
     assert cycles == [(1,)]
     text, replies = say(alerts, "업데이트 주기 바꾸고 싶어", "demo-salaried")
     assert [b["title"] for b in replies[0]["buttons"]] == ["매일", "매주", "매월"]
+
+
+def test_turning_a_kind_off_in_chat(alerts):
+    text, _ = say(alerts, "연체 알림 꺼줘", "demo-retiree")
+    assert "대출 연체 알림은 보내지 않을게요" in text
+    assert sql(alerts, "SELECT kind, enabled FROM alert_preferences WHERE customer_id = ?", "demo-retiree") == \
+        [("loan_overdue", 0)]
+    text, replies = say(alerts, "알림 설정 바꾸고 싶어", "demo-retiree")
+    assert "어떤 알림" in text and len(replies[0]["buttons"]) == 6

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.insights.inbox import inbox, mark_read
 from bot.insights.models import ensure_tables
+from bot.insights.preferences import GROUPS, describe, parse, set_enabled
 from bot.mydata.db import session_scope
 from bot.tasks.lifecycle import record_conversation
 from bot.tasks.schedule import MAX_CYCLE_DAYS, MIN_CYCLE_DAYS, set_cycle
@@ -85,3 +86,25 @@ def change_cycle(engine: Engine, customer_id: str, days: int | None, now: dateti
         return Message("아직 연결된 금융사가 없어 업데이트할 정보가 없어요. 먼저 금융사를 연결해 주세요.",
                        [{"title": "금융사 연결하기", "payload": "/connect_institution"}])
     return Message(f"네, 이제 연결된 금융사 {count}곳의 정보를 {_cycle_words(days)} 업데이트할게요.")
+
+
+def change_preferences(engine: Engine, customer_id: str, text: str, now: datetime) -> Message:
+    """Turns kinds of alert off or on as the words say; asks which, or on or off, when unsaid."""
+    ensure_tables(engine)
+    request = parse(text)
+    if not request.groups:
+        verb = "끌" if request.enable is False else ("켤" if request.enable else "바꿀")
+        payload = "켜기" if request.enable else "끄기"
+        return Message(f"어떤 알림을 {verb}까요?",
+                       [{"title": label, "payload": f"{label} 알림 {payload}"} for label, _, _ in
+                        list(GROUPS.values())[:6]])
+    what = describe(request.groups)
+    if request.enable is None:
+        return Message(f"{what} 알림을 끌까요, 켤까요?",
+                       [{"title": "끄기", "payload": f"{what} 알림 꺼줘"}, {"title": "켜기", "payload": f"{what} 알림 켜줘"}])
+    with session_scope(engine) as session:
+        record_conversation(session, customer_id, now)
+        set_enabled(session, customer_id, request.groups, request.enable, now)
+    if request.enable:
+        return Message(f"네, {what} 알림을 다시 보내 드릴게요.")
+    return Message(f"네, 이제 {what} 알림은 보내지 않을게요. 다시 받으시려면 \"{what} 알림 켜줘\"라고 말씀해 주세요.")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.insights.detectors import AlertDraft, detect
 from bot.insights.facts import load_facts
 from bot.insights.models import Alert
+from bot.insights.preferences import disabled_kinds
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,11 @@ def store_alerts(session: Session, customer_id: str, drafts: list[AlertDraft], n
 def run_detectors(session: Session, customer_id: str, now: datetime | None = None,
                   synced_at: datetime | None = None, stored_at: datetime | None = None) -> list[int]:
     """Reads the customer's facts as of `now` (the customer's calendar), runs every detector and
-    stores what is new."""
+    stores what is new, leaving out the kinds the customer turned off."""
     now = now or datetime.now(timezone.utc)
-    return store_alerts(session, customer_id, detect(load_facts(session, customer_id, now)), stored_at or now,
-                        synced_at)
+    off = disabled_kinds(session, customer_id)
+    drafts = [d for d in detect(load_facts(session, customer_id, now)) if d.kind not in off]
+    return store_alerts(session, customer_id, drafts, stored_at or now, synced_at)
 
 
 def _item(row: Alert) -> InboxItem:

@@ -103,7 +103,18 @@ class Alert(Base):
                       Index("ix_alerts_customer_time", "customer_id", "created_at"))
 
 
-PROACTIVE_TABLES = (SyncSchedule, CustomerActivity, LifecycleRecord, TaskDelivery, DeadLetter, RateSlot, Alert)
+class AlertPreference(Base):
+    """A kind of alert the customer turned off (a row with enabled false) or back on."""
+
+    __tablename__ = "alert_preferences"
+    customer_id = Column(String(32), primary_key=True)
+    kind = Column(String(24), primary_key=True)
+    enabled = Column(Integer, nullable=False, default=1)
+    updated_at = Column(UtcDateTime, nullable=False)
+
+
+PROACTIVE_TABLES = (SyncSchedule, CustomerActivity, LifecycleRecord, TaskDelivery, DeadLetter, RateSlot, Alert,
+                    AlertPreference)
 
 
 def ensure_tables(engine: Engine) -> None:

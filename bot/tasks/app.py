@@ -41,5 +41,7 @@ app.conf.update(
                                "schedule": float(os.environ.get("PROACTIVE_DISPATCH_S", "60"))},
         "mydata-rules": {"task": "bot.tasks.jobs.apply_mydata_rules",
                          "schedule": float(os.environ.get("PROACTIVE_RULES_S", "3600"))},
+        "deliver-alerts": {"task": "bot.tasks.jobs.deliver_alerts",
+                           "schedule": float(os.environ.get("PROACTIVE_DELIVER_S", "3600"))},
     },
 )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.delivery.kakao_event import KakaoEventClient, KakaoEventConfig, deliver_pending
 from bot.insights.inbox import run_detectors
-from bot.insights.models import ensure_tables
+from bot.insights.models import Alert, ensure_tables
 from bot.korean.calendar import now_kst
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import purge_expired
@@ -47,9 +47,10 @@ async def _sync(eng, customer_id: str, org_code: str, now: datetime):
         return await sync_customer(eng, client, customer_id, orgs=[org_code], api_type="regular", now=now)
 
 
-@app.task(bind=True, name="bot.tasks.jobs.sync_institution", max_retries=MAX_RETRIES, rate_limit=None)
-def sync_institution(self, customer_id: str, org_code: str) -> str:
-    """Periodic transmission of one consent, then the detectors over what came in."""
+@app.task(bind=True, name="bot.tasks.jobs.sync_institution", max_retries=None)
+def sync_institution(self, customer_id: str, org_code: str, failures: int = 0) -> str:
+    """Periodic transmission of one consent, then the detectors over what came in. `failures`
+    counts failed syncs of this message (waits for the institution's rate do not count)."""
     eng = engine()
     task_id = self.request.id or f"local-{customer_id}-{org_code}"
     args = {"customer_id": customer_id, "org_code": org_code}
@@ -60,7 +61,7 @@ def sync_institution(self, customer_id: str, org_code: str) -> str:
     wait = guards.reserve_slot(eng, org_code, _env_float("PROACTIVE_RATE_PER_S", 5.0))
     if wait < 0:
         guards.finish_delivery(eng, task_id, "waiting")
-        raise self.retry(countdown=-wait, max_retries=None)
+        raise self.retry(countdown=-wait, kwargs={"failures": failures})
     if wait:
         asyncio.run(asyncio.sleep(wait))
     now = now_kst()
@@ -75,28 +76,48 @@ def sync_institution(self, customer_id: str, org_code: str) -> str:
     outcome = result.institutions[0] if result.institutions else None
     if outcome is None or not outcome.ok:
         error = outcome.error if outcome else "no active consent"
-        if self.request.retries >= MAX_RETRIES:
-            guards.dead_letter(eng, task_id, self.name, args, error or "failed", self.request.retries + 1)
+        if failures >= MAX_RETRIES:
+            guards.dead_letter(eng, task_id, self.name, args, error or "failed", failures + 1)
             return "dead"
         guards.finish_delivery(eng, task_id, "retrying")
         base = _env_float("PROACTIVE_RETRY_BASE_S", 30.0)
-        raise self.retry(countdown=min(base * 2 ** self.request.retries, 3600), exc=RuntimeError(error))
+        raise self.retry(countdown=min(base * 2 ** failures, 3600), kwargs={"failures": failures + 1},
+                         exc=RuntimeError(error))
     with session_scope(eng) as session:
         synced_at = session.execute(select(SyncRun.finished_at).where(
             SyncRun.customer_id == customer_id, SyncRun.org_code == org_code, SyncRun.status == "ok")
             .order_by(SyncRun.id.desc()).limit(1)).scalar()
         run_detectors(session, customer_id, now, synced_at=synced_at,
                       stored_at=datetime.now(timezone.utc))
-    kakao = KakaoEventConfig.from_env()
-    if kakao is not None:
-        client = KakaoEventClient(kakao)
-        try:
-            with session_scope(eng) as session:
-                deliver_pending(session, customer_id, client, now)
-        finally:
-            client.close()
+    _deliver(eng, [customer_id], now)
     guards.finish_delivery(eng, task_id)
     return "ok"
+
+
+def _deliver(eng, customer_ids: list[str], now: datetime) -> int:
+    """Kakao delivery of undelivered alerts, when the Event API is configured."""
+    kakao = KakaoEventConfig.from_env()
+    if kakao is None:
+        return 0
+    client = KakaoEventClient(kakao)
+    sent = 0
+    try:
+        for customer_id in customer_ids:
+            with session_scope(eng) as session:
+                sent += deliver_pending(session, customer_id, client, now)
+    finally:
+        client.close()
+    return sent
+
+
+@app.task(name="bot.tasks.jobs.deliver_alerts")
+def deliver_alerts() -> int:
+    """Beat's hourly round: alerts held back by quiet hours (or a Kakao refusal) go out now."""
+    eng = engine()
+    with session_scope(eng) as session:
+        waiting = list(session.execute(select(Alert.customer_id).where(
+            Alert.delivered_at.is_(None), Alert.read_at.is_(None), Alert.dismissed_at.is_(None)).distinct()).scalars())
+    return _deliver(eng, sorted(waiting), now_kst())
 
 
 @app.task(name="bot.tasks.jobs.dispatch_due")

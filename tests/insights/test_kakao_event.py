@@ -154,3 +154,21 @@ def test_unconfigured_means_no_client(monkeypatch):
     monkeypatch.setenv("KAKAO_BOT_ID", "b")
     monkeypatch.setenv("KAKAO_REST_API_KEY", "k")
     assert KakaoEventConfig.from_env().base_url == "https://bot-api.kakao.com"
+
+
+def test_the_hourly_round_sends_what_quiet_hours_held_back(kakao, store, links, monkeypatch):
+    from bot.tasks import jobs
+    with session_scope(store) as s:
+        store_alerts(s, "demo-shop", [_draft("spending_spike", 1, "s")], NIGHT)
+        store_alerts(s, "demo-student", [_draft("spending_spike", 1, "t")], NIGHT)
+    monkeypatch.setattr(jobs, "engine", lambda: store)
+    monkeypatch.setenv("KAKAO_LINK_DB", links)
+    monkeypatch.setenv("KAKAO_EVENT_API_BASE", kakao.url)
+    monkeypatch.setenv("KAKAO_BOT_ID", "bot-123")
+    monkeypatch.setenv("KAKAO_REST_API_KEY", "rest-key")
+    monkeypatch.setenv("ASSISTANT_CLOCK", NIGHT.isoformat())
+    assert jobs.deliver_alerts() == 0  # still night
+    monkeypatch.setenv("ASSISTANT_CLOCK", NIGHT.replace(day=17, hour=8, minute=5).isoformat())
+    assert jobs.deliver_alerts() == 1  # the linked customer only
+    assert jobs.deliver_alerts() == 0
+    assert [c["body"]["user"][0]["id"] for c in kakao.calls] == ["bot-user-1"]

@@ -49,6 +49,15 @@ wait_for "MyData sandbox" "$MYDATA_SANDBOX_URL/_sandbox/info" 60 "$LOGS/sandbox.
 echo "==> linking and syncing the demo customers"
 python -m bot.mydata demo
 
+# proactive (issue 14): scheduled MyData sync on Celery; the broker is RabbitMQ unless CELERY_BROKER_URL says otherwise
+export CELERY_BROKER_URL="${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}"
+python -m bot.tasks check-broker
+echo "==> starting the sync scheduler (celery beat) and one worker"
+celery -A bot.tasks.app worker -c 1 --loglevel INFO > "$LOGS/worker.log" 2>&1 &
+pids+=($!)
+celery -A bot.tasks.app beat --loglevel INFO -s var/celerybeat-schedule > "$LOGS/beat.log" 2>&1 &
+pids+=($!)
+
 echo "==> starting the action server on 127.0.0.1:$ACTION_PORT"
 python -m actions.server --host 127.0.0.1 --port "$ACTION_PORT" > "$LOGS/actions.log" 2>&1 &
 pids+=($!)

@@ -1,0 +1,70 @@
+"""The alert inbox and the sync cycle in chat (bot/insights/chat.py says what)."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import authenticated_customer, now_in_seoul, store
+from bot.insights.chat import Message, change_cycle, change_preferences, cycle_days_from_text, show_alerts
+
+
+def _say(dispatcher: CollectingDispatcher, messages: List[Message]) -> None:
+    for message in messages:
+        if message.buttons:
+            dispatcher.utter_message(text=message.text, buttons=message.buttons)
+        else:
+            dispatcher.utter_message(text=message.text)
+
+
+class ActionShowAlerts(Action):
+    """"알림 보여줘": unread alerts, most important first, each with its button."""
+
+    def name(self) -> Text:
+        return "action_show_alerts"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is not None:
+            _say(dispatcher, await asyncio.to_thread(show_alerts, store(), customer_id, now_in_seoul()))
+        return []
+
+
+class ActionSetSyncCycle(Action):
+    """"매일 업데이트해줘": the customer's MyData transmission cycle."""
+
+    def name(self) -> Text:
+        return "action_set_sync_cycle"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return []
+        days = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                     if e.get("entity") == "sync_cycle_days"), None)
+        try:
+            days = int(days) if days is not None else cycle_days_from_text(tracker.latest_message.get("text") or "")
+        except (TypeError, ValueError):
+            days = None
+        message = await asyncio.to_thread(change_cycle, store(), customer_id, days, now_in_seoul())
+        _say(dispatcher, [message])
+        return []
+
+
+class ActionAlertPreferences(Action):
+    """"카드값 알림 꺼줘" / "지출 알림 켜줘": which kinds of alert the customer receives."""
+
+    def name(self) -> Text:
+        return "action_alert_preferences"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is not None:
+            text = tracker.latest_message.get("text") or ""
+            _say(dispatcher, [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_in_seoul())])
+        return []

@@ -1,0 +1,66 @@
+"""The alert inbox and the update cycle over the real stack (REST → Rasa → action server → store):
+the detectors' alerts listed most important first with their buttons, then kept as read; another
+customer's alerts never shown; no token, no alerts; "매일 업데이트해줘" changes the cycle."""
+import uuid
+
+import pytest
+
+from bot.insights.inbox import run_detectors
+from bot.insights.models import ensure_tables
+from bot.korean.calendar import now_kst
+from bot.mydata.db import make_engine, session_scope
+from tests.support.bank import sql
+from tests.test_conversation_personal import say
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def alerts(bank):
+    """The detectors run over the bank's store as a scheduled sync would run them."""
+    engine = make_engine(f"sqlite:///{bank.db}")
+    ensure_tables(engine)
+    with session_scope(engine) as s:
+        for customer in ("demo-shop", "demo-salaried", "demo-student", "demo-retiree"):
+            run_detectors(s, customer, now_kst())
+    engine.dispose()
+    return bank
+
+
+def test_show_alerts_most_important_first_then_nothing_new(alerts):
+    kinds = [r[0] for r in sql(alerts, "SELECT kind FROM alerts WHERE customer_id = ? ORDER BY severity DESC",
+                               "demo-shop")]
+    assert "loan_overdue" in kinds
+    sender = f"t-{uuid.uuid4().hex[:10]}"
+    text, replies = say(alerts, "알림 보여줘", "demo-shop", sender=sender)
+    assert f"새 알림 {len(kinds)}건" in text
+    assert replies[1]["text"].startswith("[긴급]") and "연체" in replies[1]["text"]
+    assert replies[1]["buttons"][0]["payload"].startswith("/loan_status")
+    text, _ = say(alerts, "새 알림 있어?", "demo-shop", sender=sender)
+    assert "새 알림이 없습니다" in text
+    assert sql(alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop") == [(0,)]
+
+
+def test_alerts_need_a_token_and_stay_with_their_customer(alerts):
+    text, _ = say(alerts, "알림 보여줘")
+    assert "로그인" in text and "새 알림" not in text
+    text, _ = say(alerts, "알림 보여줘", "demo-student")
+    assert "연체" not in text
+
+
+def test_daily_updates_in_chat(alerts):
+    text, _ = say(alerts, "매일 업데이트해줘", "demo-salaried")
+    assert "매일 업데이트할게요" in text
+    cycles = sql(alerts, "SELECT DISTINCT cycle_days FROM sync_schedules WHERE customer_id = ?", "demo-salaried")
+    assert cycles == [(1,)]
+    text, replies = say(alerts, "업데이트 주기 바꾸고 싶어", "demo-salaried")
+    assert [b["title"] for b in replies[0]["buttons"]] == ["매일", "매주", "매월"]
+
+
+def test_turning_a_kind_off_in_chat(alerts):
+    text, _ = say(alerts, "연체 알림 꺼줘", "demo-retiree")
+    assert "대출 연체 알림은 보내지 않을게요" in text
+    assert sql(alerts, "SELECT kind, enabled FROM alert_preferences WHERE customer_id = ?", "demo-retiree") == \
+        [("loan_overdue", 0)]
+    text, replies = say(alerts, "알림 설정 바꾸고 싶어", "demo-retiree")
+    assert "어떤 알림" in text and len(replies[0]["buttons"]) == 6

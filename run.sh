@@ -11,6 +11,9 @@ bash scripts/train.sh
 bash scripts/credit_model.sh
 export ASSISTANT_TOKEN_SECRET="${ASSISTANT_TOKEN_SECRET:-$(python -m scripts.dev_secret)}"
 export KAKAO_SKILL_SECRET="${KAKAO_SKILL_SECRET:-$(python -m bot.channels.kakao_secret)}"  # KakaoTalk skill: required
+# Scale-out mode (issue #15): SCALE=N ./run.sh or ./run.sh --scale N; see scripts/scale_out.sh.
+if [ "${1:-}" = "--scale" ]; then SCALE="${2:?--scale needs a number of replicas}"; fi
+if [ -n "${SCALE:-}" ]; then exec bash scripts/scale_out.sh "$SCALE"; fi
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
 export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 [ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000

@@ -78,6 +78,7 @@ class Load:
         self.failed: set = set()  # bench_turn ids never answered, even after retries
         self.forms = Counter()
         self.replicas = Counter()
+        self.failures = Counter()  # every failed attempt, by kind
 
     async def turn(self, client: httpx.AsyncClient, sender: str, text: str, token: Optional[str]) -> Optional[str]:
         turn_id = uuid.uuid4().hex
@@ -87,14 +88,17 @@ class Load:
             try:
                 response = await client.post(f"{self.url}/webhooks/rest/webhook",
                                              json={"sender": sender, "message": text, "metadata": metadata})
-                if response.status_code == 200:
+                replies = response.json() if response.status_code == 200 else None
+                if replies:
                     self.latencies.append((time.perf_counter() - started) * 1000)
                     self.replicas[response.headers.get("X-Replica", "?")] += 1
                     self.retried_ok += attempt > 0
                     self.turns.setdefault(sender, []).append(turn_id)
-                    return "\n".join(r.get("text", "") for r in response.json())
-            except httpx.HTTPError:
-                pass
+                    return "\n".join(r.get("text", "") for r in replies)
+                # every message gets at least one reply: Rasa's REST channel answers 200 [] when a turn failed
+                self.failures[f"http_{response.status_code}" if replies is None else "empty_200"] += 1
+            except (httpx.HTTPError, ValueError) as error:
+                self.failures[type(error).__name__] += 1
             if attempt < self.retries:
                 await asyncio.sleep(1.0)
         self.errors += 1
@@ -124,17 +128,17 @@ class Load:
 
 
 def measure(cluster, users: int, seconds: float) -> Dict:
-    pids = [p.popen.pid for p in [*cluster.rasa, *cluster.actions]]
-    cpu_before = sum(cpu_seconds(pid) for pid in pids)
+    groups = {"rasa": [p.popen.pid for p in cluster.rasa], "actions": [p.popen.pid for p in cluster.actions]}
+    before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
     load = Load(cluster.url, users, seconds)
     started = time.perf_counter()
     asyncio.run(load.run())
     elapsed = time.perf_counter() - started
     answered = len(load.latencies)
-    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    cpu = {name: sum(cpu_seconds(pid) for pid in pids) - before[name] for name, pids in groups.items()}
     return {"msgs_per_s": round(answered / elapsed, 1), **percentiles(load.latencies), "errors": load.errors,
-            "turns": answered, "cpu_ms_per_turn": round(1000 * cpu / max(answered, 1), 1),
-            "by_replica": dict(load.replicas)}
+            "failures": dict(load.failures), "turns": answered, "by_replica": dict(load.replicas),
+            "cpu_ms_per_turn": {name: round(1000 * used / max(answered, 1), 1) for name, used in cpu.items()}}
 
 
 def terminate_app_connections(cluster) -> int:
@@ -201,7 +205,8 @@ def faults(cluster, users: int, seconds: float) -> Dict:
 
     asyncio.run(both())
     return {"events": events, "turns": len(load.latencies), "errors_after_retries": load.errors,
-            "answered_after_a_retry": load.retried_ok, "forms": dict(load.forms), **percentiles(load.latencies),
+            "answered_after_a_retry": load.retried_ok,
+            "failed_attempts": dict(load.failures), "forms": dict(load.forms), **percentiles(load.latencies),
             "store": check_store(cluster, load)}
 
 

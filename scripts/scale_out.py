@@ -6,8 +6,8 @@
 `Cluster` directly.
 
 What is shared, and where: conversations in PostgreSQL (`TRACKER_DATABASE_URL`), MyData in
-PostgreSQL (`DATABASE_URL`), conversation locks in Redis (`REDIS_URL`), Kakao links and
-link-code counters in `KAKAO_LINK_DB`. What stays in one process: a socket.io connection
+PostgreSQL (`DATABASE_URL`), Kakao links and link-code counters in PostgreSQL (`KAKAO_LINK_DB`),
+conversation locks in Redis (`REDIS_URL`). What stays in one process: a socket.io connection
 (HAProxy keeps a client on one replica) and a turn in flight.
 
 A replica holding a conversation's lock when it dies keeps that conversation waiting until
@@ -46,6 +46,7 @@ DEFAULTS = {
     "TRACKER_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/assistant_tracker",
     "DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_mydata",
     "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "KAKAO_LINK_DB": "postgresql://postgres@127.0.0.1:5432/assistant_links",
 }
 
 
@@ -104,7 +105,8 @@ def haproxy_config(ports: Ports, pidfile: Path, bind: str = "127.0.0.1", rasa_ba
         return "\n".join(f"    server {prefix}{i} 127.0.0.1:{port} check" for i, port in enumerate(port_list))
 
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        pidfile=pidfile, admin_socket=pidfile.with_name("haproxy.sock"), bind=bind, entry_port=ports.entry, action_port=ports.action_entry,
+        pidfile=pidfile, admin_socket=pidfile.with_name("haproxy.sock"), bind=bind,
+        entry_port=ports.entry, action_port=ports.action_entry,
         stats_port=ports.stats, rasa_balance=rasa_balance,
         rasa_servers=servers("rasa", ports.rasa), action_servers=servers("actions", ports.actions))
 
@@ -257,8 +259,10 @@ class Cluster:
 
 def prepare() -> None:
     ensure_haproxy()
-    for key in ("TRACKER_DATABASE_URL", "DATABASE_URL"):
-        ensure_database(os.environ.get(key) or DEFAULTS[key])
+    for key in ("TRACKER_DATABASE_URL", "DATABASE_URL", "KAKAO_LINK_DB"):
+        url = os.environ.get(key) or DEFAULTS[key]
+        if url.startswith("postgres"):
+            ensure_database(url)
 
 
 def serve(args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ REPLICAS="${1:?usage: scripts/scale_out.sh N}"
 export TRACKER_DATABASE_URL="${TRACKER_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/assistant_tracker}"
 export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/assistant_mydata}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
-export KAKAO_LINK_DB="${KAKAO_LINK_DB:-$PWD/var/kakao_links.sqlite3}"  # one file every replica on this machine shares
+export KAKAO_LINK_DB="${KAKAO_LINK_DB:-postgresql://postgres@127.0.0.1:5432/assistant_links}"  # Kakao links and link-code counters
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
 export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 RASA_PORT="${RASA_PORT:-5005}"
@@ -63,7 +63,7 @@ The assistant is running as $REPLICAS replicas behind HAProxy (one entry: 127.0.
                   (the X-Replica header names the replica that answered)
   KakaoTalk     : http://<this host>:$RASA_PORT/webhooks/kakao/webhook  (X-Kakao-Skill-Secret: $KAKAO_SKILL_SECRET)
   balancer      : http://127.0.0.1:8404/stats
-Conversations: $TRACKER_DATABASE_URL; MyData: $DATABASE_URL; locks: $REDIS_URL.
+Conversations: $TRACKER_DATABASE_URL; MyData: $DATABASE_URL; Kakao links: $KAKAO_LINK_DB; locks: $REDIS_URL.
 Logs are in $LOGS/ and var/scale/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -1,5 +1,5 @@
 """The demo bank in the scale-out mode, for tests and bench/load.py: fresh PostgreSQL databases
-(conversations, MyData), Redis locks, the MyData sandbox with the demo customers linked and
+(conversations, MyData, Kakao links), Redis locks, the MyData sandbox with the demo customers linked and
 synced, and `scripts.scale_out.Cluster` in front of N replicas."""
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def fresh_databases(*kinds: str) -> Iterator[list]:
 @contextlib.contextmanager
 def demo_cluster(workdir: Path, replicas: int = 2, rasa_balance: str = "leastconn") -> Iterator[Cluster]:
     """The running cluster, with `tracker_url` and `mydata_url` (SQLAlchemy URLs) set on it."""
-    with fresh_databases("tracker", "mydata") as (tracker_url, mydata_url):
+    with fresh_databases("tracker", "mydata", "links") as (tracker_url, mydata_url, links_url):
         port = free_port()
         env = {
             "TRACKER_DATABASE_URL": tracker_url.replace("postgresql+psycopg2://", "postgresql://"),
@@ -52,7 +52,7 @@ def demo_cluster(workdir: Path, replicas: int = 2, rasa_balance: str = "leastcon
             "MYDATA_SANDBOX_MANIFEST": str(workdir / "sandbox.json"),
             "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{port}",
             "ASSISTANT_TOKEN_SECRET": SECRET,
-            "KAKAO_LINK_DB": str(workdir / "kakao_links.sqlite3"),
+            "KAKAO_LINK_DB": links_url,
             "KAKAO_SKILL_SECRET": SKILL_SECRET,
         }
         full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}

@@ -4,8 +4,11 @@ Starts the demo bank as `tests.support.cluster.demo_cluster` (2 Rasa replicas, 2
 servers, HAProxy, PostgreSQL, Redis). Virtual users each run scripted conversations drawn from
 a realistic mix: personal questions with a customer token (balance, spending, card bill), FAQ
 without one, and the three-turn loan form. Phase `one` puts replica 1 and action server 1 in
-HAProxy maintenance, phase `two` uses both; the ratio is two/one. Per-turn CPU is the CPU time
-the Rasa and action processes used during the phase divided by the turns answered (from /proc).
+HAProxy maintenance, phase `two` uses both, alternated `--rounds` times so the machine's other
+work weighs on both alike; the ratio is two/one. Per-turn CPU is the CPU time the Rasa and action
+processes (and this client) used during a phase divided by the turns answered (from /proc), and
+`machine_cpu_busy` the share of all cores busy meanwhile: at 1.0 the machine, not the number of
+replicas, is the limit.
 
 Phase `faults` (both replicas, clients retry a failed turn up to 5 times, 1 s apart): a Rasa
 replica is SIGKILLed, then an action server, then the app's PostgreSQL connections are
@@ -13,7 +16,7 @@ terminated (`pg_terminate_backend`). Afterwards the tracker store is read: every
 client sent (a `bench_turn` id in the message metadata) must be stored exactly once, each user
 message followed by `action_listen` before the next, and every loan form must end with a verdict.
 
-Prints one JSON line. Usage: python bench/load.py [--users 16] [--seconds 30] [--fault-seconds 36]
+Prints one JSON line. Usage: python bench/load.py [--users 16] [--seconds 30] [--rounds 2] [--fault-seconds 36]
 """
 from __future__ import annotations
 
@@ -127,18 +130,75 @@ class Load:
             await asyncio.gather(*(self.user(client, deadline, random.Random(i)) for i in range(self.users)))
 
 
-def measure(cluster, users: int, seconds: float) -> Dict:
+def machine_busy() -> Tuple[int, int]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def backend_counters(cluster) -> Counter:
+    """PostgreSQL transactions and inserted rows in the cluster's databases; Redis commands (server-wide)."""
+    import redis
+    from sqlalchemy import create_engine, text
+
+    from tests.support.cluster import PG_ADMIN_URL, REDIS_DB
+
+    names = [url.rsplit("/", 1)[1] for url in (cluster.tracker_url, cluster.mydata_url)]
+    admin = create_engine(PG_ADMIN_URL, future=True)
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+        commits, inserted = conn.execute(text("SELECT sum(xact_commit), sum(tup_inserted) FROM pg_stat_database "
+                                              "WHERE datname = ANY(:names)"), {"names": names}).one()
+    admin.dispose()
+    commands = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).info("stats")["total_commands_processed"]
+    return Counter({"pg_transactions": int(commits), "pg_rows_inserted": int(inserted), "redis_commands": commands})
+
+
+def measure(cluster, users: int, seconds: float, rounds: int) -> Dict:
+    """`rounds` stretches of one replica then two, alternated so the machine's other work hits both alike."""
     groups = {"rasa": [p.popen.pid for p in cluster.rasa], "actions": [p.popen.pid for p in cluster.actions]}
-    before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
-    load = Load(cluster.url, users, seconds)
-    started = time.perf_counter()
-    asyncio.run(load.run())
-    elapsed = time.perf_counter() - started
-    answered = len(load.latencies)
-    cpu = {name: sum(cpu_seconds(pid) for pid in pids) - before[name] for name, pids in groups.items()}
-    return {"msgs_per_s": round(answered / elapsed, 1), **percentiles(load.latencies), "errors": load.errors,
-            "failures": dict(load.failures), "turns": answered, "by_replica": dict(load.replicas),
-            "cpu_ms_per_turn": {name: round(1000 * used / max(answered, 1), 1) for name, used in cpu.items()}}
+    totals: Dict[str, Dict] = {name: {"latencies": [], "elapsed": 0.0, "errors": 0, "failures": Counter(),
+                                      "replicas": Counter(), "cpu": Counter(), "bench_cpu": 0.0, "busy": [0, 0],
+                                      "backends": Counter()}
+                               for name in ("one", "two")}
+    for _ in range(rounds):
+        for name in ("one", "two"):
+            state = "maint" if name == "one" else "ready"
+            cluster.set_state("rasa1", state)
+            cluster.set_state("actions1", state)
+            time.sleep(1.0)
+            total = totals[name]
+            before = {g: sum(cpu_seconds(pid) for pid in pids) for g, pids in groups.items()}
+            busy_before, own_before, backends_before = machine_busy(), sum(os.times()[:2]), backend_counters(cluster)
+            load = Load(cluster.url, users, seconds / rounds)
+            started = time.perf_counter()
+            asyncio.run(load.run())
+            total["elapsed"] += time.perf_counter() - started
+            busy_after = machine_busy()
+            total["busy"][0] += busy_after[0] - busy_before[0]
+            total["busy"][1] += busy_after[1] - busy_before[1]
+            total["bench_cpu"] += sum(os.times()[:2]) - own_before
+            for g, pids in groups.items():
+                total["cpu"][g] += sum(cpu_seconds(pid) for pid in pids) - before[g]
+            total["backends"].update(backend_counters(cluster) - backends_before)
+            total["latencies"] += load.latencies
+            total["errors"] += load.errors
+            total["failures"].update(load.failures)
+            total["replicas"].update(load.replicas)
+    result = {}
+    for name, total in totals.items():
+        answered = max(len(total["latencies"]), 1)
+        per_turn = {g: round(1000 * used / answered, 1) for g, used in total["cpu"].items()}
+        per_turn["bench_client"] = round(1000 * total["bench_cpu"] / answered, 1)
+        result[name] = {"msgs_per_s": round(len(total["latencies"]) / total["elapsed"], 1),
+                        **percentiles(total["latencies"]), "errors": total["errors"],
+                        "failures": dict(total["failures"]), "turns": len(total["latencies"]),
+                        "by_replica": dict(total["replicas"]), "cpu_ms_per_turn": per_turn,
+                        "machine_cpu_busy": round(total["busy"][0] / max(total["busy"][1], 1), 2),
+                        "per_turn": {k: round(v / answered, 1) for k, v in sorted(total["backends"].items())}}
+    return result
 
 
 def terminate_app_connections(cluster) -> int:
@@ -214,6 +274,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=2, help="alternations of one and two replicas")
     parser.add_argument("--fault-seconds", type=float, default=36.0)
     args = parser.parse_args()
     from tests.support.cluster import demo_cluster
@@ -222,12 +283,7 @@ def main() -> None:
                     "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     with demo_cluster(Path(tempfile.mkdtemp(prefix="load_")), replicas=2) as cluster:
         asyncio.run(Load(cluster.url, 4, 5.0).run())  # warm both replicas
-        cluster.set_state("rasa1", "maint")
-        cluster.set_state("actions1", "maint")
-        result["one"] = measure(cluster, args.users, args.seconds)
-        cluster.set_state("rasa1", "ready")
-        cluster.set_state("actions1", "ready")
-        result["two"] = measure(cluster, args.users, args.seconds)
+        result.update(measure(cluster, args.users, args.seconds, args.rounds))
         result["ratio_two_vs_one"] = round(result["two"]["msgs_per_s"] / max(result["one"]["msgs_per_s"], 0.1), 2)
         result["loadavg_after_throughput"] = [round(x, 2) for x in os.getloadavg()]
         if args.fault_seconds > 0:

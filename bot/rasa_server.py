@@ -60,8 +60,9 @@ def action_server_unreachable(error: BaseException) -> bool:
     import aiohttp
 
     cause = error.__cause__ or error.__context__
-    if isinstance(cause, aiohttp.ClientResponseError):
-        return cause.status in RETRYABLE_STATUSES
+    status = getattr(cause, "status", None)  # Rasa's own ClientResponseError, or aiohttp's
+    if isinstance(cause, aiohttp.ClientError) and status is not None:
+        return status in RETRYABLE_STATUSES
     return isinstance(cause, aiohttp.ClientConnectionError)
 
 
@@ -79,6 +80,8 @@ def install_action_retry() -> None:
     from rasa.shared.exceptions import RasaException
 
     run_once = RemoteAction.run
+    if getattr(run_once, "retries_unreachable", False):
+        return
 
     async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
         for attempt in range(1, ACTION_ATTEMPTS + 1):
@@ -89,6 +92,7 @@ def install_action_retry() -> None:
                     raise
             await asyncio.sleep(ACTION_RETRY_PAUSE_S)
 
+    run.retries_unreachable = True  # type: ignore[attr-defined]
     RemoteAction.run = run
 
 

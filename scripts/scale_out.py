@@ -175,7 +175,10 @@ class Cluster:
 
     def _env(self) -> Dict[str, str]:
         return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S), "SANIC_WORKERS": "1", **self.env}
+                "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S), "SANIC_WORKERS": "1",
+                # a replica uses one tracker connection at a time; Rasa's default pool (50 + 100
+                # overflow) times N replicas would outgrow PostgreSQL's max_connections
+                "SQL_POOL_SIZE": "2", "SQL_MAX_OVERFLOW": "4", **self.env}
 
     def start(self, timeout: float = 600.0) -> "Cluster":
         self.workdir.mkdir(parents=True, exist_ok=True)

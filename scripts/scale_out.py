@@ -133,8 +133,9 @@ class Process:
     popen: Optional[subprocess.Popen] = None
 
     def start(self) -> "Process":
-        self.popen = subprocess.Popen(self.args, cwd=ROOT, stdout=self.log.open("a"), stderr=subprocess.STDOUT,
-                                      env=self.env, start_new_session=True)
+        with self.log.open("a") as log:
+            self.popen = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                          env=self.env, start_new_session=True)
         return self
 
     def alive(self) -> bool:
@@ -219,14 +220,6 @@ class Cluster:
             time.sleep(1.0)
         raise TimeoutError("the cluster did not come up:\n" + "\n".join(p.tail(10) for p in self.rasa))
 
-    def wait_down(self, server: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if all(s.startswith("DOWN") for k, s in self.server_states().items() if k.endswith("/" + server)):
-                return
-            time.sleep(0.5)
-        raise TimeoutError(f"HAProxy still routes to {server}")
-
     def admin(self, command: str) -> str:
         """One command to HAProxy's runtime API (e.g. `set server rasa/rasa1 state maint`)."""
         with socket.socket(socket.AF_UNIX) as conn:
@@ -238,11 +231,6 @@ class Cluster:
         """`ready` or `maint` for a server (`rasa1`, `actions0`) in every backend that has it."""
         for backend in (("rasa", "rasa_sticky") if server.startswith("rasa") else ("actions",)):
             self.admin(f"set server {backend}/{server} state {state}")
-
-    def restart(self, process: Process, timeout: float = 600.0) -> None:
-        process.kill()
-        process.start()
-        self.wait_all_up(timeout)
 
     def stop(self) -> None:
         for process in [self.haproxy, *self.rasa, *self.actions]:

@@ -17,6 +17,7 @@ export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
+STATS_PORT="${STATS_PORT:-8404}"
 LOGS="var/log"
 mkdir -p "$LOGS"
 
@@ -44,7 +45,7 @@ echo "==> linking and syncing the demo customers (MyData in PostgreSQL)"
 python -m bot.mydata demo
 
 echo "==> starting $REPLICAS Rasa and $REPLICAS action servers behind HAProxy on 127.0.0.1:$RASA_PORT (a minute or more)"
-python -m scripts.scale_out serve --replicas "$REPLICAS" --port "$RASA_PORT" --action-port "$ACTION_PORT" \
+python -m scripts.scale_out serve --replicas "$REPLICAS" --port "$RASA_PORT" --action-port "$ACTION_PORT" --stats-port "$STATS_PORT" \
   --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/scale_out.log" 2>&1 &
 pids+=($!)
 echo "==> starting the web chat page on 127.0.0.1:$WEB_PORT"
@@ -62,7 +63,7 @@ The assistant is running as $REPLICAS replicas behind HAProxy (one entry: 127.0.
                     -d '{"sender": "me", "message": "내 잔액 알려줘", "metadata": {"customer_token": "$TOKEN"}}'
                   (the X-Replica header names the replica that answered)
   KakaoTalk     : http://<this host>:$RASA_PORT/webhooks/kakao/webhook  (X-Kakao-Skill-Secret: $KAKAO_SKILL_SECRET)
-  balancer      : http://127.0.0.1:8404/stats
+  balancer      : http://127.0.0.1:$STATS_PORT/stats
 Conversations: $TRACKER_DATABASE_URL; MyData: $DATABASE_URL; Kakao links: $KAKAO_LINK_DB; locks: $REDIS_URL.
 Logs are in $LOGS/ and var/scale/. Press Ctrl-C to stop.
 MSG

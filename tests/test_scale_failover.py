@@ -1,6 +1,7 @@
 """Two Rasa replicas and two action servers behind HAProxy, on PostgreSQL and Redis: a form whose
 turns alternate between replicas survives one replica's SIGKILL, and the tracker store holds every
 message exactly once."""
+import asyncio
 import json
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from bot.auth.tokens import issue_token
 from scripts.scale_out import Ports, haproxy_config
 from tests.support.bank import SECRET
 from tests.support.cluster import demo_cluster
+from tests.support.webchat import ChatSocket, texts
 
 
 def test_the_balancer_config_sticks_socketio_and_checks_every_server(tmp_path):
@@ -34,10 +36,28 @@ def test_the_balancer_config_sticks_socketio_and_checks_every_server(tmp_path):
         assert check.returncode == 0, check.stderr
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    with demo_cluster(tmp_path, replicas=2, rasa_balance="roundrobin") as running:
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with demo_cluster(tmp_path_factory.mktemp("cluster"), replicas=2, rasa_balance="roundrobin") as running:
         yield running
+
+
+async def chat_over_socketio(url, token):
+    socket = ChatSocket()
+    await socket.connect(url)  # long-polling: a request per poll, each must reach the same replica
+    try:
+        await socket.request_session(token)
+        await socket.say("내 잔액 알려줘", token)
+        return texts(await socket.next_events())
+    finally:
+        await socket.close()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_web_chat_socket_sticks_to_one_replica_through_the_balancer(cluster):
+    token = issue_token("demo-salaried", SECRET.encode())
+    assert "총" in asyncio.run(chat_over_socketio(cluster.url, token))
 
 
 def say(cluster, sender, message):

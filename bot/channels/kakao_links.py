@@ -103,7 +103,7 @@ class LinkStore:
         self.engine = link_engine(self.location)
         self.clock = clock
         self._lock = threading.Lock()
-        with self._connect() as db:
+        with self._connect(writer=True) as db:  # replicas starting together create the tables once
             for statement in filter(str.strip, SCHEMA.split(";")):
                 db.execute(text(statement))
             if self.engine.dialect.name == "sqlite":

@@ -21,6 +21,9 @@ if [ "${RASA_API:-0}" = "1" ]; then
   API_FLAGS=(--enable-api)
   API_NOTE="HTTP API on: ?token=\$(cat var/rasa_api_token), or a JWT signed with var/rasa_jwt_secret"
 fi
+# Scale-out mode (issue #15): SCALE=N ./run.sh or ./run.sh --scale N; see scripts/scale_out.sh.
+if [ "${1:-}" = "--scale" ]; then SCALE="${2:?--scale needs a number of replicas}"; fi
+if [ -n "${SCALE:-}" ]; then exec bash scripts/scale_out.sh "$SCALE"; fi
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
 export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 [ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000

@@ -55,6 +55,52 @@ def install_action_validator() -> None:
     RemoteAction._validate_action_result = validate_action_result
 
 
+ACTION_ATTEMPTS = 3
+ACTION_RETRY_PAUSE_S = 0.5
+RETRYABLE_STATUSES = (502, 503, 504)
+
+
+def action_server_unreachable(error: BaseException) -> bool:
+    """The action server died or was not there (the balancer answers 502/503), not a wrong answer."""
+    import aiohttp
+
+    cause = error.__cause__ or error.__context__
+    status = getattr(cause, "status", None)  # Rasa's own ClientResponseError, or aiohttp's
+    if isinstance(cause, aiohttp.ClientError) and status is not None:
+        return status in RETRYABLE_STATUSES
+    return isinstance(cause, aiohttp.ClientConnectionError)
+
+
+def install_action_retry() -> None:
+    """A custom action call that found no live action server is made again (issue #15).
+
+    Rasa 3.6 logs the failure and goes on without the action's events, so the customer gets a
+    partial answer (a form without its verdict) and the turn is stored as if it was whole. Behind
+    the balancer the next attempt reaches another action server; Rasa applies the events of the
+    one answer it gets, so nothing is recorded twice.
+    """
+    import asyncio
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.exceptions import RasaException
+
+    run_once = RemoteAction.run
+    if getattr(run_once, "retries_unreachable", False):
+        return
+
+    async def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(1, ACTION_ATTEMPTS + 1):
+            try:
+                return await run_once(self, *args, **kwargs)
+            except RasaException as error:
+                if attempt == ACTION_ATTEMPTS or not action_server_unreachable(error):
+                    raise
+            await asyncio.sleep(ACTION_RETRY_PAUSE_S)
+
+    run.retries_unreachable = True  # type: ignore[attr-defined]
+    RemoteAction.run = run
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     from bot.redaction import install_log_redaction
 
@@ -71,6 +117,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     install_warmup()
     install_api_guard()
     install_quiet_action_errors()
+    install_action_retry()
+    from bot.tracker_store import fail_loudly  # scale-out (issue #15): no silent in-memory fallback
+
+    fail_loudly()
     sys.argv = ["rasa", *args]
     rasa_main()
 

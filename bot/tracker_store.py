@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.pool import QueuePool
@@ -40,6 +40,12 @@ class PooledSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "postgresql":  # a connection PostgreSQL dropped is replaced, not used
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+            return
         if self.engine.dialect.name != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
             return
         url = self.engine.url
@@ -70,3 +76,27 @@ class PooledSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+
+async def _retrieve_or_raise(self: FailSafeTrackerStore, sender_id: str) -> Any:
+    return await self._tracker_store.retrieve(sender_id)
+
+
+async def _retrieve_full_or_raise(self: FailSafeTrackerStore, sender_id: str) -> Any:
+    return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+
+async def _save_or_raise(self: FailSafeTrackerStore, tracker: Any) -> None:
+    await self._tracker_store.save(tracker)
+
+
+def fail_loudly() -> None:
+    """A tracker store error fails the turn instead of Rasa's silent fallback.
+
+    Rasa wraps every tracker store in `FailSafeTrackerStore`: a failed read gives the turn an
+    empty conversation (a form in progress forgotten) and a failed write keeps the turn in this
+    process's memory only (lost to the other replicas and to a restart). Here the error reaches
+    the channel, the turn is not recorded, and sending the message again answers it.
+    """
+    FailSafeTrackerStore.retrieve = _retrieve_or_raise
+    FailSafeTrackerStore.retrieve_full_tracker = _retrieve_full_or_raise
+    FailSafeTrackerStore.save = _save_or_raise

@@ -25,7 +25,21 @@ the lecture states, with the unstated details chosen and named::
             (polar coordinates of the point (mu_i, sigma_i); theta = 0 at the origin)
     s_i   = (1 - (d_i theta_i - min_j d_j theta_j) / (max_j d_j theta_j - min_j d_j theta_j)) / rho
             for negative samples (min, max over negative samples; if max == min the
-            fraction is 0), with ``rho = IR`` unless given, as EFSVM's 1/IR factor.
+            fraction is 0).
+
+``rho`` is not defined by the lecture. ``rho="balanced"`` (the default) takes
+``rho = sum_negatives (1 - scaled_i) / n_positive``, so that both classes carry the same
+total weight; ``rho=None`` takes IR, as EFSVM's 1/IR factor. With IR, the negatives'
+memberships average about 0.4/IR on overlapping credit data, the positives outweigh
+them 2.5 to 1, and the SVM can degenerate to calling everything positive (AUC 0.53 on
+the Taiwanese card data of ``bench/credit.py --datasets``, 0.64 with "balanced").
+
+Settings: ``kernel``, ``C`` and ``gamma`` default to "auto": chosen inside ``fit`` from
+a small grid by stratified ``search_cv``-fold CV AUC on the training data only
+(:mod:`bot.credit.svm_search`); EFSVM then chooses k with those settings. Resolved
+values land in ``kernel_``, ``C_``, ``gamma_`` (and ``k_``); every CV score in
+``search_scores_``. An explicit value is used as given and not searched. Unlike
+``SVC``, ``gamma="auto"`` means "chosen by CV", not ``1 / n_features``.
 
 Entropy is symmetric in the two classes: a negative whose neighbours are all positive
 has H = 0 and keeps the full ``1 / IR``, like one deep among negatives. That is a
@@ -35,8 +49,8 @@ Neighbours: one ball-tree (or KD-tree) query of the largest k gives the counts f
 every k (cumulative sums along the sorted neighbour list); a sample is not its own
 neighbour, and k is capped at ``n_samples - 1``.
 
-Probabilities: ``predict_proba`` exists when ``calibration`` is set. The SVM is then
-refitted on the folds of a stratified CV *inside* ``fit``; its out-of-fold decision
+Probabilities: ``predict_proba`` exists when ``calibration`` is set. The SVM, with the
+settings resolved on all training data, is then refitted on the folds of a stratified CV *inside* ``fit``; its out-of-fold decision
 values fit a Platt sigmoid (or isotonic map), and the final SVM is fitted on all data.
 Scaling, neighbours and memberships are recomputed from each fold's training part, so
 no label or feature of a held-out sample reaches the model that scores it.
@@ -52,14 +66,12 @@ import time
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.model_selection import StratifiedKFold
-from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils import check_random_state
@@ -67,7 +79,16 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-DEFAULT_K_VALUES = (1, 3, 5, 7, 9, 11, 13, 15)
+from . import svm_search
+from .platt import fit_platt
+from .membership import (  # noqa: F401  (binary_entropy, polar_entropy_coordinates: public API here too)
+    DEFAULT_K_VALUES,
+    binary_entropy,
+    efsvm_membership,
+    entropy_profiles,
+    iefsvm_membership,
+    polar_entropy_coordinates,
+)
 _DECISION_CHUNK = 2048
 _KERNELS = ("linear", "poly", "rbf", "sigmoid")
 _CALIBRATIONS = (None, "sigmoid", "isotonic")
@@ -78,92 +99,6 @@ _K_SCORERS = {
 }
 
 
-def binary_entropy(positive_counts, k):
-    """H = -p ln p - q ln q for p = N+/k, q = 1 - p, with 0 ln 0 taken as 0."""
-    p = np.asarray(positive_counts, dtype=float) / float(k)
-    q = 1.0 - p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(p > 0, p * np.log(p), 0.0) - np.where(q > 0, q * np.log(q), 0.0)
-    return h
-
-
-def entropy_profiles(Z, is_positive, k_values=DEFAULT_K_VALUES, algorithm="ball_tree"):
-    """Entropy of each sample's k-neighbourhood for every k, from one neighbour query.
-
-    Returns an array of shape (n_samples, len(k_values)); k above ``n_samples - 1`` is
-    capped there.
-    """
-    Z = np.asarray(Z, dtype=float)
-    is_positive = np.asarray(is_positive, dtype=bool)
-    n_samples = Z.shape[0]
-    if n_samples < 2:
-        raise ValueError("neighbour entropies need at least 2 samples")
-    ks = np.minimum(np.asarray(k_values, dtype=int), n_samples - 1)
-    k_max = int(ks.max())
-    search = NearestNeighbors(n_neighbors=k_max, algorithm=algorithm).fit(Z)
-    neighbours = search.kneighbors(return_distance=False)
-    positives_within = np.cumsum(is_positive[neighbours], axis=1)
-    return np.column_stack([binary_entropy(positives_within[:, k - 1], k) for k in ks])
-
-
-def efsvm_membership(entropy, is_positive):
-    """EFSVM memberships: 1 for positives, (1 - H_i) / IR for negatives."""
-    is_positive = np.asarray(is_positive, dtype=bool)
-    imbalance = _imbalance_ratio(is_positive)
-    return np.where(is_positive, 1.0, (1.0 - np.asarray(entropy, dtype=float)) / imbalance)
-
-
-def polar_entropy_coordinates(profiles):
-    """(d_i, theta_i): polar coordinates of each profile's (mean, std) point."""
-    profiles = np.asarray(profiles, dtype=float)
-    mu = profiles.mean(axis=1)
-    sigma = profiles.std(axis=1)
-    return np.hypot(mu, sigma), np.arctan2(sigma, mu)
-
-
-def iefsvm_membership(profiles, is_positive, rho=None):
-    """IEFSVM memberships from entropy profiles (see the module docstring)."""
-    is_positive = np.asarray(is_positive, dtype=bool)
-    rho = _imbalance_ratio(is_positive) if rho is None else float(rho)
-    d, theta = polar_entropy_coordinates(profiles)
-    spread = d * theta
-    negative_spread = spread[~is_positive]
-    low, high = negative_spread.min(), negative_spread.max()
-    scaled = (spread - low) / (high - low) if high > low else np.zeros_like(spread)
-    return np.where(is_positive, 1.0, (1.0 - scaled) / rho)
-
-
-def fit_platt(decision, y):
-    """Platt's sigmoid P(y=1|f) = 1 / (1 + exp(A f + B)) with his smoothed targets.
-
-    Fitted on decision values centred on their median and scaled by their IQR, so that
-    a few extreme scores cannot stall the optimizer; (A, B) are returned for raw scores.
-    """
-    raw_decision = np.asarray(decision, dtype=float)
-    center = float(np.median(raw_decision))
-    q75, q25 = np.percentile(raw_decision, [75, 25])
-    scale = float(q75 - q25) or float(raw_decision.std()) or 1.0
-    a, b = _fit_platt_standardized((raw_decision - center) / scale, y)
-    return a / scale, b - a * center / scale
-
-
-def _fit_platt_standardized(decision, y):
-    y = np.asarray(y, dtype=bool)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    target = np.where(y, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
-
-    def loss_and_grad(ab):
-        z = ab[0] * decision + ab[1]
-        p = expit(-z)
-        loss = np.sum(np.logaddexp(0, z) - (1 - target) * z)
-        residual = target - p
-        return loss, np.array([np.dot(residual, decision), residual.sum()])
-
-    start = np.array([0.0, np.log((n_neg + 1.0) / (n_pos + 1.0))])
-    result = minimize(loss_and_grad, start, jac=True, method="L-BFGS-B")
-    return float(result.x[0]), float(result.x[1])
-
-
 def _check_cv(name, cv):
     if isinstance(cv, numbers.Integral):
         if cv < 2:
@@ -172,18 +107,10 @@ def _check_cv(name, cv):
         raise ValueError(f"{name} must be an integer >= 2 or a CV splitter, got {cv!r}")
 
 
-def _imbalance_ratio(is_positive):
-    n_pos = int(np.sum(is_positive))
-    n_neg = int(np.size(is_positive) - n_pos)
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("memberships need samples of both classes")
-    return n_neg / n_pos
-
-
 class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
     """Shared fitting, calibration and prediction of the two fuzzy SVMs."""
 
-    def _memberships(self, Z, is_positive):
+    def _memberships(self, Z, is_positive, k=None):
         raise NotImplementedError
 
     def _more_tags(self):
@@ -212,9 +139,10 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
             self._fit_calibration(X, y_index, is_positive)
         self._progress(f"final fit on {len(y_index)} samples")
         self.scaler_, self.svm_, self.membership_ = self._fit_weighted_svm(X, y_index, is_positive)
+        self.kernel_, self.C_, self.gamma_ = self.svm_.kernel, float(self.svm_.C), float(self.svm_.gamma)
         self.n_iter_ = self.svm_.n_iter_
         self._progress("done")
-        del self._random_state, self._started
+        del self._random_state, self._started, self._settings
         return self
 
     def _progress(self, message):
@@ -223,29 +151,47 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
             print(f"[{type(self).__name__}] {elapsed:6.1f}s {message}", file=sys.stderr, flush=True)
 
     def _prepare(self, X, is_positive):
-        """Hook for hyperparameters chosen from the training data (EFSVM's k)."""
+        """Settings chosen from the training data: kernel, C, gamma (and EFSVM's k)."""
+        self._settings = self._choose_svm_settings(X, is_positive)
+
+    def _choose_svm_settings(self, X, is_positive, k=None):
+        """Explicit values as given; "auto" ones by stratified CV AUC over
+        :mod:`bot.credit.svm_search`'s grid (with memberships of ``k`` for EFSVM)."""
+        Z = StandardScaler().fit_transform(X)
+        candidates = svm_search.candidate_settings(self.kernel, self.C, self.gamma, Z)
+        if len(candidates) == 1:
+            return candidates[0]
+        folds = self._folds(self.search_cv, is_positive.astype(int))
+        if folds is None:
+            return svm_search.fallback_settings(self.kernel, self.C, self.gamma)
+        if k is not None:
+            candidates = [dict(candidate, k=k) for candidate in candidates]
+        self._progress(f"choosing kernel, C, gamma from {len(candidates)} candidates by CV AUC")
+        per_fold = Parallel(n_jobs=self.n_jobs)(
+            delayed(svm_search.fold_scores)(
+                X, is_positive, train, held_out, candidates, self._memberships, self._svm_for
+            )
+            for train, held_out in folds.split(X, is_positive)
+        )
+        means = np.mean(per_fold, axis=0)
+        self.search_scores_ = [dict(candidate, score=float(m)) for candidate, m in zip(candidates, means)]
+        best = {key: value for key, value in candidates[int(np.argmax(means))].items() if key != "k"}
+        self._progress(f"settings {best}")
+        return best
 
     def _fit_weighted_svm(self, X, y_index, is_positive):
         scaler = StandardScaler().fit(X)
         Z = scaler.transform(X)
         membership = self._memberships(Z, is_positive)
-        svm = self._new_svm(Z).fit(Z, y_index, sample_weight=membership)
+        svm = self._svm_for(self._settings, Z).fit(Z, y_index, sample_weight=membership)
         return scaler, svm, membership
 
-    def _resolve_gamma(self, Z):
-        """SVC's own rule, made explicit so that the fast decision path knows it."""
-        if self.gamma == "scale":
-            variance = Z.var()
-            return 1.0 / (Z.shape[1] * variance) if variance != 0 else 1.0
-        if self.gamma == "auto":
-            return 1.0 / Z.shape[1]
-        return float(self.gamma)
-
-    def _new_svm(self, Z):
+    def _svm_for(self, settings, Z):
+        """The weighted SVC of ``settings``; gamma as a number, so the fast decision path knows it."""
         return SVC(
-            C=self.C,
-            kernel=self.kernel,
-            gamma=self._resolve_gamma(Z),
+            C=settings["C"],
+            kernel=settings["kernel"],
+            gamma=svm_search.resolve_gamma(settings["gamma"], Z),
             degree=self.degree,
             coef0=self.coef0,
             tol=self.tol,
@@ -299,11 +245,11 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
             kernel = pairwise_kernels(
                 Z[rows],
                 support,
-                metric=self.kernel,
+                metric=self.svm_.kernel,
                 filter_params=True,
                 gamma=self.svm_.gamma,
-                degree=self.degree,
-                coef0=self.coef0,
+                degree=self.svm_.degree,
+                coef0=self.svm_.coef0,
             )
             decision[rows] = kernel @ weights
         return decision + self.svm_.intercept_[0]
@@ -334,12 +280,13 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
             return np.log(self.predict_proba(X))
 
     def _check_params(self):
-        if not isinstance(self.C, numbers.Real) or self.C <= 0:
-            raise ValueError(f"C must be a positive number, got {self.C!r}")
-        if self.kernel not in _KERNELS:
-            raise ValueError(f"kernel must be one of {_KERNELS}, got {self.kernel!r}")
+        if self.C != "auto" and (not isinstance(self.C, numbers.Real) or self.C <= 0):
+            raise ValueError(f"C must be 'auto' or a positive number, got {self.C!r}")
+        if self.kernel != "auto" and self.kernel not in _KERNELS:
+            raise ValueError(f"kernel must be 'auto' or one of {_KERNELS}, got {self.kernel!r}")
         if self.gamma not in ("scale", "auto") and (not isinstance(self.gamma, numbers.Real) or self.gamma <= 0):
-            raise ValueError(f"gamma must be 'scale', 'auto' or a positive number, got {self.gamma!r}")
+            raise ValueError(f"gamma must be 'auto', 'scale' or a positive number, got {self.gamma!r}")
+        _check_cv("search_cv", self.search_cv)
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         _check_cv("calibration_cv", self.calibration_cv)
@@ -361,14 +308,22 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         default: plain error rewards ignoring the minority class at IR of 18).
     k_values : sequence of int
         Candidates for ``k="auto"``.
-    C, kernel, gamma, degree, coef0, tol, cache_size, max_iter
+    k_cv : int or CV splitter
+        Folds of the k search (3; the lecture says 5, 3 keeps ``fit`` near a second per
+        thousand samples on top of the settings search).
+    C, kernel, gamma : "auto" or as in :class:`sklearn.svm.SVC`
+        "auto" is chosen by ``search_cv``-fold CV AUC (module docstring); with k="auto",
+        the settings are chosen with the middle k of ``k_values``, then k.
+    degree, coef0, tol, cache_size, max_iter
         As in :class:`sklearn.svm.SVC`; samples are standardized first.
     calibration : None, "sigmoid" or "isotonic"
         Enables ``predict_proba`` fitted on out-of-fold scores of ``calibration_cv``
         (number of stratified folds, or a CV splitter).
+    search_cv : int or CV splitter
+        Folds of the settings search.
     neighbors_algorithm : "ball_tree", "kd_tree", "brute" or "auto"
     n_jobs : int or None
-        Parallel folds of the k search.
+        Parallel folds of the searches.
     random_state : int, RandomState or None
         Shuffles the CV folds.
     verbose : int
@@ -376,6 +331,8 @@ class EFSVMClassifier(_EntropyFuzzySVM):
 
     Attributes
     ----------
+    kernel_, C_, gamma_ : the SVC's settings (gamma_ a number, unused by "linear").
+    search_scores_ : list of candidate dicts with their mean CV AUC (only when searched).
     k_ : int, chosen neighbourhood size.
     k_scores_ : dict k -> mean CV score (only with ``k="auto"`` and enough samples).
     membership_ : ndarray, training memberships s_i.
@@ -386,17 +343,18 @@ class EFSVMClassifier(_EntropyFuzzySVM):
 
     def __init__(
         self,
-        C=1.0,
-        kernel="rbf",
-        gamma="scale",
+        C="auto",
+        kernel="auto",
+        gamma="auto",
         degree=3,
         coef0=0.0,
         k="auto",
         k_values=DEFAULT_K_VALUES,
-        k_cv=5,
+        k_cv=3,
         k_scoring="roc_auc",
         calibration=None,
         calibration_cv=3,
+        search_cv=3,
         neighbors_algorithm="ball_tree",
         tol=1e-3,
         cache_size=200,
@@ -416,6 +374,7 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         self.k_scoring = k_scoring
         self.calibration = calibration
         self.calibration_cv = calibration_cv
+        self.search_cv = search_cv
         self.neighbors_algorithm = neighbors_algorithm
         self.tol = tol
         self.cache_size = cache_size
@@ -433,18 +392,24 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         _check_cv("k_cv", self.k_cv)
 
     def _prepare(self, X, is_positive):
+        """SVM settings first, with memberships of the middle k (or the given k); then k."""
+        k_values = [int(k) for k in self.k_values]
+        search_k = int(self.k) if self.k != "auto" else sorted(k_values)[(len(k_values) - 1) // 2]
+        self._settings = self._choose_svm_settings(X, is_positive, k=search_k)
         if self.k != "auto":
             self.k_ = int(self.k)
             return
-        k_values = [int(k) for k in self.k_values]
         folds = self._folds(self.k_cv, is_positive.astype(int))
         if folds is None:
-            self.k_ = int(np.median(k_values))
+            self.k_ = search_k
             return
-        score = _K_SCORERS[self.k_scoring]
         self._progress(f"choosing k from {k_values} by CV ({self.k_scoring})")
+        candidates = [dict(self._settings, k=k) for k in k_values]
         per_fold = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._score_ks)(X, is_positive, train, held_out, k_values, score)
+            delayed(svm_search.fold_scores)(
+                X, is_positive, train, held_out, candidates, self._memberships, self._svm_for,
+                _K_SCORERS[self.k_scoring],
+            )
             for train, held_out in folds.split(X, is_positive)
         )
         means = np.mean(per_fold, axis=0)
@@ -452,19 +417,9 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         self.k_ = k_values[int(np.argmax(means))]
         self._progress(f"k = {self.k_}")
 
-    def _score_ks(self, X, is_positive, train, held_out, k_values, score):
-        scaler = StandardScaler().fit(X[train])
-        Z_train, Z_held = scaler.transform(X[train]), scaler.transform(X[held_out])
-        profiles = entropy_profiles(Z_train, is_positive[train], k_values, self.neighbors_algorithm)
-        scores = []
-        for column in range(len(k_values)):
-            weights = efsvm_membership(profiles[:, column], is_positive[train])
-            svm = self._new_svm(Z_train).fit(Z_train, is_positive[train], sample_weight=weights)
-            scores.append(score(is_positive[held_out], svm.decision_function(Z_held)))
-        return scores
-
-    def _memberships(self, Z, is_positive):
-        entropy = entropy_profiles(Z, is_positive, (self.k_,), self.neighbors_algorithm)[:, 0]
+    def _memberships(self, Z, is_positive, k=None):
+        k = self.k_ if k is None else k
+        entropy = entropy_profiles(Z, is_positive, (k,), self.neighbors_algorithm)[:, 0]
         return efsvm_membership(entropy, is_positive)
 
 
@@ -475,21 +430,30 @@ class IEFSVMClassifier(_EntropyFuzzySVM):
     ----------
     k_values : sequence of int
         Neighbourhood sizes forming each sample's entropy profile.
-    rho : float or None
-        Divisor of the negative memberships; None uses the training IR.
-    C, kernel, gamma, degree, coef0, tol, cache_size, max_iter
+    rho : "balanced", float or None
+        Divisor of the negative memberships: "balanced" gives both classes the same
+        total weight; None uses the training IR.
+    C, kernel, gamma : "auto" or as in :class:`sklearn.svm.SVC`
+        "auto" is chosen by ``search_cv``-fold CV AUC (module docstring).
+    degree, coef0, tol, cache_size, max_iter
         As in :class:`sklearn.svm.SVC`; samples are standardized first.
     calibration : None, "sigmoid" or "isotonic"
         Enables ``predict_proba`` fitted on out-of-fold scores of ``calibration_cv``
         (number of stratified folds, or a CV splitter).
+    search_cv : int or CV splitter
+        Folds of the settings search.
     neighbors_algorithm : "ball_tree", "kd_tree", "brute" or "auto"
+    n_jobs : int or None
+        Parallel folds of the settings search.
     random_state : int, RandomState or None
-        Shuffles the calibration folds.
+        Shuffles the search and calibration folds.
     verbose : int
         Progress lines on stderr when > 0.
 
     Attributes
     ----------
+    kernel_, C_, gamma_ : the SVC's settings (gamma_ a number, unused by "linear").
+    search_scores_ : list of candidate dicts with their mean CV AUC (only when searched).
     membership_ : ndarray, training memberships s_i.
     n_iter_ : libsvm iterations of the final fit.
     oof_decision_ : ndarray, out-of-fold decision values of the calibration CV.
@@ -498,19 +462,21 @@ class IEFSVMClassifier(_EntropyFuzzySVM):
 
     def __init__(
         self,
-        C=1.0,
-        kernel="rbf",
-        gamma="scale",
+        C="auto",
+        kernel="auto",
+        gamma="auto",
         degree=3,
         coef0=0.0,
         k_values=DEFAULT_K_VALUES,
-        rho=None,
+        rho="balanced",
         calibration=None,
         calibration_cv=3,
+        search_cv=3,
         neighbors_algorithm="ball_tree",
         tol=1e-3,
         cache_size=200,
         max_iter=-1,
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -523,18 +489,20 @@ class IEFSVMClassifier(_EntropyFuzzySVM):
         self.rho = rho
         self.calibration = calibration
         self.calibration_cv = calibration_cv
+        self.search_cv = search_cv
         self.neighbors_algorithm = neighbors_algorithm
         self.tol = tol
         self.cache_size = cache_size
         self.max_iter = max_iter
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
     def _check_params(self):
         super()._check_params()
-        if self.rho is not None and (not isinstance(self.rho, numbers.Real) or self.rho <= 0):
-            raise ValueError(f"rho must be None or a positive number, got {self.rho!r}")
+        if self.rho not in (None, "balanced") and (not isinstance(self.rho, numbers.Real) or self.rho <= 0):
+            raise ValueError(f"rho must be None, 'balanced' or a positive number, got {self.rho!r}")
 
-    def _memberships(self, Z, is_positive):
+    def _memberships(self, Z, is_positive, k=None):
         profiles = entropy_profiles(Z, is_positive, self.k_values, self.neighbors_algorithm)
         return iefsvm_membership(profiles, is_positive, self.rho)

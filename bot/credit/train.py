@@ -21,6 +21,7 @@ PRODUCTION_PARAMS = {
     "kernel": "rbf",
     "gamma": 0.01,
     "C": 1.0,
+    "rho": None,
     "calibration": "sigmoid",
     "calibration_cv": 3,
     "random_state": 0,

@@ -76,17 +76,23 @@ def test_no_predict_proba_without_calibration():
 def test_minority_class_gets_full_membership_whatever_its_label():
     X, y = imbalanced(weight=0.85)
     labels = np.where(y == 1, "bad", "good")
-    model = IEFSVMClassifier(kernel="linear").fit(X, labels)
+    model = IEFSVMClassifier(kernel="linear", rho=None).fit(X, labels)
     assert model.minority_class_ == "bad"
     np.testing.assert_array_equal(model.membership_[labels == "bad"], 1.0)
     assert model.membership_[labels == "good"].max() <= 1.0 / model.imbalance_ratio_ + 1e-12
+
+
+def test_balanced_rho_gives_both_classes_the_same_total_weight():
+    X, y = imbalanced(weight=0.85)
+    model = IEFSVMClassifier(kernel="linear", C=1.0).fit(X, y)
+    assert model.membership_[y == 0].sum() == pytest.approx(model.membership_[y == 1].sum())
 
 
 def test_majority_samples_at_the_class_border_are_down_weighted():
     # Line: negatives at 0, 1, ..., 19; positives at 20.5, ..., 24.5 (IR = 4).
     X = np.r_[np.arange(20.0), np.arange(20.5, 25.0)].reshape(-1, 1)
     y = np.r_[np.zeros(20), np.ones(5)]
-    for model in (IEFSVMClassifier(kernel="linear"), EFSVMClassifier(kernel="linear", k=7)):
+    for model in (IEFSVMClassifier(kernel="linear", rho=None), EFSVMClassifier(kernel="linear", k=7)):
         model.fit(X, y)
         border, far = model.membership_[19], model.membership_[0]
         assert far == pytest.approx(1 / 4)
@@ -127,7 +133,9 @@ def test_out_of_fold_scores_come_from_models_that_never_saw_the_held_out_samples
     must match. Scaling, neighbours or memberships computed on all data would not."""
     X, y = imbalanced(n_samples=300)
     folds = StratifiedKFold(3, shuffle=True, random_state=7)
-    params = dict(kernel="rbf", C=1.0, k=5) if cls is EFSVMClassifier else dict(kernel="rbf", C=1.0)
+    params = dict(kernel="rbf", C=1.0, gamma="scale")
+    if cls is EFSVMClassifier:
+        params["k"] = 5
     model = cls(calibration="sigmoid", calibration_cv=folds, **params).fit(X, y)
     for train, held_out in folds.split(X, y):
         alone = cls(**params).fit(X[train], y[train])
@@ -140,7 +148,8 @@ def test_memberships_use_only_training_neighbours():
     profiles = entropy_profiles(model.scaler_.transform(X[:200]), y[:200] == model.minority_class_)
     from bot.credit.fuzzy_svm import iefsvm_membership
 
-    np.testing.assert_allclose(model.membership_, iefsvm_membership(profiles, y[:200] == model.minority_class_))
+    expected = iefsvm_membership(profiles, y[:200] == model.minority_class_, rho="balanced")
+    np.testing.assert_allclose(model.membership_, expected)
 
 
 @pytest.mark.parametrize(
@@ -165,6 +174,10 @@ def test_numpy_decision_function_equals_libsvm(params):
     "params, message",
     [
         (dict(C=0), "C must be"),
+        (dict(C="large"), "C must be"),
+        (dict(kernel="search"), "kernel must be"),
+        (dict(search_cv=1), "search_cv"),
+        (dict(rho="even"), "rho"),
         (dict(kernel="cubic"), "kernel must be"),
         (dict(gamma=-1.0), "gamma must be"),
         (dict(gamma="large"), "gamma must be"),

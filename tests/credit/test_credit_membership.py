@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from bot.credit.fuzzy_svm import (
+from bot.credit.membership import (
     binary_entropy,
     efsvm_membership,
     entropy_profiles,
@@ -87,3 +87,15 @@ def test_iefsvm_membership_uses_given_rho_and_handles_equal_spreads():
 def test_memberships_need_both_classes():
     with pytest.raises(ValueError, match="both classes"):
         efsvm_membership(np.zeros(3), np.zeros(3, dtype=bool))
+
+
+def test_balanced_rho_by_hand():
+    profiles = np.array([[0.5, 0.5], [0.0, 0.0], [0.0, 0.6], [0.6, 0.6], [0.2, 0.6]])
+    positive = np.array([True, False, False, False, False])
+    # 1 - scaled of the negatives: 1, 0, 1, 1 - 0.2073495 / 0.3332162; one positive.
+    kept = np.array([1.0, 0.0, 1.0, 1 - 0.2073495 / 0.3332162])
+    rho = kept.sum() / 1
+    expected = np.r_[1.0, kept / rho]
+    memberships = iefsvm_membership(profiles, positive, rho="balanced")
+    np.testing.assert_allclose(memberships, expected, rtol=1e-6)
+    assert memberships[~positive].sum() == pytest.approx(1.0)

@@ -28,13 +28,13 @@ def with_api_credentials(args: List[str], env: Optional[dict] = None) -> List[st
     env = os.environ if env is None else env
     if "--enable-api" not in args:
         return args
-    if any(a in args for a in ("--auth-token", "--jwt-secret")):
+    if any(a.split("=", 1)[0] in ("--auth-token", "--jwt-secret") for a in args):
         raise ApiWithoutCredentials("pass the API credentials in RASA_API_TOKEN / RASA_JWT_SECRET, not as arguments")
     extra: List[str] = []
     if env.get(TOKEN_ENV):
-        extra += ["--auth-token", env[TOKEN_ENV]]
+        extra.append(f"--auth-token={env[TOKEN_ENV]}")  # joined: a secret may start with "-"
     if env.get(JWT_ENV):
-        extra += ["--jwt-secret", env[JWT_ENV], "--jwt-method", "HS256"]
+        extra += [f"--jwt-secret={env[JWT_ENV]}", "--jwt-method", "HS256"]
     if not extra:
         raise ApiWithoutCredentials(f"--enable-api needs {TOKEN_ENV} and/or {JWT_ENV}: the HTTP API is never open")
     return [*args, *extra]

@@ -116,3 +116,18 @@ def test_a_user_jwt_reaches_its_own_conversation_only(jwt_server):
     assert other.status_code == 403 and parse.status_code == 403
     assert own.status_code not in (401, 403) and admin.status_code not in (401, 403)
     assert forged.status_code == 401 and anonymous.status_code == 401
+
+
+def test_api_secrets_that_start_with_a_dash_reach_rasa_whole():
+    """token_urlsafe can begin with "-": given as a separate argument, argparse took it for an option."""
+    import argparse
+
+    from rasa.cli.arguments.run import add_server_arguments
+
+    from bot.rasa_api_guard import with_api_credentials
+
+    args = with_api_credentials(["--enable-api"], {"RASA_API_TOKEN": "-dash-token", "RASA_JWT_SECRET": "-dash-secret"})
+    parser = argparse.ArgumentParser()
+    add_server_arguments(parser)
+    parsed = parser.parse_args(args)
+    assert parsed.auth_token == "-dash-token" and parsed.jwt_secret == "-dash-secret"

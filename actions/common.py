@@ -18,11 +18,13 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
-from bot.assistant.followup import explained, no_context_reply, not_understood_reply, picked_reply
+from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
+from bot.assistant.spending import extreme_transaction
 from bot.assistant.multi import answer_each
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
-from bot.conversation.frame import (EACH, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, resolve,
+from bot.conversation.frame import (EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, resolve,
                                     rewrite_period_words)
+from bot.conversation.form_values import loan_change
 from bot.conversation.message import MessageValues, problem_text, read_entities
 from bot.nlp.period import parse_period
 from bot.mydata.db import get_engine
@@ -216,6 +218,9 @@ class PersonalAnswerAction(Action):
         """Answers a message read against the last answer's frame."""
         text = tracker.latest_message.get("text") or ""
         change = follow_up_change(values, text)
+        if frame.intent == "loan_eligibility":  # `금액 2천으로`: the loan's own reading of amounts and terms
+            change = {**{k: v for k, v in change.items() if k not in ("amount", "period_start", "period_end")},
+                      **loan_change(text, tracker.latest_message.get("entities") or [])}
         resolution = resolve(frame, text, change)
         if isinstance(resolution, Refine):
             query = Query.from_entities(resolution.entities)
@@ -224,6 +229,15 @@ class PersonalAnswerAction(Action):
                 values = MessageValues({each[0]: tuple(each[1])})
             return await self.answer(dispatcher, tracker, customer_id, query, values, intent=resolution.intent,
                                      page=resolution.page)
+        if isinstance(resolution, Pick) and resolution.extreme and frame.intent == "search_transactions":
+            largest = resolution.extreme == "largest"
+            item = await asyncio.to_thread(extreme_transaction, context_for(customer_id),
+                                           Query.from_entities(frame.entities), largest)
+            if item is not None:
+                items = frame.items if item in frame.items else (frame.items + (item,))[-MAX_ITEMS:]
+                send(dispatcher, extreme_reply(item, largest, resolution.ask))
+                focused = Frame(frame.intent, frame.entities, tuple(items), list(items).index(item))
+                return [SlotSet(SLOT, focused.to_slot())]
         if isinstance(resolution, Pick):
             item = frame.items[resolution.index] if 0 <= resolution.index < len(frame.items) else {}
             follow = item.get("follow")

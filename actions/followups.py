@@ -29,7 +29,8 @@ class ActionFollowUp(PersonalAnswerAction):
         frame = current_frame(tracker)
         if frame is None:
             change = follow_up_change(values, message.get("text") or "")
-            if not change and (message.get("intent") or {}).get("name") == "inform":
+            if (not change and (message.get("intent") or {}).get("name") == "inform") or \
+                    (message.get("intent") or {}).get("name") == "correct":
                 dispatcher.utter_message(response="utter_inform_without_question")
             else:
                 send(dispatcher, no_context_reply(change))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.common import FormStartAction, PersonalAnswerAction, current_frame, follow_up_change, message_values
 from actions.followups import ActionFollowUp
@@ -50,9 +50,26 @@ class ActionStartTransactionSearch(FormStartAction):
                 for e in events]
 
 
+SUBJECT = ("merchant", "category", "institution", "account_type", "amount")
+
+
 class ValidateTransactionSearchForm(RepairingFormValidation):
+    """An answer to "언제 내역을 찾아드릴까요?" that also names what to find (`지난달 쇼핑 내역`, after a
+    restart or a change of mind) restates the search: what it names replaces the subject asked before."""
+
     def name(self) -> Text:
         return "validate_transaction_search_form"
+
+    async def take_turn(self, form, requested, dispatcher, tracker):
+        events = await super().take_turn(form, requested, dispatcher, tracker)
+        if not any(e.get("name") == "search_period" and e.get("value") for e in events):
+            return events
+        named = {k: v for k, v in message_values(tracker.latest_message).first().items() if k in SUBJECT}
+        if not named:
+            return events
+        kept = {k: v for k, v in (tracker.get_slot("search_query") or {}).items() if k not in SUBJECT + (EACH_KEY,)}
+        query = {**kept, **named, "query_text": tracker.latest_message.get("text") or ""}
+        return events + [SlotSet("search_query", query)]
 
 
 class ActionSearchTransactions(PersonalAnswerAction):

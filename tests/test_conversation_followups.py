@@ -137,12 +137,18 @@ def test_references_answer_from_the_items_just_shown(bank):
     assert len(shown) == 5
     amounts = [int(a.lstrip("+").replace(",", "").removesuffix("원")) for _, _, a, _ in shown]
 
-    largest = chat("그 중에 제일 큰 거")
-    top = max(range(5), key=lambda k: amounts[k])
-    assert shown[top][1] in largest and won(amounts[top]) in largest
-    assert sql(bank, "SELECT COUNT(*) FROM card_approvals WHERE customer_id = 'demo-salaried' AND amount = ? "
-                     "UNION ALL SELECT COUNT(*) FROM transactions WHERE customer_id = 'demo-salaried' AND amount = ?",
-               amounts[top], amounts[top]) != [(0,), (0,)]
+    # the largest of the whole result asked about (last month's payments), not only of the five lines shown
+    lo, hi = utc_bounds(*OCTOBER)
+    top = max(a for (a,) in sql(
+        bank, "SELECT amount FROM card_approvals WHERE customer_id = 'demo-salaried' AND status = 'approved' "
+              "AND approved_at >= ? AND approved_at < ? UNION ALL SELECT amount FROM transactions "
+              "WHERE customer_id = 'demo-salaried' AND direction = 'out' AND occurred_at >= ? AND occurred_at < ?",
+        lo, hi, lo, hi))
+    assert top > max(amounts), "the largest payment must lie beyond the first page for this test to mean anything"
+    largest = chat("그 중에 가장 비싼 거")
+    assert "가장 큰 결제" in largest and won(top) in largest
+    day = chat("그건 며칠에 나간 거예요?")
+    assert won(top) in day and "됐어요" in day and "10월" in day
 
     second = chat("두 번째 거 자세히")
     assert shown[1][1] in second and won(amounts[1]) in second and "2번째" in second

@@ -7,7 +7,7 @@ to the `conversation_frame` slot; the session's end clears it (slots are not car
 A follow-up message is read against the frame (`resolve`) into one of:
 - `Refine`: the same question with some parameters changed ("그럼 지난달은?", "신한은요?", "카페");
 - `Pick`: one of the items just shown ("그 중에 제일 큰 거", "두 번째 거 자세히", "그거 언제?");
-- `Explain`: a question whose meaning comes from the last answer ("왜 늘었어?", "어떻게 올려?");
+- `Explain`: a question whose meaning comes from the last answer ("왜 늘었어?", "왜 줄었어?", "어떻게 올려?");
 - `NoContext`: nothing to build on; the caller asks what the message refers to.
 
 Pure Python, no Rasa import.
@@ -22,7 +22,8 @@ SLOT = "conversation_frame"
 EACH = "each"  # [entity, [values]] when the question named several values of one entity
 MAX_ITEMS = 20
 # Parameters a follow-up may change; anything else in the frame is kept as it was.
-PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "period_start", "period_end")
+PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "period_start", "period_end",
+              "loan_term_months", "loan_purpose")
 # Alternatives of one another: naming one drops the others (a merchant is not also a category).
 EXCLUSIVE = (("merchant", "category"),)
 # A user intent after which the old context no longer applies: a clearly new topic.
@@ -67,11 +68,12 @@ class Refine:
 class Pick:
     index: int
     ask: str  # "detail" | "when"
+    extreme: Optional[str] = None  # "largest" | "smallest": of the whole result, where it is longer than shown
 
 
 @dataclass(frozen=True)
 class Explain:
-    kind: str  # "raise_score" | "why_grew"
+    kind: str  # "raise_score" | "why_grew" | "why_fell"
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,13 @@ _LARGEST = re.compile(r"(제일|가장|젤) ?(큰|많이|비싼|많은|큰거|�
 _SMALLEST = re.compile(r"(제일|가장|젤) ?(작은|적은|싼|적게)")
 _LATEST = re.compile(r"(제일|가장) ?(최근|마지막)|마지막")
 _THAT = re.compile(r"그거|그건|그것|그 거래|그 결제|거기|그 중|그중")
-_WHEN = re.compile(r"언제")
+_WHEN = re.compile(r"언제|며칠|몇 ?일|날짜|무슨 요일")
 _RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
-_WHY_GREW = re.compile(r"왜.*(늘|많이|많아|올랐|증가|많았)|뭐(가|때문에).*(늘|많)|(늘어난|증가한) ?(이유|원인)")
-_MORE = re.compile(r"더 ?(보여|볼래|봐|알려)|다음 ?(거|것|페이지)|나머지")
-_REWRITES = (("반년", "최근 6개월"), ("일 ?년으로", "최근 1년으로"), ("(\\d+) ?년으로", "최근 \\1년으로"))
+_WHY_GREW = re.compile(r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(늘|많이|많아|올랐|증가|많았)|(늘어난|증가한) ?(이유|원인)")
+_WHY_FELL = re.compile(r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(줄|덜|적게|적어|감소|내려)|(줄어든|감소한) ?(이유|원인)")
+_MORE = re.compile(r"더 ?(보여|볼래|봐|알려)|다음 ?(거|것|페이지|목록)|나머지|^\s*(그\s*)?다음\s*(요|이요)?\s*[?.!]*\s*$")
+_REWRITES = (("반년", "최근 6개월"), ("일 ?년으로", "최근 1년으로"), ("(\\d+) ?년으로", "최근 \\1년으로"),
+             ("(\\d+) ?개월로", "최근 \\1개월로"))
 
 
 def rewrite_period_words(text: str) -> str:
@@ -153,8 +157,9 @@ def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Res
         return NoContext("no_frame")
     if frame.intent == "credit_score" and _RAISE.search(text):
         return Explain("raise_score")
-    if _WHY_GREW.search(text):
-        return Explain("why_grew") if frame.intent == "spending_summary" else NoContext("not_understood")
+    for pattern, kind in ((_WHY_GREW, "why_grew"), (_WHY_FELL, "why_fell")):
+        if pattern.search(text):
+            return Explain(kind) if frame.intent == "spending_summary" else NoContext("not_understood")
     if any(change.get(name) is not None for name in PARAMETERS):
         return Refine(frame.intent, refined(frame, change, text))
     if _MORE.search(text):
@@ -163,8 +168,15 @@ def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Res
     if index is not None:
         if not frame.items:
             return NoContext("no_items")
-        return Pick(index, "when" if _WHEN.search(text) else "detail")
+        return Pick(index, "when" if _WHEN.search(text) else "detail", extreme_asked(text))
     return NoContext("not_understood")
+
+
+def extreme_asked(text: str) -> Optional[str]:
+    """`제일 큰 거` asks for the largest of everything the question found, not an ordinal of the list."""
+    if any(re.search(pattern, text) for pattern, _ in _ORDINALS):
+        return None
+    return "largest" if _LARGEST.search(text) else "smallest" if _SMALLEST.search(text) else None
 
 
 def item_index(frame: Frame, text: str) -> Optional[int]:

@@ -15,8 +15,9 @@ CALM's repair patterns in plain rules. A form turn is one of:
   is harmless, and explains the choices where it is not.
 - DIGRESSION: a question of its own (balance, FAQ, spending); answered, then
   the form re-asks. OTHER_FORM: another form's request, which cannot run
-  inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help.
-- UNUSABLE: anything else; the second in a row adds buttons, the third
+  inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help;
+  answered, but it is no answer either, so it counts as a miss.
+- UNUSABLE: anything else (a reading the NLU is unsure of included); the second in a row adds buttons, the third
   leaves the form (MISSES_BEFORE_LEAVING). Two values for the asked slot
   (`3년이나 5년`) ask which one, with a button for each (clarification).
 
@@ -173,10 +174,13 @@ _ANY = re.compile(r"아무거나|아무\s*거나|상관\s*없|알아서|아무�
 _CORRECTION = re.compile(r"말고|바꿔|바꿀|바꾸|변경|수정|고쳐|고칠|정정|잘못\s*말")
 _NEGATION = re.compile(r"아니|않|안\s*해|안\s*할|싫|말고|잠깐|취소|그만")
 _QUESTION = re.compile(r"\?|얼마|알려|보여|뭐야|뭐예|뭔가|어떻게|언제|왜|어디|있어|있나|되나|돼\?|인가")
+_YES_WORDS = (
+    r"(?:동의(?:합니다|해요|할게요|할께요|함)?|진행(?:해|해요|해주세요|해 주세요|할게요|합니다)?|"
+    r"끊어(?:요|주세요| 주세요)?|해지(?:해|해요|해주세요|해 주세요|할게요)?|삭제(?:해|해요|해주세요|해 주세요)?|"
+    r"좋아요|좋습니다|맞아요|맞습니다)")
+# a bare yes, a yes phrase, or 네 followed by a yes phrase (`네 동의할게요`, `네, 끊어주세요`)
 _YES = re.compile(
-    r"^(?:네+|넵|넹|예|응+|ㅇㅇ|어|그래요?|좋아요?|좋습니다|맞아요?|맞습니다|동의(?:합니다|해요|할게요|함)?|"
-    r"진행(?:해|해요|해주세요|해 주세요|할게요|합니다)?|(?:네\s*)?끊어(?:요|주세요| 주세요)?|해지(?:해|해요|해주세요|해 주세요)?|"
-    r"네\s*(?:동의합니다|동의해요|진행해 ?주세요|끊어 ?주세요|해지해 ?주세요|좋아요|맞아요)|/affirm)$"
+    r"^(?:네+|넵|넹|예|응+|ㅇㅇ|어|그래요?|좋아|맞아|/affirm|(?:(?:네+|예|넵|응)\s*)?" + _YES_WORDS + r")$"
 )
 
 
@@ -220,7 +224,7 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
     answers_here = intent in ANSWER_INTENTS or intent == form.own_intent or intent == "dont_know"
     if any(v.slot == requested_slot for v in values) and (answers_here or _is_bare(text, values)):
         return Turn.ANSWER
-    if requested_slot == form.confirm_slot and intent in ("affirm", "deny"):
+    if requested_slot == form.confirm_slot and (intent in ("affirm", "deny") or explicit_yes(text)):
         return Turn.ANSWER
     if intent == "dont_know" or _DONT_KNOW.search(clean):
         return Turn.ANY if _ANY.search(clean) else Turn.DONT_KNOW
@@ -230,7 +234,7 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
         return Turn.CANCEL
     if intent in FORM_INTENTS and intent != form.own_intent:
         return Turn.OTHER_FORM
-    if intent in SMALLTALK_INTENTS:
+    if intent in SMALLTALK_INTENTS and intent != "out_of_scope":  # out of scope here is no answer
         return Turn.SMALLTALK
     if intent not in NON_DIGRESSION_INTENTS:
         return Turn.DIGRESSION
@@ -316,6 +320,15 @@ def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = 
     if misses >= MISSES_BEFORE_BUTTONS and not dont_know:
         lead += " 아래에서 골라 주세요."
     return MissReply(f"{lead} {spec.help}", buttons, leave=False)
+
+
+def with_linked_choices(reply: MissReply, linked: Sequence[str]) -> MissReply:
+    """Which institution to unlink, when the customer does not know: the linked ones, each a button."""
+    if reply.leave or not linked:
+        return reply
+    names = ", ".join(linked)
+    text = f"지금 연결되어 있는 곳은 {josa(names, '이에요')}. 연결을 끊을 곳을 골라 주세요."
+    return MissReply(text, tuple((name, name) for name in linked) + reply.buttons, leave=False)
 
 
 def count_misses(previous: Optional[Mapping[str, Any]], slot: str) -> int:

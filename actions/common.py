@@ -22,7 +22,7 @@ from bot.assistant.followup import explained, extreme_reply, no_context_reply, n
 from bot.assistant.spending import extreme_transaction
 from bot.assistant.multi import answer_each
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
-from bot.conversation.frame import (EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, resolve,
+from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, points_at_shown, resolve,
                                     rewrite_period_words)
 from bot.conversation.form_values import loan_change
 from bot.conversation.message import MessageValues, problem_text, read_entities
@@ -88,6 +88,15 @@ def current_frame(tracker: Tracker) -> Optional[Frame]:
                 since.append(_intent(event.get("parse_data") or {}) or "")
             current_seen = True
     return alive(frame, since)
+
+
+def clarified_query(tracker: Tracker, values: MessageValues) -> Optional[Query]:
+    """The question that answers "what did you mean?" after a follow-up with no context: a message naming
+    nothing of its own (`지출`) gets what that follow-up named (`지난달`)."""
+    frame = current_frame(tracker)
+    if frame is None or frame.intent != CLARIFY or values.first():
+        return None
+    return Query.from_entities(frame.entities, text=tracker.latest_message.get("text") or "")
 
 
 def follow_up_change(values: MessageValues, text: str) -> Dict[str, Any]:
@@ -186,9 +195,14 @@ class PersonalAnswerAction(Action):
             dispatcher.utter_message(text=problem_text(values.problems))
             return cleared
         message = tracker.latest_message
-        if self.reads_fragments and self.asked_directly(tracker) and is_fragment(message.get("text") or "", message.get("entities") or []):
+        text, entities = message.get("text") or "", message.get("entities") or []
+        clarified = clarified_query(tracker, values) if self.asked_directly(tracker) else None
+        if clarified is not None:
+            return await self.answer(dispatcher, tracker, customer_id, clarified, values) + cleared
+        if self.reads_fragments and self.asked_directly(tracker) and (
+                is_fragment(text, entities) or points_at_shown(text, entities)):
             frame = current_frame(tracker)
-            if frame is not None:
+            if frame is not None and frame.intent != CLARIFY:
                 return await self.follow_up(dispatcher, tracker, customer_id, frame, values) + cleared
         page = values.page if self.asked_directly(tracker) else 0
         return await self.answer(dispatcher, tracker, customer_id, self.query(tracker), values, page=page) + cleared

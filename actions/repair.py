@@ -108,7 +108,8 @@ def confirm_value(form: FormSpec, tracker: Tracker) -> Optional[bool]:
     if intent == "deny":
         return False
     institution = tracker.get_slot("connect_institution" if form.name == "connect_form" else "revoke_institution")
-    if intent == "affirm" and explicit_yes(_text(tracker)) and confirmation_was_asked(
+    # the words decide, not the NLU's guess: `네, 끊어주세요` can read as revoke_consent
+    if explicit_yes(_text(tracker)) and confirmation_was_asked(
             last_bot_text(tracker.events), institution, form):
         return True
     return None

@@ -6,11 +6,11 @@ from typing import Any, Dict, Text
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.common import FormStartAction, PersonalAnswerAction, current_frame, follow_up_change, message_values
+from actions.common import FormStartAction, PersonalAnswerAction, clarified_query, current_frame, follow_up_change, message_values
 from actions.followups import ActionFollowUp
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
-from bot.conversation.frame import is_fragment, refined
+from bot.conversation.frame import CLARIFY, is_fragment, points_at_shown, refined
 from bot.conversation.message import MessageValues
 
 EACH_KEY = "each"  # several values of one entity ("배민이랑 쿠팡이츠"), kept through the form
@@ -30,17 +30,22 @@ class ActionStartTransactionSearch(FormStartAction):
         message = tracker.latest_message
         text = message.get("text") or ""
         values = message_values(message)
+        clarified = clarified_query(tracker, values)
+        if clarified is not None:
+            return clarified
         frame = current_frame(tracker) if is_fragment(text, message.get("entities") or []) else None
-        if frame is None:
+        if frame is None or frame.intent == CLARIFY:
             return Query.from_entities(values.first(), text=text)
         return Query.from_entities(refined(frame, follow_up_change(values, text), text))
 
     async def run(self, dispatcher, tracker, domain):
         message = tracker.latest_message
-        if is_fragment(message.get("text") or "", message.get("entities") or []):
+        text, entities = message.get("text") or "", message.get("entities") or []
+        if is_fragment(text, entities) or points_at_shown(text, entities):
             frame = current_frame(tracker)
-            if frame is not None and frame.intent != "search_transactions":
-                # "카페는?" after a spending summary asks that summary again, not for a search form
+            if frame is not None and (frame.intent != "search_transactions" or points_at_shown(text, entities)):
+                # "카페는?" after a spending summary asks that summary again, not for a search form;
+                # "제일 큰 거" after a search is about that search's result
                 return await ActionFollowUp().run(dispatcher, tracker, domain) + [FollowupAction("action_listen")]
         events = await super().run(dispatcher, tracker, domain)
         each = message_values(tracker.latest_message).each()

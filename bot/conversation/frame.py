@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence, Union
 
 SLOT = "conversation_frame"
+# The frame of a follow-up that had nothing to refer to (`그럼 지난달은?` first): what it named waits for
+# the answer to "어떤 내용을 말씀하시는 건지…" (`지출` then means last month's spending).
+CLARIFY = "clarify"
 EACH = "each"  # [entity, [values]] when the question named several values of one entity
 MAX_ITEMS = 20
 # Parameters a follow-up may change; anything else in the frame is kept as it was.
@@ -26,6 +29,8 @@ PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "
               "loan_term_months", "loan_purpose")
 # Alternatives of one another: naming one drops the others (a merchant is not also a category).
 EXCLUSIVE = (("merchant", "category"),)
+# Answers about what one holds, one per account type: another account type asks about that one instead.
+HOLDINGS_INTENTS = frozenset({"check_balance", "loan_status", "insurance_summary", "investment_summary"})
 # A user intent after which the old context no longer applies: a clearly new topic.
 NEW_TOPIC_INTENTS = frozenset({"greet", "goodbye", "help", "faq", "out_of_scope", "human_handoff",
                                "bot_challenge", "connect_institution", "revoke_consent", "list_consents"})
@@ -95,6 +100,8 @@ _LARGEST = re.compile(r"(제일|가장|젤) ?(큰|많이|비싼|많은|큰거|�
 _SMALLEST = re.compile(r"(제일|가장|젤) ?(작은|적은|싼|적게)")
 _LATEST = re.compile(r"(제일|가장) ?(최근|마지막)|마지막")
 _THAT = re.compile(r"그거|그건|그것|그 거래|그 결제|거기|그 중|그중")
+_NEW_QUESTION = re.compile(r"어디|어느|무슨 ?(카드|계좌|은행)")  # `어디에 제일 많이 썼어?` asks anew
+_THING = re.compile(r"거|건|것|꺼")
 _WHEN = re.compile(r"언제|며칠|몇 ?일|날짜|무슨 요일")
 _RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
 _WHY_GREW = re.compile(r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(늘|많이|많아|올랐|증가|많았)|(늘어난|증가한) ?(이유|원인)")
@@ -126,6 +133,15 @@ def is_fragment(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     return not _FILLER.sub("", "".join(rest))
 
 
+def points_at_shown(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """A message naming nothing of its own that points at what was just shown (`제일 큰 거 얼마였어요`,
+    `두 번째 거`, `그거 언제야`), whatever intent the NLU gave it."""
+    if entities or _NEW_QUESTION.search(text):
+        return False
+    thing = extreme_asked(text) and _THING.search(text)  # `제일 큰 거`, not `제일 많이 쓴 데`
+    return bool(thing or any(re.search(p, text) for p, _ in _ORDINALS) or _THAT.search(text))
+
+
 def alive(frame: Optional[Frame], intents_since: Sequence[str]) -> Optional[Frame]:
     """The frame unless a clearly new topic came up after it (the user intents since the answer)."""
     if frame is None or any(i in NEW_TOPIC_INTENTS or i.startswith("faq") for i in intents_since):
@@ -153,7 +169,7 @@ def refined(frame: Frame, change: Mapping[str, Any], text: str = "") -> dict:
 
 def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Resolution:
     """How to answer a follow-up `text` whose parameters (canonical values) are `change`."""
-    if frame is None:
+    if frame is None or frame.intent == CLARIFY:
         return NoContext("no_frame")
     if frame.intent == "credit_score" and _RAISE.search(text):
         return Explain("raise_score")
@@ -161,7 +177,10 @@ def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Res
         if pattern.search(text):
             return Explain(kind) if frame.intent == "spending_summary" else NoContext("not_understood")
     if any(change.get(name) is not None for name in PARAMETERS):
-        return Refine(frame.intent, refined(frame, change, text))
+        intent = frame.intent
+        if change.get("account_type") is not None and intent in HOLDINGS_INTENTS:
+            intent = "check_balance"  # `보험은요?` after loans: the balance answer delegates by account type
+        return Refine(intent, refined(frame, change, text))
     if _MORE.search(text):
         return Refine(frame.intent, refined(frame, {}), page=int(frame.entities.get("page") or 0) + 1)
     index = item_index(frame, text)

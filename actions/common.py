@@ -243,14 +243,18 @@ class PersonalAnswerAction(Action):
                 values = MessageValues({each[0]: tuple(each[1])})
             return await self.answer(dispatcher, tracker, customer_id, query, values, intent=resolution.intent,
                                      page=resolution.page)
-        if isinstance(resolution, Pick) and resolution.extreme and frame.intent == "search_transactions":
+        one_category = frame.intent == "spending_summary" and bool(frame.entities.get("category"))
+        if isinstance(resolution, Pick) and resolution.extreme and (frame.intent == "search_transactions"
+                                                                   or one_category):
+            # the largest of a search, or of one category's spending, is a payment of it, not a line shown
+            searched = Frame("search_transactions", frame.entities, () if one_category else frame.items)
             largest = resolution.extreme == "largest"
             item = await asyncio.to_thread(extreme_transaction, context_for(customer_id),
-                                           Query.from_entities(frame.entities), largest)
+                                           Query.from_entities(searched.entities), largest)
             if item is not None:
-                items = frame.items if item in frame.items else (frame.items + (item,))[-MAX_ITEMS:]
+                items = searched.items if item in searched.items else (searched.items + (item,))[-MAX_ITEMS:]
                 send(dispatcher, extreme_reply(item, largest, resolution.ask))
-                focused = Frame(frame.intent, frame.entities, tuple(items), list(items).index(item))
+                focused = Frame(searched.intent, searched.entities, tuple(items), list(items).index(item))
                 return [SlotSet(SLOT, focused.to_slot())]
         if isinstance(resolution, Pick):
             item = frame.items[resolution.index] if 0 <= resolution.index < len(frame.items) else {}

@@ -162,9 +162,18 @@ def refined(frame: Frame, change: Mapping[str, Any], text: str = "") -> dict:
     for name in PARAMETERS:
         if change.get(name) is not None:
             entities[name] = change[name]
-    if change.get("amount") is not None and text:
-        entities["query_text"] = text  # the words around the new amount say its direction (이상, 넘게…)
+    if change.get("amount") is not None and text and (names_threshold(text) or not names_threshold(
+            str(entities.get("query_text") or ""))):
+        # the words around the new amount say its direction (이상, 넘게…); a new amount with none of its own
+        # (`8만원으로 낮춰서`) moves the threshold asked before, which the old words keep
+        entities["query_text"] = text
     return entities
+
+
+def names_threshold(text: str) -> bool:
+    """The words make an amount a threshold (이상, 이하, 넘게, 미만…), as the search reads them."""
+    from bot.assistant.spending import AT_LEAST, AT_MOST, LESS_THAN, MORE_THAN  # the search's own words
+    return any(word in text for word in MORE_THAN + AT_LEAST + LESS_THAN + AT_MOST)
 
 
 def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Resolution:

@@ -147,3 +147,11 @@ def test_several_values_named_stay_until_a_new_value_of_that_entity():
     assert refined(frame, {"period_start": "2026-10-01", "period_end": "2026-10-31"})["each"] == \
         ["category", ["교통", "통신"]]
     assert "each" not in refined(frame, {"category": "카페"})
+
+
+def test_a_new_amount_without_words_of_its_own_moves_the_threshold_asked_before():
+    over = Frame("search_transactions", {"amount": 70_000, "query_text": "석 달간 7만원 넘게 결제한 거"})
+    lowered = refined(over, {"amount": 40_000}, "4만원으로 내려볼래")
+    assert lowered["amount"] == 40_000 and "넘게" in lowered["query_text"]
+    turned = refined(over, {"amount": 40_000}, "4만원 미만은?")
+    assert turned["query_text"] == "4만원 미만은?"

@@ -17,7 +17,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import authenticated_customer, context_for, linked
+from actions.common import authenticated_customer, context_for, linked, query_from_message, reply_for, send
 from bot.assistant.consents import linked_institutions
 from bot.assistant.korean import josa
 from bot.conversation import form_values
@@ -251,6 +251,8 @@ class ActionFormRepair(Action):
                     return leave_form(form)
             return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
         if turn == Turn.OTHER_FORM:
+            if intent == "search_transactions" and await self.searched_in_place(form, dispatcher, tracker):
+                return []
             dispatcher.utter_message(text=other_form_text(form))
             return []
         misses = count_misses(tracker.get_slot(MISSES_SLOT), requested)
@@ -268,6 +270,18 @@ class ActionFormRepair(Action):
         if reply.leave:
             return leave_form(form)
         return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
+
+    async def searched_in_place(self, form: FormSpec, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """A search that names its period (`지난달 5만원 넘게 쓴 거`) needs no form of its own: it is answered
+        like any question mid-form, and the form then asks again."""
+        query = query_from_message(tracker.latest_message)
+        if form.name == "transaction_search_form" or query.period is None:
+            return False
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return True
+        send(dispatcher, await reply_for("search_transactions", customer_id, query))
+        return True
 
     async def problem(
         self, form: FormSpec, turn: Turn, requested: str, tracker: Tracker, dispatcher: CollectingDispatcher

@@ -96,6 +96,16 @@ def test_loan_form_takes_a_correction_at_any_step(bank):
     assert "%" in chat("생활자금")
 
 
+def test_a_loan_estimate_is_corrected_after_it_is_given(bank):
+    chat = Chat(bank, "demo-shop")
+    chat("오백만 원 빌릴 수 있나요?")
+    chat("2년")
+    assert "%" in chat("생활자금")
+    assert chat.active_form() is None
+    text = chat("금액 3천으로 해볼게요")
+    assert "3,000만" in text and "3,000원" not in text and "%" in text, text
+
+
 def test_loan_form_dont_know_explains_and_offers_a_default_and_anything_takes_it(bank):
     chat = Chat(bank, "demo-salaried")
     chat("3천만원 대출 가능해?")
@@ -328,6 +338,20 @@ def test_revoke_leaves_after_three_unusable_answers_and_deletes_nothing(bank):
     assert rows_of(bank, "demo-retiree") == before
 
 
+def test_not_knowing_what_is_linked_lists_it_and_deletes_nothing(bank):
+    before = rows_of(bank, "demo-retiree"), active_consents(bank, "demo-retiree")
+    chat = Chat(bank, "demo-retiree")
+    chat("연결 해지할래요")
+    text = chat("어디어디 연결했는지 잘 모르겠네요")
+    linked = [name for (name,) in sql(bank, "SELECT DISTINCT o.name FROM consents c JOIN institutions o "
+                                            "ON o.org_code = c.org_code WHERE c.customer_id = 'demo-retiree' "
+                                            "AND c.revoked_at IS NULL")]
+    assert linked and all(name in text for name in linked), (linked, text)
+    assert set(linked) <= set(chat.buttons())
+    assert "해지를 취소했어요" in chat("안 할래요")
+    assert (rows_of(bank, "demo-retiree"), active_consents(bank, "demo-retiree")) == before
+
+
 def test_revoke_of_an_unlinked_institution_is_refused_without_an_error_about_nothing(bank):
     chat = Chat(bank, "demo-retiree")
     text = chat("연결 해지할래요")
@@ -402,6 +426,27 @@ def test_every_form_leaves_after_three_unusable_answers(bank, form):
     text = chat("음...")
     assert "멈출게요" in text and "다시 하시려면" in text and "상담원 연결" in chat.buttons(), text
     assert chat.active_form() is None and untouched(bank) == before
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_small_talk_and_off_topic_answers_count_toward_leaving_every_form(bank, form):
+    before = untouched(bank)
+    chat = opened(bank, form)
+    chat("안녕하세요")
+    assert chat.active_form() == form
+    chat("우주여행 가고 싶다")
+    assert chat.active_form() == form and chat.buttons(), chat.replies
+    text = chat("하하하")
+    assert "멈출게요" in text and "상담원 연결" in chat.buttons(), text
+    assert chat.active_form() is None and untouched(bank) == before
+
+
+def test_a_search_restated_after_starting_over_finds_what_it_now_names(bank):
+    chat = Chat(bank, "demo-student")
+    assert "언제" in chat("투썸에서 결제한 거 찾아줘")
+    chat("처음부터 다시요")
+    text = chat("지난달 카페 결제 내역")
+    assert "카페" in text and "투썸" not in text and "10월 1일" in text, text
 
 
 @pytest.mark.parametrize("form", FORMS)

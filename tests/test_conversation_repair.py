@@ -167,6 +167,19 @@ def test_an_amount_in_an_unrelated_question_does_not_fill_the_loan_form(bank):
 
 # --- connect form ------------------------------------------------------------------------
 
+def test_a_search_naming_its_period_is_answered_inside_the_loan_form_and_fills_nothing(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("천만 원 대출 받을 수 있을까?")
+    text = chat("이번 달 10만원 이상 쓴 거 찾아줘")
+    lo, hi = "2026-10-31 15:00:00", "2026-11-18 15:00:00"
+    largest = sql(bank, "SELECT MAX(amount) FROM transactions WHERE customer_id = 'demo-salaried' "
+                        "AND direction = 'out' AND occurred_at >= ? AND occurred_at < ?", lo, hi)[0][0]
+    assert "100,000원 이상 내역은" in text and won(largest) in text and "갚으실" in text, text
+    assert chat.active_form() == "loan_form"
+    slots = chat.slots()
+    assert (slots["loan_amount"], slots["loan_term"]) == (10_000_000, None)
+
+
 def test_an_institution_in_a_later_question_never_becomes_the_connect_answer(bank):
     chat = Chat(bank, "demo-shop")
     text = chat("삼성카드 연결해줘")

@@ -152,8 +152,10 @@ def test_the_confirmation_must_name_the_institution_and_what_happens():
 def test_misses_explain_then_offer_buttons_then_leave_with_a_way_back_and_an_agent():
     first = after_miss(LOAN, "loan_term", 1)
     assert not first.leave and not first.buttons and "상환 기간" in first.text
-    second = after_miss(LOAN, "loan_term", 2)
-    assert not second.leave and [t for t, _ in second.buttons] == ["1년", "3년", "5년"]
+    second = after_miss(LOAN, "loan_amount", 2)
+    assert not second.leave and [t for t, _ in second.buttons] == ["500만 원", "1,000만 원", "3,000만 원"]
+    assert "골라 주세요" in after_miss(LOAN, "loan_term", 2).text
+    assert after_miss(LOAN, "loan_term", 2).buttons == ()  # the term question that follows shows them once
     third = after_miss(LOAN, "loan_term", 3)
     assert third.leave and "다시 하시려면" in third.text and "상담원" in third.text
     assert ("상담원 연결", "/human_handoff") in third.buttons

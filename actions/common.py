@@ -18,12 +18,14 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
-from bot.assistant.followup import explained, no_context_reply, not_understood_reply, picked_reply
+from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
 from bot.assistant.korean import josa
 from bot.assistant.multi import answer_each
+from bot.assistant.spending import extreme_transaction
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
-from bot.conversation.frame import (EACH, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment, resolve,
-                                    rewrite_period_words)
+from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment,
+                                    points_at_shown, resolve, rewrite_period_words)
+from bot.conversation.form_values import loan_change
 from bot.conversation.message import MessageValues, problem_text, read_entities
 from bot.nlp.period import parse_period
 from bot.mydata.db import get_engine
@@ -87,6 +89,15 @@ def current_frame(tracker: Tracker) -> Optional[Frame]:
                 since.append(_intent(event.get("parse_data") or {}) or "")
             current_seen = True
     return alive(frame, since)
+
+
+def clarified_query(tracker: Tracker, values: MessageValues) -> Optional[Query]:
+    """The question that answers "what did you mean?" after a follow-up with no context: a message naming
+    nothing of its own (`지출`) gets what that follow-up named (`지난달`)."""
+    frame = current_frame(tracker)
+    if frame is None or frame.intent != CLARIFY or values.first():
+        return None
+    return Query.from_entities(frame.entities, text=tracker.latest_message.get("text") or "")
 
 
 def follow_up_change(values: MessageValues, text: str) -> Dict[str, Any]:
@@ -185,9 +196,14 @@ class PersonalAnswerAction(Action):
             dispatcher.utter_message(text=problem_text(values.problems))
             return cleared
         message = tracker.latest_message
-        if self.reads_fragments and self.asked_directly(tracker) and is_fragment(message.get("text") or "", message.get("entities") or []):
+        text, entities = message.get("text") or "", message.get("entities") or []
+        clarified = clarified_query(tracker, values) if self.asked_directly(tracker) else None
+        if clarified is not None:
+            return await self.answer(dispatcher, tracker, customer_id, clarified, values) + cleared
+        if self.reads_fragments and self.asked_directly(tracker) and (
+                is_fragment(text, entities) or points_at_shown(text, entities)):
             frame = current_frame(tracker)
-            if frame is not None:
+            if frame is not None and frame.intent != CLARIFY:
                 return await self.follow_up(dispatcher, tracker, customer_id, frame, values) + cleared
         page = values.page if self.asked_directly(tracker) else 0
         return await self.answer(dispatcher, tracker, customer_id, self.query(tracker), values, page=page) + cleared
@@ -217,6 +233,9 @@ class PersonalAnswerAction(Action):
         """Answers a message read against the last answer's frame."""
         text = tracker.latest_message.get("text") or ""
         change = follow_up_change(values, text)
+        if frame.intent == "loan_eligibility":  # `금액 2천으로`: the loan's own reading of amounts and terms
+            change = {**{k: v for k, v in change.items() if k not in ("amount", "period_start", "period_end")},
+                      **loan_change(text, tracker.latest_message.get("entities") or [])}
         resolution = resolve(frame, text, change)
         if isinstance(resolution, Refine):
             query = Query.from_entities(resolution.entities)
@@ -225,6 +244,19 @@ class PersonalAnswerAction(Action):
                 values = MessageValues({each[0]: tuple(each[1])})
             return await self.answer(dispatcher, tracker, customer_id, query, values, intent=resolution.intent,
                                      page=resolution.page)
+        one_category = frame.intent == "spending_summary" and bool(frame.entities.get("category"))
+        if isinstance(resolution, Pick) and resolution.extreme and (frame.intent == "search_transactions"
+                                                                   or one_category):
+            # the largest of a search, or of one category's spending, is a payment of it, not a line shown
+            searched = Frame("search_transactions", frame.entities, () if one_category else frame.items)
+            largest = resolution.extreme == "largest"
+            item = await asyncio.to_thread(extreme_transaction, context_for(customer_id),
+                                           Query.from_entities(searched.entities), largest)
+            if item is not None:
+                items = searched.items if item in searched.items else (searched.items + (item,))[-MAX_ITEMS:]
+                send(dispatcher, extreme_reply(item, largest, resolution.ask))
+                focused = Frame(searched.intent, searched.entities, tuple(items), list(items).index(item))
+                return [SlotSet(SLOT, focused.to_slot())]
         if isinstance(resolution, Pick):
             item = frame.items[resolution.index] if 0 <= resolution.index < len(frame.items) else {}
             follow = item.get("follow")

@@ -8,6 +8,7 @@ to `action_form_repair`.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import abstractmethod
 from typing import Any, Dict, List, Optional, Text
@@ -16,10 +17,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import authenticated_customer, linked
+from actions.common import authenticated_customer, context_for, linked, query_from_message, reply_for, send
+from bot.assistant.consents import linked_institutions
 from bot.assistant.korean import josa
 from bot.conversation import form_values
 from bot.conversation.repair import (
+    MISSES_BEFORE_BUTTONS,
     MISSES_BEFORE_LEAVING,
     FormSpec,
     MissReply,
@@ -41,6 +44,7 @@ from bot.conversation.repair import (
     other_form_text,
     pick,
     slots_to_clear,
+    with_linked_choices,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,8 +59,18 @@ SMALLTALK_RESPONSES = {
 }
 
 
+# Below this an intent is a guess: inside a form it must not cancel, digress or greet on its own.
+UNSURE_BELOW = 0.55
+
+
 def _intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
+    """The message's intent, or nlu_fallback when the NLU was unsure (`바나나` read as goodbye at 0.5)."""
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name")
+    confidence = intent.get("confidence")
+    if name and isinstance(confidence, (int, float)) and confidence < UNSURE_BELOW:
+        return "nlu_fallback"
+    return name
 
 
 def _text(tracker: Tracker) -> str:
@@ -81,13 +95,21 @@ async def slot_problem(slot: str, value: Any, tracker: Tracker, dispatcher: Coll
     return None
 
 
+async def linked_names(tracker: Tracker, dispatcher: CollectingDispatcher) -> List[str]:
+    customer_id = authenticated_customer(tracker, dispatcher)
+    if customer_id is None:
+        return []
+    return await asyncio.to_thread(linked_institutions, context_for(customer_id))
+
+
 def confirm_value(form: FormSpec, tracker: Tracker) -> Optional[bool]:
     """True only for an explicit yes right after the question naming the institution and what happens."""
     intent = _intent(tracker)
     if intent == "deny":
         return False
     institution = tracker.get_slot("connect_institution" if form.name == "connect_form" else "revoke_institution")
-    if intent == "affirm" and explicit_yes(_text(tracker)) and confirmation_was_asked(
+    # the words decide, not the NLU's guess: `네, 끊어주세요` can read as revoke_consent
+    if explicit_yes(_text(tracker)) and confirmation_was_asked(
             last_bot_text(tracker.events), institution, form):
         return True
     return None
@@ -221,8 +243,16 @@ class ActionFormRepair(Action):
             return leave_form(form)
         if turn == Turn.SMALLTALK:
             dispatcher.utter_message(response=SMALLTALK_RESPONSES[intent or "help"])
-            return []
+            misses = count_misses(tracker.get_slot(MISSES_SLOT), requested)
+            if misses >= MISSES_BEFORE_BUTTONS:
+                reply = after_miss(form, requested, misses)
+                utter_miss(dispatcher, reply)
+                if reply.leave:
+                    return leave_form(form)
+            return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
         if turn == Turn.OTHER_FORM:
+            if intent == "search_transactions" and await self.searched_in_place(form, dispatcher, tracker):
+                return []
             dispatcher.utter_message(text=other_form_text(form))
             return []
         misses = count_misses(tracker.get_slot(MISSES_SLOT), requested)
@@ -232,11 +262,26 @@ class ActionFormRepair(Action):
                                      buttons=[{"title": option, "payload": option} for option in options])
             return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
         problem = await self.problem(form, turn, requested, tracker, dispatcher)
-        reply = after_miss(form, requested, misses, problem, dont_know=turn in (Turn.DONT_KNOW, Turn.ANY))
+        dont_know = turn in (Turn.DONT_KNOW, Turn.ANY)
+        reply = after_miss(form, requested, misses, problem, dont_know=dont_know)
+        if requested == "revoke_institution" and (dont_know or misses >= MISSES_BEFORE_BUTTONS):
+            reply = with_linked_choices(reply, await linked_names(tracker, dispatcher))
         utter_miss(dispatcher, reply)
         if reply.leave:
             return leave_form(form)
         return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
+
+    async def searched_in_place(self, form: FormSpec, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """A search that names its period (`지난달 5만원 넘게 쓴 거`) needs no form of its own: it is answered
+        like any question mid-form, and the form then asks again."""
+        query = query_from_message(tracker.latest_message)
+        if form.name == "transaction_search_form" or query.period is None:
+            return False
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return True
+        send(dispatcher, await reply_for("search_transactions", customer_id, query))
+        return True
 
     async def problem(
         self, form: FormSpec, turn: Turn, requested: str, tracker: Tracker, dispatcher: CollectingDispatcher

@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.common import FormStartAction, PersonalAnswerAction, current_frame, follow_up_change, message_values
+from actions.common import FormStartAction, PersonalAnswerAction, clarified_query, current_frame, follow_up_change, message_values
 from actions.followups import ActionFollowUp
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
-from bot.conversation.frame import is_fragment, refined
+from bot.conversation.frame import CLARIFY, is_fragment, points_at_shown, refined
 from bot.conversation.message import MessageValues
 
 EACH_KEY = "each"  # several values of one entity ("배민이랑 쿠팡이츠"), kept through the form
@@ -30,17 +30,22 @@ class ActionStartTransactionSearch(FormStartAction):
         message = tracker.latest_message
         text = message.get("text") or ""
         values = message_values(message)
+        clarified = clarified_query(tracker, values)
+        if clarified is not None:
+            return clarified
         frame = current_frame(tracker) if is_fragment(text, message.get("entities") or []) else None
-        if frame is None:
+        if frame is None or frame.intent == CLARIFY:
             return Query.from_entities(values.first(), text=text)
         return Query.from_entities(refined(frame, follow_up_change(values, text), text))
 
     async def run(self, dispatcher, tracker, domain):
         message = tracker.latest_message
-        if is_fragment(message.get("text") or "", message.get("entities") or []):
+        text, entities = message.get("text") or "", message.get("entities") or []
+        if is_fragment(text, entities) or points_at_shown(text, entities):
             frame = current_frame(tracker)
-            if frame is not None and frame.intent != "search_transactions":
-                # "카페는?" after a spending summary asks that summary again, not for a search form
+            if frame is not None and (frame.intent != "search_transactions" or points_at_shown(text, entities)):
+                # "카페는?" after a spending summary asks that summary again, not for a search form;
+                # "제일 큰 거" after a search is about that search's result
                 return await ActionFollowUp().run(dispatcher, tracker, domain) + [FollowupAction("action_listen")]
         events = await super().run(dispatcher, tracker, domain)
         each = message_values(tracker.latest_message).each()
@@ -50,9 +55,26 @@ class ActionStartTransactionSearch(FormStartAction):
                 for e in events]
 
 
+SUBJECT = ("merchant", "category", "institution", "account_type", "amount")
+
+
 class ValidateTransactionSearchForm(RepairingFormValidation):
+    """An answer to "언제 내역을 찾아드릴까요?" that also names what to find (`지난달 쇼핑 내역`, after a
+    restart or a change of mind) restates the search: what it names replaces the subject asked before."""
+
     def name(self) -> Text:
         return "validate_transaction_search_form"
+
+    async def take_turn(self, form, requested, dispatcher, tracker):
+        events = await super().take_turn(form, requested, dispatcher, tracker)
+        if not any(e.get("name") == "search_period" and e.get("value") for e in events):
+            return events
+        named = {k: v for k, v in message_values(tracker.latest_message).first().items() if k in SUBJECT}
+        if not named:
+            return events
+        kept = {k: v for k, v in (tracker.get_slot("search_query") or {}).items() if k not in SUBJECT + (EACH_KEY,)}
+        query = {**kept, **named, "query_text": tracker.latest_message.get("text") or ""}
+        return events + [SlotSet("search_query", query)]
 
 
 class ActionSearchTransactions(PersonalAnswerAction):

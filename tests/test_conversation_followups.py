@@ -137,12 +137,18 @@ def test_references_answer_from_the_items_just_shown(bank):
     assert len(shown) == 5
     amounts = [int(a.lstrip("+").replace(",", "").removesuffix("원")) for _, _, a, _ in shown]
 
-    largest = chat("그 중에 제일 큰 거")
-    top = max(range(5), key=lambda k: amounts[k])
-    assert shown[top][1] in largest and won(amounts[top]) in largest
-    assert sql(bank, "SELECT COUNT(*) FROM card_approvals WHERE customer_id = 'demo-salaried' AND amount = ? "
-                     "UNION ALL SELECT COUNT(*) FROM transactions WHERE customer_id = 'demo-salaried' AND amount = ?",
-               amounts[top], amounts[top]) != [(0,), (0,)]
+    # the largest of the whole result asked about (last month's payments), not only of the five lines shown
+    lo, hi = utc_bounds(*OCTOBER)
+    top = max(a for (a,) in sql(
+        bank, "SELECT amount FROM card_approvals WHERE customer_id = 'demo-salaried' AND status = 'approved' "
+              "AND approved_at >= ? AND approved_at < ? UNION ALL SELECT amount FROM transactions "
+              "WHERE customer_id = 'demo-salaried' AND direction = 'out' AND occurred_at >= ? AND occurred_at < ?",
+        lo, hi, lo, hi))
+    assert top > max(amounts), "the largest payment must lie beyond the first page for this test to mean anything"
+    largest = chat("그 중에 가장 비싼 거")
+    assert "가장 큰 결제" in largest and won(top) in largest
+    day = chat("그건 며칠에 나간 거예요?")
+    assert won(top) in day and "됐어요" in day and "10월" in day
 
     second = chat("두 번째 거 자세히")
     assert shown[1][1] in second and won(amounts[1]) in second and "2번째" in second
@@ -173,22 +179,57 @@ def test_after_a_credit_score_how_to_raise_it_is_about_this_customer(bank):
     assert "이런 걸 도와드릴 수 있어요" not in levers
 
 
-def test_after_a_spending_summary_why_it_grew_names_the_categories(bank):
+def moved_lines(now, before, grew):
+    """The lines a why-question lists: every category moving that way, biggest change first, five at most."""
+    every = set(now) | set(before)
+    moved = [c for c in every if (now.get(c, 0) > before.get(c, 0) if grew else now.get(c, 0) < before.get(c, 0))]
+    moved.sort(key=lambda c: abs(now.get(c, 0) - before.get(c, 0)), reverse=True)
+    return [f"{c}: {won(before.get(c, 0))} → {won(now.get(c, 0))} "
+            f"({'+' if now.get(c, 0) > before.get(c, 0) else '-'}{won(abs(now.get(c, 0) - before.get(c, 0)))})"
+            for c in moved[:5]], every - set(moved)
+
+
+def test_after_a_spending_summary_why_it_grew_or_fell_names_those_categories(bank):
     chat = Chat(bank, "demo-salaried")
-    summary = chat("지난달 지출 분석해줘")
-    shown = re.findall(r"^\d\. (\S+) [\d,]+원", summary, re.M)
-    assert shown
+    chat("지난달 지출 분석해줘")
     october = spent_by_category(bank, "demo-salaried", OCTOBER)
     september = spent_by_category(bank, "demo-salaried", SEPTEMBER)
-    why = chat("왜 늘었어?")
-    grew = [c for c in shown if october.get(c, 0) > september.get(c, 0)]
-    for category in grew:
-        before, now = september.get(category, 0), october[category]
-        assert f"{category}: {won(before)} → {won(now)} (+{won(now - before)})" in why
-    for category in set(shown) - set(grew):
-        assert f"· {category}:" not in why
-    if not grew:
-        assert "늘어난 분야는 없어요" in why
+    for question, grew in (("왜 늘었어?", True), ("무엇 때문에 덜 쓴 거예요?", False)):
+        answer = chat(question)
+        lines, unmoved = moved_lines(october, september, grew)
+        assert lines, "the books must move both ways for this test to mean anything"
+        for line in lines:
+            assert line in answer, (question, line, answer)
+        for category in unmoved:
+            assert f"· {category}:" not in answer
+
+
+def test_a_bare_next_shows_the_next_page(bank):
+    chat = Chat(bank, "demo-salaried")
+    first = LINE.findall(chat("지난달 거래내역 보여줘"))
+    assert len(first) == 5
+    second = LINE.findall(chat("다음이요"))
+    assert second and not set(second) & set(first)
+
+
+def test_a_correction_after_an_answer_changes_that_answer(bank):
+    chat = Chat(bank, "demo-student")
+    chat("지난달 스타벅스 결제 내역")
+    reply = chat("아니 스타벅스 말고 이디야요")
+    lo, hi = utc_bounds(*OCTOBER)
+    ediya = sql(bank, "SELECT COALESCE(SUM(amount), 0) FROM card_approvals WHERE customer_id = 'demo-student' "
+                      "AND status = 'approved' AND merchant = '이디야커피' AND approved_at >= ? AND approved_at < ?",
+                lo, hi)[0][0]
+    assert "이디야" in reply and "스타벅스" not in reply and "10월 1일" in reply
+    if ediya:
+        assert won(ediya) in reply
+
+
+def test_the_answer_to_what_a_follow_up_meant_keeps_what_it_named(bank):
+    chat = Chat(bank, "demo-retiree")
+    assert "어떤 내용" in chat("지난달 거는?")
+    reply = chat("지출 요약 알려줘")
+    assert spending_line(spent(bank, "demo-retiree", OCTOBER)) in reply
 
 
 # ---------------------------------------------------------------- section 1: where context ends

@@ -96,6 +96,16 @@ def test_loan_form_takes_a_correction_at_any_step(bank):
     assert "%" in chat("생활자금")
 
 
+def test_a_loan_estimate_is_corrected_after_it_is_given(bank):
+    chat = Chat(bank, "demo-shop")
+    chat("오백만 원 빌릴 수 있나요?")
+    chat("2년")
+    assert "%" in chat("생활자금")
+    assert chat.active_form() is None
+    text = chat("금액 3천으로 해볼게요")
+    assert "3,000만" in text and "3,000원" not in text and "%" in text, text
+
+
 def test_loan_form_dont_know_explains_and_offers_a_default_and_anything_takes_it(bank):
     chat = Chat(bank, "demo-salaried")
     chat("3천만원 대출 가능해?")
@@ -114,7 +124,7 @@ def test_loan_form_three_unusable_answers_leave_with_a_way_back_and_an_agent(ban
     first = chat("음")
     assert "상환 기간" in first and not chat.replies[0].get("buttons")
     chat("ㅁㄴㅇㄹ")
-    assert [b["title"] for b in chat.replies[0].get("buttons", [])] == ["1년", "3년", "5년"]
+    assert "골라 주세요" in chat.replies[0]["text"] and chat.buttons() == ["1년", "3년", "5년"]  # once, under the question
     text = chat("몰라")
     assert "멈출게요" in text and "다시 하시려면" in text and "상담원" in text
     assert "상담원 연결" in chat.buttons()
@@ -156,6 +166,19 @@ def test_an_amount_in_an_unrelated_question_does_not_fill_the_loan_form(bank):
 
 
 # --- connect form ------------------------------------------------------------------------
+
+def test_a_search_naming_its_period_is_answered_inside_the_loan_form_and_fills_nothing(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("천만 원 대출 받을 수 있을까?")
+    text = chat("이번 달 10만원 이상 쓴 거 찾아줘")
+    lo, hi = "2026-10-31 15:00:00", "2026-11-18 15:00:00"
+    largest = sql(bank, "SELECT MAX(amount) FROM transactions WHERE customer_id = 'demo-salaried' "
+                        "AND direction = 'out' AND occurred_at >= ? AND occurred_at < ?", lo, hi)[0][0]
+    assert "100,000원 이상 내역은" in text and won(largest) in text and "갚으실" in text, text
+    assert chat.active_form() == "loan_form"
+    slots = chat.slots()
+    assert (slots["loan_amount"], slots["loan_term"]) == (10_000_000, None)
+
 
 def test_an_institution_in_a_later_question_never_becomes_the_connect_answer(bank):
     chat = Chat(bank, "demo-shop")
@@ -328,6 +351,20 @@ def test_revoke_leaves_after_three_unusable_answers_and_deletes_nothing(bank):
     assert rows_of(bank, "demo-retiree") == before
 
 
+def test_not_knowing_what_is_linked_lists_it_and_deletes_nothing(bank):
+    before = rows_of(bank, "demo-retiree"), active_consents(bank, "demo-retiree")
+    chat = Chat(bank, "demo-retiree")
+    chat("연결 해지할래요")
+    text = chat("어디어디 연결했는지 잘 모르겠네요")
+    linked = [name for (name,) in sql(bank, "SELECT DISTINCT o.name FROM consents c JOIN institutions o "
+                                            "ON o.org_code = c.org_code WHERE c.customer_id = 'demo-retiree' "
+                                            "AND c.revoked_at IS NULL")]
+    assert linked and all(name in text for name in linked), (linked, text)
+    assert set(linked) <= set(chat.buttons())
+    assert "해지를 취소했어요" in chat("안 할래요")
+    assert (rows_of(bank, "demo-retiree"), active_consents(bank, "demo-retiree")) == before
+
+
 def test_revoke_of_an_unlinked_institution_is_refused_without_an_error_about_nothing(bank):
     chat = Chat(bank, "demo-retiree")
     text = chat("연결 해지할래요")
@@ -398,10 +435,32 @@ def test_every_form_leaves_after_three_unusable_answers(bank, form):
     chat("음")
     assert chat.active_form() == form
     chat("ㅁㄴㅇㄹ")
-    assert chat.replies[0].get("buttons"), chat.replies
+    titles = chat.buttons()
+    assert titles and len(titles) == len(set(titles)), chat.replies  # the choices, each once
     text = chat("음...")
     assert "멈출게요" in text and "다시 하시려면" in text and "상담원 연결" in chat.buttons(), text
     assert chat.active_form() is None and untouched(bank) == before
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_small_talk_and_off_topic_answers_count_toward_leaving_every_form(bank, form):
+    before = untouched(bank)
+    chat = opened(bank, form)
+    chat("안녕하세요")
+    assert chat.active_form() == form
+    chat("우주여행 가고 싶다")
+    assert chat.active_form() == form and chat.buttons(), chat.replies
+    text = chat("하하하")
+    assert "멈출게요" in text and "상담원 연결" in chat.buttons(), text
+    assert chat.active_form() is None and untouched(bank) == before
+
+
+def test_a_search_restated_after_starting_over_finds_what_it_now_names(bank):
+    chat = Chat(bank, "demo-student")
+    assert "언제" in chat("투썸에서 결제한 거 찾아줘")
+    chat("처음부터 다시요")
+    text = chat("지난달 카페 결제 내역")
+    assert "카페" in text and "투썸" not in text and "10월 1일" in text, text
 
 
 @pytest.mark.parametrize("form", FORMS)

@@ -19,6 +19,13 @@ SCOPE_WORDS = {
 EXPIRING_WITHIN = timedelta(days=30)
 
 
+def linked_institutions(ctx: AnswerContext) -> list[str]:
+    """The institutions this customer shares data from now, for a choice of which one to unlink."""
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, Query())
+        return [c.institution for c in mydata_list_consents(session, ctx.customer_id, scope.now)]
+
+
 @guarded
 def list_consents(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
     """Each active consent: institution, what is shared and until when (expiring ones flagged)."""

@@ -1,5 +1,5 @@
 """Answers to follow-ups that need no new question: an item just shown, why spending grew,
-how to raise one's own credit score, and what a follow-up without context refers to.
+why it fell, how to raise one's own credit score, and what a follow-up without context refers to.
 
 The items come from the frame (`bot.conversation.frame`), as the last answer listed them.
 """
@@ -12,10 +12,14 @@ from typing import Mapping, Optional
 from bot.advisor.format import korean_date, won
 from bot.assistant.credit import NO_MODEL, score_levers
 from bot.assistant.korean import josa
-from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join
+from bot.assistant.common import Scope, reading
+from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join
+from bot.assistant.spending import period_words, previous_period
 from bot.conversation.frame import Frame
 from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
+from bot.mydata import analytics
+from bot.mydata.timefmt import first_of_month
 
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
                       button("최근 거래내역", "/search_transactions"))
@@ -72,19 +76,53 @@ def picked_reply(frame: Frame, index: int, ask: str) -> Reply:
     return Reply(f"{name}: {won(amount)}")
 
 
-def why_grew_reply(frame: Frame) -> Reply:
-    """The categories that grew against the previous period, largest increase first, with amounts."""
-    rows = [(str(i.get("label")), int(i.get("amount") or 0), i.get("previous")) for i in frame.items
-            if i.get("kind") == "category" and isinstance(i.get("previous"), int)]
-    if not rows:
-        return Reply("비교할 직전 기간의 지출이 없어서 무엇이 늘었는지 말씀드리기 어려워요.")
-    grew = sorted(((name, now, before) for name, now, before in rows if now > before),
-                  key=lambda r: r[2] - r[1])
-    if not grew:
-        return Reply("직전 같은 기간보다 늘어난 분야는 없어요. 방금 보여드린 분야는 모두 같거나 줄었어요.")
-    lines = [f"· {name}: {won(before)} → {won(now)} (+{won(now - before)})" for name, now, before in grew]
-    return Reply(join("직전 같은 기간보다 이 분야에서 더 쓰셨어요.", lines),
-                 (button("돈 모으는 방법", "/financial_advice"),))
+def category_changes(ctx: AnswerContext, query: Query) -> tuple[str, int, int, list[tuple[str, int, int]]]:
+    """The period's words, its total, the previous period's total, and (category, now, before) for every
+    category spent on in either period: a category that dropped to nothing counts too."""
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, query)
+        today = scope.now.date()
+        start, end = query.period or (first_of_month(today), today)
+        now = analytics.spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
+        prev_start, prev_end = previous_period(start, end)
+        before = analytics.spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
+                                    now=scope.now)
+    now_by = {c.category: c.amount for c in now.by_category}
+    before_by = {c.category: c.amount for c in before.by_category}
+    rows = [(name, now_by.get(name, 0), before_by.get(name, 0)) for name in {**before_by, **now_by}]
+    return period_words(start, end, today), now.total, before.total, rows
+
+
+def extreme_reply(item: Mapping[str, object], largest: bool, ask: str) -> Reply:
+    """The largest (smallest) transaction of a whole search result, or when it happened."""
+    moment = datetime.fromisoformat(str(item["date"]))
+    when = f"{korean_date(moment)} {moment:%H:%M}"
+    sign = "입금" if item.get("direction") == "in" else "결제"
+    which = f"{'가장 큰' if largest else '가장 작은'} {sign}"
+    name, amount, where = str(item.get("label") or ""), won(int(item.get("amount") or 0)), item.get("where", "")
+    if ask == "when":
+        return Reply(f"{josa(which, '은')} {name} {amount}이고, {when}에 {sign}됐어요 ({where}).")
+    return Reply(f"찾으신 내역 중 {josa(which, '은')} {name} {josa(amount, '이에요')}.\n· 일시: {when}\n· 계좌·카드: {where}")
+
+
+@guarded
+def why_changed_reply(ctx: AnswerContext, frame: Frame, grew: bool) -> Reply:
+    """`왜 늘었어?` / `왜 줄었어?` after a spending summary: the categories that moved that way against the
+    previous period of the same length, biggest change first, over all categories (not only those shown)."""
+    when, total, before_total, rows = category_changes(ctx, Query.from_entities(frame.entities))
+    if not before_total:
+        return Reply("비교할 직전 기간의 지출이 없어서 무엇이 달라졌는지 말씀드리기 어려워요.")
+    moved = sorted(((n, now, before) for n, now, before in rows if (now > before if grew else now < before)),
+                   key=lambda r: abs(r[1] - r[2]), reverse=True)
+    way = "늘었어요" if total > before_total else "줄었어요" if total < before_total else "같아요"
+    head = (f"{when} 지출은 직전 같은 기간보다 {won(abs(total - before_total))} {way}."
+            if total != before_total else f"{when} 지출은 직전 같은 기간과 같아요.")
+    if not moved:
+        return Reply(join(head, f"직전 같은 기간보다 {'늘어난' if grew else '줄어든'} 분야는 없어요."))
+    lines = [f"· {name}: {won(before)} → {won(now)} ({'+' if now > before else '-'}{won(abs(now - before))})"
+             for name, now, before in moved[:PAGE_SIZE]]
+    lead = f"{'가장 많이 늘어난' if grew else '가장 많이 줄어든'} 분야는 {josa(moved[0][0], '이에요')}."
+    return Reply(join(head, lead, lines), (button("돈 모으는 방법", "/financial_advice"),))
 
 
 @guarded
@@ -96,8 +134,8 @@ def raise_score_reply(ctx: AnswerContext, query: Query = Query(), *, page: int =
 
 
 def explained(frame: Frame, kind: str, ctx: AnswerContext) -> Optional[Reply]:
-    if kind == "why_grew":
-        return why_grew_reply(frame)
+    if kind in ("why_grew", "why_fell"):
+        return why_changed_reply(ctx, frame, kind == "why_grew")
     if kind == "raise_score":
         return raise_score_reply(ctx)
     return None

@@ -107,6 +107,48 @@ def without_check_card_debits(items: list) -> list:
                                      and (i.occurred_at.date(), i.amount, i.description) in card)]
 
 
+def _matching(session, ctx: AnswerContext, scope: Scope, query: Query):
+    """Every transaction the search for `query` finds, newest first, with its period and amount range."""
+    today = scope.now.date()
+    start, end = query.period or (today - timedelta(days=DEFAULT_SEARCH_DAYS - 1), today)
+    low, high = amount_range(query.amount, query.text)
+    direction = direction_of(query.text)
+    if direction is None and (query.merchant or query.category):
+        direction = "out"
+    found = all_transactions(session, ctx.customer_id, start, end, scope.now, merchant=query.merchant,
+                             category=query.category, min_amount=low, max_amount=high, org_code=scope.org_code,
+                             direction=direction)
+    items = sorted(without_check_card_debits(found), key=lambda i: i.occurred_at, reverse=True)
+    if card_only(query):
+        items = [i for i in items if i.source == "card"]
+    return items, start, end, low, high
+
+
+def card_only(query: Query) -> bool:
+    """`카드로 얼마 썼어`, `카드로 5만원 넘게`: the card payments only, not the bank account's transfers."""
+    return "카드" in (query.product_type or "") or "카드" in (query.account_type or "")
+
+
+def _listed(item) -> dict:
+    return {"kind": "transaction", "label": item.description, "amount": item.amount, "direction": item.direction,
+            "date": item.occurred_at.isoformat(), "where": f"{item.institution} {item.number_masked}".strip()}
+
+
+def extreme_transaction(ctx: AnswerContext, query: Query, largest: bool = True) -> Optional[dict]:
+    """The largest (or smallest) payment of the whole result of a search, not only of the page shown;
+    among money in when the result has no payment. None when nothing matches."""
+    with reading(ctx) as session:
+        scope = Scope(session, ctx, query)
+        if scope.problem() is not None:
+            return None
+        items = _matching(session, ctx, scope, query)[0]
+    pool = [i for i in items if i.direction == "out"] or items
+    if not pool:
+        return None
+    chosen = (max if largest else min)(pool, key=lambda i: (i.amount, i.occurred_at))
+    return _listed(chosen)
+
+
 @guarded
 def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
     """Transactions by period, merchant, category, amount range and institution, newest first."""
@@ -115,17 +157,10 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
         if (problem := scope.problem()) is not None:
             return problem
         today = scope.now.date()
-        start, end = query.period or (today - timedelta(days=DEFAULT_SEARCH_DAYS - 1), today)
-        low, high = amount_range(query.amount, query.text)
-        direction = direction_of(query.text)
-        if direction is None and (query.merchant or query.category):
-            direction = "out"
-        found = all_transactions(session, ctx.customer_id, start, end, scope.now, merchant=query.merchant,
-                                 category=query.category, min_amount=low, max_amount=high, org_code=scope.org_code,
-                                 direction=direction)
+        items, start, end, low, high = _matching(session, ctx, scope, query)
         freshness = analytics.linked_assets(session, ctx.customer_id, now=scope.now).freshness
-    items = sorted(without_check_card_debits(found), key=lambda i: i.occurred_at, reverse=True)
-    subject = " ".join(w for w in (scope.institution, query.merchant, query.category) if w)
+    subject = " ".join(w for w in (scope.institution or ("카드" if card_only(query) else None), query.merchant,
+                                   query.category) if w)
     if low is not None or high is not None:
         subject += (" " if subject else "") + (
             f"{won(low)}~{won(high)}" if low is not None and high is not None
@@ -150,9 +185,7 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
     if page:
         head = f"이어서 {page * PAGE_SIZE + 1}~{page * PAGE_SIZE + len(shown)}번째 내역이에요 (전체 {len(items)}건)."
     buttons = [more_button("search_transactions", query, page)] if more else []
-    listed = tuple({"kind": "transaction", "label": i.description, "amount": i.amount, "direction": i.direction,
-                    "date": i.occurred_at.isoformat(), "where": f"{i.institution} {i.number_masked}".strip()}
-                   for i in shown)
+    listed = tuple(_listed(i) for i in shown)
     if query.category or query.merchant:
         buttons.append(button("지출 요약 보기", intent_payload("spending_summary", {
             "period_start": start.isoformat(), "period_end": end.isoformat()})))
@@ -171,8 +204,8 @@ def month_just_begun(start: date, end: date, today: date, little_spending: bool)
 def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
     """Spending by category for the period (default: this month so far), the change against the
     previous period of the same length, the top categories and merchants, and chart data."""
-    if query.merchant or query.institution:
-        # spending at one merchant, or on one institution's cards and accounts, is a search for money out
+    if query.merchant or query.institution or card_only(query):
+        # spending at one merchant, on one institution's cards and accounts, or on cards, is a search for money out
         text = query.text if direction_of(query.text) == "out" else f"{query.text} 지출".strip()
         period = query.period or (first_of_month(ctx.today()), ctx.today())
         return search_transactions(ctx, replace(query, text=text, period=period), page=page)

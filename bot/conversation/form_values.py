@@ -10,7 +10,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.advisor.format import won
-from bot.conversation.repair import Value
+from bot.conversation.repair import Value, pick
 from bot.nlp.lexicon import load_lexicon
 from bot.nlp.loan_term import find_loan_terms
 from bot.nlp.money import find_amounts
@@ -141,3 +141,18 @@ def _man_won(amount: int) -> str:
 
 def shown_slots(slots: Mapping[str, Any]) -> Dict[str, str]:
     return {slot: shown(slot, value) for slot, value in slots.items() if value is not None}
+
+
+LOAN_QUERY_FIELDS = {"loan_amount": "amount", "loan_term": "loan_term_months", "loan_purpose": "loan_purpose"}
+
+
+def loan_change(text: str, entities: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+    """What a message after a loan estimate changes (`금액 2천으로 바꿀게요`, `3년 말고 5년이면?`), read as
+    the loan form reads its answers (`2천` = 2천만 원), as Query fields; a value it cannot take is left out."""
+    values = values_in("loan_form", text, entities)
+    change: Dict[str, Any] = {}
+    for slot, field in LOAN_QUERY_FIELDS.items():
+        value = normalized(slot, pick(text, values, slot))
+        if value is not None and problem_with(slot, value) is None:
+            change[field] = value
+    return change

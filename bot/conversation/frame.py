@@ -7,7 +7,7 @@ to the `conversation_frame` slot; the session's end clears it (slots are not car
 A follow-up message is read against the frame (`resolve`) into one of:
 - `Refine`: the same question with some parameters changed ("그럼 지난달은?", "신한은요?", "카페");
 - `Pick`: one of the items just shown ("그 중에 제일 큰 거", "두 번째 거 자세히", "그거 언제?");
-- `Explain`: a question whose meaning comes from the last answer ("왜 늘었어?", "어떻게 올려?");
+- `Explain`: a question whose meaning comes from the last answer ("왜 늘었어?", "왜 줄었어?", "어떻게 올려?");
 - `NoContext`: nothing to build on; the caller asks what the message refers to.
 
 Pure Python, no Rasa import.
@@ -19,12 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence, Union
 
 SLOT = "conversation_frame"
+# The frame of a follow-up that had nothing to refer to (`그럼 지난달은?` first): what it named waits for
+# the answer to "어떤 내용을 말씀하시는 건지…" (`지출` then means last month's spending).
+CLARIFY = "clarify"
 EACH = "each"  # [entity, [values]] when the question named several values of one entity
 MAX_ITEMS = 20
 # Parameters a follow-up may change; anything else in the frame is kept as it was.
-PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "period_start", "period_end")
+PARAMETERS = ("institution", "account_type", "merchant", "category", "amount", "period_start", "period_end",
+              "loan_term_months", "loan_purpose")
 # Alternatives of one another: naming one drops the others (a merchant is not also a category).
 EXCLUSIVE = (("merchant", "category"),)
+# Answers about what one holds, one per account type: another account type asks about that one instead.
+HOLDINGS_INTENTS = frozenset({"check_balance", "loan_status", "insurance_summary", "investment_summary"})
 # A user intent after which the old context no longer applies: a clearly new topic.
 NEW_TOPIC_INTENTS = frozenset({"greet", "goodbye", "help", "faq", "out_of_scope", "human_handoff",
                                "bot_challenge", "connect_institution", "revoke_consent", "list_consents"})
@@ -67,11 +73,12 @@ class Refine:
 class Pick:
     index: int
     ask: str  # "detail" | "when"
+    extreme: Optional[str] = None  # "largest" | "smallest": of the whole result, where it is longer than shown
 
 
 @dataclass(frozen=True)
 class Explain:
-    kind: str  # "raise_score" | "why_grew"
+    kind: str  # "raise_score" | "why_grew" | "why_fell"
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,15 @@ _LARGEST = re.compile(r"(제일|가장|젤) ?(큰|많이|비싼|많은|큰거|�
 _SMALLEST = re.compile(r"(제일|가장|젤) ?(작은|적은|싼|적게)")
 _LATEST = re.compile(r"(제일|가장) ?(최근|마지막)|마지막")
 _THAT = re.compile(r"그거|그건|그것|그 거래|그 결제|거기|그 중|그중")
-_WHEN = re.compile(r"언제")
+_NEW_QUESTION = re.compile(r"어디|어느|무슨 ?(카드|계좌|은행)")  # `어디에 제일 많이 썼어?` asks anew
+_THING = re.compile(r"거|건|것|꺼")
+_WHEN = re.compile(r"언제|며칠|몇 ?일|날짜|무슨 요일")
 _RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
-_WHY_GREW = re.compile(r"왜.*(늘|많이|많아|올랐|증가|많았)|뭐(가|때문에).*(늘|많)|(늘어난|증가한) ?(이유|원인)")
-_MORE = re.compile(r"더 ?(보여|볼래|봐|알려)|다음 ?(거|것|페이지)|나머지")
-_REWRITES = (("반년", "최근 6개월"), ("일 ?년으로", "최근 1년으로"), ("(\\d+) ?년으로", "최근 \\1년으로"))
+_WHY_GREW = re.compile(r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(늘|많이|많아|올랐|증가|많았)|(늘어난|증가한) ?(이유|원인)")
+_WHY_FELL = re.compile(r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(줄|덜|적게|적어|감소|내려)|(줄어든|감소한) ?(이유|원인)")
+_MORE = re.compile(r"더 ?(보여|볼래|봐|알려)|다음 ?(거|것|페이지|목록)|나머지|^\s*(그\s*)?다음\s*(요|이요)?\s*[?.!]*\s*$")
+_REWRITES = (("반년", "최근 6개월"), ("일 ?년으로", "최근 1년으로"), ("(\\d+) ?년으로", "최근 \\1년으로"),
+             ("(\\d+) ?개월로", "최근 \\1개월로"))
 
 
 def rewrite_period_words(text: str) -> str:
@@ -122,6 +133,15 @@ def is_fragment(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     return not _FILLER.sub("", "".join(rest))
 
 
+def points_at_shown(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
+    """A message naming nothing of its own that points at what was just shown (`제일 큰 거 얼마였어요`,
+    `두 번째 거`, `그거 언제야`), whatever intent the NLU gave it."""
+    if entities or _NEW_QUESTION.search(text):
+        return False
+    thing = extreme_asked(text) and _THING.search(text)  # `제일 큰 거`, not `제일 많이 쓴 데`
+    return bool(thing or any(re.search(p, text) for p, _ in _ORDINALS) or _THAT.search(text))
+
+
 def alive(frame: Optional[Frame], intents_since: Sequence[str]) -> Optional[Frame]:
     """The frame unless a clearly new topic came up after it (the user intents since the answer)."""
     if frame is None or any(i in NEW_TOPIC_INTENTS or i.startswith("faq") for i in intents_since):
@@ -142,29 +162,49 @@ def refined(frame: Frame, change: Mapping[str, Any], text: str = "") -> dict:
     for name in PARAMETERS:
         if change.get(name) is not None:
             entities[name] = change[name]
-    if change.get("amount") is not None and text:
-        entities["query_text"] = text  # the words around the new amount say its direction (이상, 넘게…)
+    if change.get("amount") is not None and text and (names_threshold(text) or not names_threshold(
+            str(entities.get("query_text") or ""))):
+        # the words around the new amount say its direction (이상, 넘게…); a new amount with none of its own
+        # (`8만원으로 낮춰서`) moves the threshold asked before, which the old words keep
+        entities["query_text"] = text
     return entities
+
+
+def names_threshold(text: str) -> bool:
+    """The words make an amount a threshold (이상, 이하, 넘게, 미만…), as the search reads them."""
+    from bot.assistant.spending import AT_LEAST, AT_MOST, LESS_THAN, MORE_THAN  # the search's own words
+    return any(word in text for word in MORE_THAN + AT_LEAST + LESS_THAN + AT_MOST)
 
 
 def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Resolution:
     """How to answer a follow-up `text` whose parameters (canonical values) are `change`."""
-    if frame is None:
+    if frame is None or frame.intent == CLARIFY:
         return NoContext("no_frame")
     if frame.intent == "credit_score" and _RAISE.search(text):
         return Explain("raise_score")
-    if _WHY_GREW.search(text):
-        return Explain("why_grew") if frame.intent == "spending_summary" else NoContext("not_understood")
+    for pattern, kind in ((_WHY_GREW, "why_grew"), (_WHY_FELL, "why_fell")):
+        if pattern.search(text):
+            return Explain(kind) if frame.intent == "spending_summary" else NoContext("not_understood")
     if any(change.get(name) is not None for name in PARAMETERS):
-        return Refine(frame.intent, refined(frame, change, text))
+        intent = frame.intent
+        if change.get("account_type") is not None and intent in HOLDINGS_INTENTS:
+            intent = "check_balance"  # `보험은요?` after loans: the balance answer delegates by account type
+        return Refine(intent, refined(frame, change, text))
     if _MORE.search(text):
         return Refine(frame.intent, refined(frame, {}), page=int(frame.entities.get("page") or 0) + 1)
     index = item_index(frame, text)
     if index is not None:
         if not frame.items:
             return NoContext("no_items")
-        return Pick(index, "when" if _WHEN.search(text) else "detail")
+        return Pick(index, "when" if _WHEN.search(text) else "detail", extreme_asked(text))
     return NoContext("not_understood")
+
+
+def extreme_asked(text: str) -> Optional[str]:
+    """`제일 큰 거` asks for the largest of everything the question found, not an ordinal of the list."""
+    if any(re.search(pattern, text) for pattern, _ in _ORDINALS):
+        return None
+    return "largest" if _LARGEST.search(text) else "smallest" if _SMALLEST.search(text) else None
 
 
 def item_index(frame: Frame, text: str) -> Optional[int]:

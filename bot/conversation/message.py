@@ -110,8 +110,20 @@ def _generic_account_word(text: str, entity: Mapping[str, Any]) -> bool:
     return any(word in text[start:end] for word in GENERIC_ACCOUNT_WORDS)
 
 
+def replaced_dropped(entities: Sequence[Any], text: str) -> list:
+    """`A 말고 B` names B only: a value before 말고 is dropped when one of the same entity follows it."""
+    marker = (text or "").rfind("말고")
+    if marker < 0:
+        return list(entities or ())
+    def at(e: Any) -> int:
+        return e.get("start") if isinstance(e, Mapping) and isinstance(e.get("start"), int) else -1
+    after = {e.get("entity") for e in entities or () if at(e) > marker}
+    return [e for e in entities or () if not (0 <= at(e) < marker and e.get("entity") in after)]
+
+
 def read_entities(entities: Sequence[Mapping[str, Any]], text: str = "") -> MessageValues:
-    """Every usable value of each entity; what could not be used, in Korean words."""
+    """Every usable value of each entity (`A 말고 B`: B only); what could not be used, in Korean words."""
+    entities = replaced_dropped(entities, text)
     values: dict[str, list] = {}
     problems: list[str] = []
     page = 0

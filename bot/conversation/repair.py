@@ -15,8 +15,9 @@ CALM's repair patterns in plain rules. A form turn is one of:
   is harmless, and explains the choices where it is not.
 - DIGRESSION: a question of its own (balance, FAQ, spending); answered, then
   the form re-asks. OTHER_FORM: another form's request, which cannot run
-  inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help.
-- UNUSABLE: anything else; the second in a row adds buttons, the third
+  inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help;
+  answered, but it is no answer either, so it counts as a miss.
+- UNUSABLE: anything else (a reading the NLU is unsure of included); the second in a row adds buttons, the third
   leaves the form (MISSES_BEFORE_LEAVING). Two values for the asked slot
   (`3년이나 5년`) ask which one, with a button for each (clarification).
 
@@ -70,6 +71,8 @@ class SlotSpec:
     default_button: Optional[Tuple[str, str]] = None  # accepts the default: ("3년으로 할게요", "3년")
     # `아무거나` takes the default only where choosing it for the customer is harmless
     any_takes_default: bool = False
+    # the question itself shows the choices as buttons: a reply before it must not show them twice
+    asked_with_buttons: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,11 +101,12 @@ FORMS: Dict[str, FormSpec] = {
                 10_000_000, ("1,000만 원으로 할게요", "1000만 원")),
             "loan_term": SlotSpec(
                 "상환 기간", "상환 기간이 길수록 매달 갚는 돈은 줄고 전체 이자는 늘어요. 많이들 1~5년 사이로 정하세요. 정하기 어려우시면 3년으로 볼게요.",
-                (("1년", "1년"), ("3년", "3년"), ("5년", "5년")), 36, ("3년으로 할게요", "3년"), any_takes_default=True),
+                (("1년", "1년"), ("3년", "3년"), ("5년", "5년")), 36, ("3년으로 할게요", "3년"), any_takes_default=True,
+                asked_with_buttons=True),
             "loan_purpose": SlotSpec(
                 "용도", "용도는 생활자금, 전세자금, 사업자금, 대환(다른 대출 갈아타기) 중 하나예요. 정하기 어려우시면 생활자금으로 볼게요.",
                 (("생활자금", "생활자금"), ("전세자금", "전세자금"), ("사업자금", "사업자금"), ("대환", "대환")),
-                "생활자금", ("생활자금으로 할게요", "생활자금"), any_takes_default=True),
+                "생활자금", ("생활자금으로 할게요", "생활자금"), any_takes_default=True, asked_with_buttons=True),
         },
     ),
     "connect_form": FormSpec(
@@ -116,13 +120,13 @@ FORMS: Dict[str, FormSpec] = {
                 (("신한카드", "신한카드"), ("KB국민은행", "KB국민은행"), ("삼성증권", "삼성증권"))),
             "connect_scope": SlotSpec(
                 "받아올 정보", "전체 정보는 거래·청구·상세 내역까지, 기본 정보는 계좌·카드 목록만 받아와요.",
-                (("전체 정보", "전체 정보"), ("기본 정보(목록)만", "기본 정보(목록)만"))),
+                (("전체 정보", "전체 정보"), ("기본 정보(목록)만", "기본 정보(목록)만")), asked_with_buttons=True),
             "connect_months": SlotSpec(
                 "동의 기간", "동의 기간은 1개월부터 최대 1년까지 정할 수 있고, 언제든 철회할 수 있어요.",
-                (("3개월", "3개월"), ("6개월", "6개월"), ("1년", "1년"))),
+                (("3개월", "3개월"), ("6개월", "6개월"), ("1년", "1년")), asked_with_buttons=True),
             "connect_agreed": SlotSpec(
                 "동의", "위 내용에 동의하시면 '동의합니다', 아니면 '동의하지 않아요'를 눌러 주세요.",
-                (("동의합니다", "/affirm"), ("동의하지 않아요", "/deny"))),
+                (("동의합니다", "/affirm"), ("동의하지 않아요", "/deny")), asked_with_buttons=True),
         },
         confirm_slot="connect_agreed",
         confirm_words=("동의",),
@@ -138,7 +142,7 @@ FORMS: Dict[str, FormSpec] = {
                 (("동의 내역 보기", "/list_consents"),)),
             "revoke_confirmed": SlotSpec(
                 "해지 확인", "연결을 끊고 정보를 삭제하시려면 '네, 끊어주세요', 그대로 두시려면 '아니요'를 눌러 주세요.",
-                (("네, 끊어주세요", "/affirm"), ("아니요", "/deny"))),
+                (("네, 끊어주세요", "/affirm"), ("아니요", "/deny")), asked_with_buttons=True),
         },
         confirm_slot="revoke_confirmed",
         confirm_words=("삭제",),
@@ -151,7 +155,7 @@ FORMS: Dict[str, FormSpec] = {
         slots={
             "search_period": SlotSpec(
                 "기간", "찾을 기간을 '지난달', '최근 3개월', '3월'처럼 말씀해 주세요.",
-                (("이번 달", "이번 달"), ("지난달", "지난달"), ("최근 3개월", "최근 3개월"))),
+                (("이번 달", "이번 달"), ("지난달", "지난달"), ("최근 3개월", "최근 3개월")), asked_with_buttons=True),
         },
     ),
 }
@@ -173,10 +177,13 @@ _ANY = re.compile(r"아무거나|아무\s*거나|상관\s*없|알아서|아무�
 _CORRECTION = re.compile(r"말고|바꿔|바꿀|바꾸|변경|수정|고쳐|고칠|정정|잘못\s*말")
 _NEGATION = re.compile(r"아니|않|안\s*해|안\s*할|싫|말고|잠깐|취소|그만")
 _QUESTION = re.compile(r"\?|얼마|알려|보여|뭐야|뭐예|뭔가|어떻게|언제|왜|어디|있어|있나|되나|돼\?|인가")
+_YES_WORDS = (
+    r"(?:동의(?:합니다|해요|할게요|할께요|함)?|진행(?:해|해요|해주세요|해 주세요|할게요|합니다)?|"
+    r"끊어(?:요|주세요| 주세요)?|해지(?:해|해요|해주세요|해 주세요|할게요)?|삭제(?:해|해요|해주세요|해 주세요)?|"
+    r"좋아요|좋습니다|맞아요|맞습니다)")
+# a bare yes, a yes phrase, or 네 followed by a yes phrase (`네 동의할게요`, `네, 끊어주세요`)
 _YES = re.compile(
-    r"^(?:네+|넵|넹|예|응+|ㅇㅇ|어|그래요?|좋아요?|좋습니다|맞아요?|맞습니다|동의(?:합니다|해요|할게요|함)?|"
-    r"진행(?:해|해요|해주세요|해 주세요|할게요|합니다)?|(?:네\s*)?끊어(?:요|주세요| 주세요)?|해지(?:해|해요|해주세요|해 주세요)?|"
-    r"네\s*(?:동의합니다|동의해요|진행해 ?주세요|끊어 ?주세요|해지해 ?주세요|좋아요|맞아요)|/affirm)$"
+    r"^(?:네+|넵|넹|예|응+|ㅇㅇ|어|그래요?|좋아|맞아|/affirm|(?:(?:네+|예|넵|응)\s*)?" + _YES_WORDS + r")$"
 )
 
 
@@ -220,7 +227,7 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
     answers_here = intent in ANSWER_INTENTS or intent == form.own_intent or intent == "dont_know"
     if any(v.slot == requested_slot for v in values) and (answers_here or _is_bare(text, values)):
         return Turn.ANSWER
-    if requested_slot == form.confirm_slot and intent in ("affirm", "deny"):
+    if requested_slot == form.confirm_slot and (intent in ("affirm", "deny") or explicit_yes(text)):
         return Turn.ANSWER
     if intent == "dont_know" or _DONT_KNOW.search(clean):
         return Turn.ANY if _ANY.search(clean) else Turn.DONT_KNOW
@@ -230,7 +237,7 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
         return Turn.CANCEL
     if intent in FORM_INTENTS and intent != form.own_intent:
         return Turn.OTHER_FORM
-    if intent in SMALLTALK_INTENTS:
+    if intent in SMALLTALK_INTENTS and intent != "out_of_scope":  # out of scope here is no answer
         return Turn.SMALLTALK
     if intent not in NON_DIGRESSION_INTENTS:
         return Turn.DIGRESSION
@@ -298,7 +305,8 @@ class MissReply:
 
 def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = None,
                dont_know: bool = False) -> MissReply:
-    """1st: say why and explain; 2nd: the choices as buttons; 3rd: leave, say how to come back, offer 상담원."""
+    """1st: say why and explain; 2nd: the choices as buttons (left to the question that follows where it shows
+    them); 3rd: leave, say how to come back, offer 상담원."""
     spec = form.slots[slot]
     if misses >= MISSES_BEFORE_LEAVING:
         return MissReply(
@@ -310,12 +318,21 @@ def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = 
     lead = problem or ("괜찮아요, 도와드릴게요." if dont_know else f"{spec.label}{_josa_eul(spec.label)} 알아듣지 못했어요.")
     buttons: Tuple[Tuple[str, str], ...] = ()
     if misses >= MISSES_BEFORE_BUTTONS or dont_know:
-        buttons = spec.buttons
+        buttons = () if spec.asked_with_buttons else spec.buttons
         if spec.default_button and dont_know:
-            buttons = (spec.default_button,) + tuple(b for b in spec.buttons if b[1] != spec.default_button[1])
+            buttons = (spec.default_button,) + tuple(b for b in buttons if b[1] != spec.default_button[1])
     if misses >= MISSES_BEFORE_BUTTONS and not dont_know:
         lead += " 아래에서 골라 주세요."
     return MissReply(f"{lead} {spec.help}", buttons, leave=False)
+
+
+def with_linked_choices(reply: MissReply, linked: Sequence[str]) -> MissReply:
+    """Which institution to unlink, when the customer does not know: the linked ones, each a button."""
+    if reply.leave or not linked:
+        return reply
+    names = ", ".join(linked)
+    text = f"지금 연결되어 있는 곳은 {josa(names, '이에요')}. 연결을 끊을 곳을 골라 주세요."
+    return MissReply(text, tuple((name, name) for name in linked) + reply.buttons, leave=False)
 
 
 def count_misses(previous: Optional[Mapping[str, Any]], slot: str) -> int:

@@ -7,7 +7,7 @@ from datetime import date
 from bot.advisor.format import won
 from bot.assistant import Query, check_balance, search_transactions, spending_summary
 from bot.assistant.credit import score_customer, score_levers
-from bot.assistant.followup import no_context_reply, picked_reply, raise_score_reply, why_grew_reply
+from bot.assistant.followup import no_context_reply, picked_reply, raise_score_reply, why_changed_reply
 from bot.assistant.multi import answer_each
 from bot.conversation.frame import Frame
 
@@ -28,20 +28,24 @@ def test_this_month_on_the_third_says_it_has_just_begun_beside_last_months_total
     assert "막 시작" not in may.text
 
 
-def test_why_spending_grew_names_the_categories_that_grew_with_amounts(store, books, ctx_for):
+def test_why_spending_grew_or_fell_names_those_categories_over_all_of_them(store, books, ctx_for):
     _, linked, *_ = store
     may = spending(books["demo-salaried"], linked["demo-salaried"], N, *MAY)
     april = spending(books["demo-salaried"], linked["demo-salaried"], N, date(2025, 4, 1), date(2025, 4, 30))
-    reply = spending_summary(ctx_for("demo-salaried"), Query(period=MAY))
-    frame = Frame("spending_summary", Query(period=MAY).to_entities(), reply.items)
-    answer = why_grew_reply(frame)
-    shown = {i["label"] for i in reply.items}
-    grew = [c for c in shown if may[c] > april.get(c, 0)]
-    for category in grew:
-        assert f"{category}: {won(april.get(category, 0))} → {won(may[category])} (+{won(may[category] - april.get(category, 0))})" \
-            in answer.text
-    for category in shown - set(grew):
-        assert f"{category}:" not in answer.text
+    frame = Frame("spending_summary", Query(period=MAY).to_entities(), ())  # nothing shown: all are read
+    every = set(may) | set(april)
+    for grew, answer in ((True, why_changed_reply(ctx_for("demo-salaried"), frame, True)),
+                         (False, why_changed_reply(ctx_for("demo-salaried"), frame, False))):
+        moved = sorted((c for c in every if (may.get(c, 0) > april.get(c, 0) if grew else may.get(c, 0) < april.get(c, 0))),
+                       key=lambda c: abs(may.get(c, 0) - april.get(c, 0)), reverse=True)
+        assert moved, "the books must move both ways for this test to mean anything"
+        assert f"분야는 {moved[0]}" in answer.text
+        for category in moved[:5]:
+            diff = may.get(category, 0) - april.get(category, 0)
+            assert (f"{category}: {won(april.get(category, 0))} → {won(may.get(category, 0))} "
+                    f"({'+' if diff > 0 else '-'}{won(abs(diff))})") in answer.text
+        for category in every - set(moved):
+            assert f"· {category}:" not in answer.text
 
 
 def test_items_of_a_search_answer_the_largest_and_when(store, ctx_for):

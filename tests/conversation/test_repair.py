@@ -3,6 +3,7 @@ import pytest
 
 from bot.conversation import form_values
 from bot.conversation.repair import (
+    with_linked_choices,
     FORMS,
     Turn,
     after_miss,
@@ -151,8 +152,10 @@ def test_the_confirmation_must_name_the_institution_and_what_happens():
 def test_misses_explain_then_offer_buttons_then_leave_with_a_way_back_and_an_agent():
     first = after_miss(LOAN, "loan_term", 1)
     assert not first.leave and not first.buttons and "상환 기간" in first.text
-    second = after_miss(LOAN, "loan_term", 2)
-    assert not second.leave and [t for t, _ in second.buttons] == ["1년", "3년", "5년"]
+    second = after_miss(LOAN, "loan_amount", 2)
+    assert not second.leave and [t for t, _ in second.buttons] == ["500만 원", "1,000만 원", "3,000만 원"]
+    assert "골라 주세요" in after_miss(LOAN, "loan_term", 2).text
+    assert after_miss(LOAN, "loan_term", 2).buttons == ()  # the term question that follows shows them once
     third = after_miss(LOAN, "loan_term", 3)
     assert third.leave and "다시 하시려면" in third.text and "상담원" in third.text
     assert ("상담원 연결", "/human_handoff") in third.buttons
@@ -197,3 +200,37 @@ def test_a_fresh_answer_is_one_the_form_runs_on_right_after_the_customer_spoke()
 def test_last_bot_text_is_what_was_said_before_the_latest_message():
     events = [{"event": "bot", "text": "질문"}, {"event": "user", "text": "네"}, {"event": "bot", "text": "나중"}]
     assert last_bot_text(events) == "질문"
+
+
+@pytest.mark.parametrize("text", ["네 동의해요", "예 진행할게요", "네, 해지해 주세요", "응 삭제해 주세요", "넵 좋아요"])
+def test_a_yes_phrase_after_ne_is_explicit(text):
+    assert explicit_yes(text)
+
+
+@pytest.mark.parametrize("text", ["네 동의 안 해요", "네 근데 삭제하면 어떻게 돼요", "동의할게요?"])
+def test_a_qualified_yes_phrase_is_not_explicit(text):
+    assert not explicit_yes(text)
+
+
+def test_an_explicit_yes_at_the_confirmation_is_an_answer_whatever_the_intent():
+    assert turn(REVOKE, "revoke_consent", "네, 해지해 주세요", "revoke_confirmed") == Turn.ANSWER
+    assert turn(REVOKE, "revoke_consent", "해지 절차가 궁금해요", "revoke_confirmed") != Turn.ANSWER
+
+
+def test_out_of_scope_inside_a_form_is_no_answer_and_small_talk_stays_small_talk():
+    assert turn(LOAN, "out_of_scope", "우주여행", "loan_purpose") == Turn.UNUSABLE
+    assert turn(LOAN, "greet", "안녕하세요", "loan_purpose") == Turn.SMALLTALK
+
+
+def test_not_knowing_which_to_unlink_lists_the_linked_ones_as_buttons():
+    reply = with_linked_choices(after_miss(REVOKE, "revoke_institution", 1, dont_know=True), ["하나은행", "현대카드"])
+    assert "하나은행, 현대카드" in reply.text and not reply.leave
+    assert reply.buttons[:2] == (("하나은행", "하나은행"), ("현대카드", "현대카드"))
+    leaving = after_miss(REVOKE, "revoke_institution", 3)
+    assert with_linked_choices(leaving, ["하나은행"]) == leaving
+
+
+def test_a_change_after_a_loan_estimate_reads_amounts_as_the_loan_form_does():
+    assert form_values.loan_change("금액 3천으로 해볼게요", []) == {"amount": 30_000_000}
+    assert form_values.loan_change("2년 말고 4년이면요", []) == {"loan_term_months": 48}
+    assert form_values.loan_change("금액 0원으로", []) == {}

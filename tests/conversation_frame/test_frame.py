@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from bot.conversation.frame import (Explain, Frame, NoContext, Pick, Refine, alive, is_fragment, refined, resolve,
+from bot.conversation.frame import (CLARIFY, Explain, Frame, NoContext, Pick, Refine, alive, is_fragment, points_at_shown,
+                                    refined, resolve,
                                     rewrite_period_words)
 
 SPENDING = Frame("spending_summary", {"period_start": "2026-11-01", "period_end": "2026-11-18", "query_text": "이번 달"},
@@ -68,12 +69,42 @@ def test_more_asks_for_the_next_page():
     assert result == Refine("check_balance", {}, page=2)
 
 
-@pytest.mark.parametrize("text, index, ask", [
-    ("그 중에 제일 큰 거", 1, "detail"), ("제일 작은 건?", 2, "detail"), ("두 번째 거 자세히", 1, "detail"),
-    ("첫번째 거", 0, "detail"), ("그거 언제 결제됐어?", 0, "when"), ("제일 최근 거", 1, "detail"),
-    ("다섯 번째 거", 4, "detail")])
-def test_references_point_at_the_items_shown(text, index, ask):
-    assert resolve(SEARCH, text, {}) == Pick(index, ask)
+@pytest.mark.parametrize("text, index, ask, extreme", [
+    ("그 중에 제일 큰 거", 1, "detail", "largest"), ("제일 작은 건?", 2, "detail", "smallest"),
+    ("두 번째 거 자세히", 1, "detail", None), ("첫번째 거", 0, "detail", None), ("그거 언제 결제됐어?", 0, "when", None),
+    ("제일 최근 거", 1, "detail", None), ("다섯 번째 거", 4, "detail", None), ("가장 비싼 건 며칠이었어", 1, "when", "largest")])
+def test_references_point_at_the_items_shown(text, index, ask, extreme):
+    """The largest and smallest are of the whole result (`extreme`), the index their place among those shown."""
+    assert resolve(SEARCH, text, {}) == Pick(index, ask, extreme)
+
+
+@pytest.mark.parametrize("text, points", [
+    ("가장 비싼 건 얼마였죠", True), ("세 번째 건", True), ("그건 언제였어", True),
+    ("어디서 제일 많이 썼지", False), ("제일 많이 쓴 데", False), ("잔액 알려줘", False)])
+def test_a_message_naming_nothing_that_points_at_the_items_shown(text, points):
+    assert points_at_shown(text, []) is points
+    assert not points_at_shown(text, [{"entity": "period", "value": "2026-10-01/2026-10-31", "start": 0, "end": 3}])
+
+
+def test_another_account_type_after_a_holdings_answer_asks_about_that_type():
+    assert resolve(Frame("loan_status", {}), "예금은?", {"account_type": "예금"}) == \
+        Refine("check_balance", {"account_type": "예금"})
+    assert resolve(Frame("spending_summary", {}), "카드는?", {"account_type": "카드"}).intent == "spending_summary"
+
+
+def test_a_follow_up_waiting_for_clarification_has_nothing_to_build_on():
+    assert resolve(Frame(CLARIFY, {"period_start": "2026-10-01"}), "더 보여줘", {}) == NoContext("no_frame")
+
+
+def test_why_it_fell_is_explained_after_a_spending_summary_only():
+    assert resolve(Frame("spending_summary", {}), "무엇 때문에 덜 쓴 거야?", {}) == Explain("why_fell")
+    assert resolve(Frame("spending_summary", {}), "뭐 때문에 이렇게 늘어난 거죠", {}) == Explain("why_grew")
+    assert resolve(Frame("check_balance", {}), "왜 줄었지?", {}) == NoContext("not_understood")
+
+
+def test_a_bare_next_pages_on_but_next_month_is_a_period():
+    assert resolve(Frame("search_transactions", {"page": 0}), "다음이요", {}) == Refine("search_transactions", {}, page=1)
+    assert isinstance(resolve(Frame("search_transactions", {}), "다음 달 거", {}), NoContext)
 
 
 def test_that_one_is_the_item_picked_last():
@@ -116,3 +147,11 @@ def test_several_values_named_stay_until_a_new_value_of_that_entity():
     assert refined(frame, {"period_start": "2026-10-01", "period_end": "2026-10-31"})["each"] == \
         ["category", ["교통", "통신"]]
     assert "each" not in refined(frame, {"category": "카페"})
+
+
+def test_a_new_amount_without_words_of_its_own_moves_the_threshold_asked_before():
+    over = Frame("search_transactions", {"amount": 70_000, "query_text": "석 달간 7만원 넘게 결제한 거"})
+    lowered = refined(over, {"amount": 40_000}, "4만원으로 내려볼래")
+    assert lowered["amount"] == 40_000 and "넘게" in lowered["query_text"]
+    turned = refined(over, {"amount": 40_000}, "4만원 미만은?")
+    assert turned["query_text"] == "4만원 미만은?"

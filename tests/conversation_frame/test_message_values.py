@@ -70,3 +70,14 @@ def test_an_impossible_date_the_nlu_marked_is_named_as_impossible():
     found = read_entities([ent("period", {"invalid": marked.text, "reason": marked.reason})])
     assert "period" not in found.values
     assert "'2099년 13월'은 달력에 없는 날짜예요" in problem_text(found.problems)
+
+
+def test_a_value_before_malgo_is_replaced_by_the_one_after_it():
+    text = "투썸 말고 스타벅스로 보여줘"
+    entities = [{"entity": "merchant", "value": "투썸플레이스", "start": 0, "end": 2},
+                {"entity": "merchant", "value": "스타벅스", "start": 6, "end": 10},
+                {"entity": "period", "value": "2026-10-01/2026-10-31", "start": 0, "end": 0}]
+    values = read_entities(entities, text)
+    assert values.values["merchant"] == ("스타벅스",) and "period" in values.values
+    both = "투썸이랑 스타벅스"
+    assert read_entities(entities[:2], both).values["merchant"] == ("투썸플레이스", "스타벅스")

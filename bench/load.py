@@ -13,7 +13,7 @@ replicas, is the limit.
 Phase `faults` (both replicas, clients retry a failed turn up to 5 times, 1 s apart): a Rasa
 replica is SIGKILLed, then an action server, then the app's PostgreSQL connections are
 terminated (`pg_terminate_backend`). Afterwards the tracker store is read: every turn the
-client sent (a `bench_turn` id in the message metadata) must be stored exactly once, each user
+client sent (its `message_id` in the request body) must be stored exactly once, each user
 message followed by `action_listen` before the next, and every loan form must end with a verdict.
 
 Prints one JSON line. Usage: python bench/load.py [--users 16] [--seconds 30] [--rounds 2] [--fault-seconds 36]
@@ -77,20 +77,21 @@ class Load:
         self.latencies: List[float] = []
         self.errors = 0
         self.retried_ok = 0
-        self.turns: Dict[str, List[str]] = {}  # sender -> bench_turn ids it sent
-        self.failed: set = set()  # bench_turn ids never answered, even after retries
+        self.turns: Dict[str, List[str]] = {}  # sender -> message ids it sent
+        self.failed: set = set()  # message ids never answered, even after retries
         self.forms = Counter()
         self.replicas = Counter()
         self.failures = Counter()  # every failed attempt, by kind
 
     async def turn(self, client: httpx.AsyncClient, sender: str, text: str, token: Optional[str]) -> Optional[str]:
         turn_id = uuid.uuid4().hex
-        metadata = {"bench_turn": turn_id, **({"customer_token": token} if token else {})}
+        metadata = {"customer_token": token} if token else {}
         for attempt in range(self.retries + 1):
             started = time.perf_counter()
             try:
                 response = await client.post(f"{self.url}/webhooks/rest/webhook",
-                                             json={"sender": sender, "message": text, "metadata": metadata})
+                                             json={"sender": sender, "message": text, "metadata": metadata,
+                                                   "message_id": turn_id})
                 replies = response.json() if response.status_code == 200 else None
                 if replies:
                     self.latencies.append((time.perf_counter() - started) * 1000)
@@ -230,7 +231,7 @@ def check_store(cluster, load: Load) -> Dict:
     waiting: Dict[str, bool] = {}
     for sender, kind, action, data in rows:
         if kind == "user":
-            stored[(json.loads(data).get("metadata") or {}).get("bench_turn")] += 1
+            stored[json.loads(data).get("message_id")] += 1
             interleaved += waiting.get(sender, False)
             waiting[sender] = True
         elif kind == "action" and action == "action_listen":

@@ -6,6 +6,7 @@ request body over `MAX_BODY_BYTES` is refused (413) before it is parsed.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any, Optional
 
@@ -16,6 +17,7 @@ MAX_TOKEN_CHARS = 4096  # a customer token is about 250 characters; a longer one
 
 TOO_LONG_TEXT = f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 나누어 보내 주세요."
 TOO_LARGE_TEXT = "요청이 너무 커요. 메시지를 줄여서 다시 보내 주세요."
+FAILED_TURN_TEXT = "죄송해요, 일시적인 문제로 답을 드리지 못했어요. 잠시 후 같은 말씀을 다시 보내 주세요."
 NO_REPLY_TEXT = "죄송해요, 이번 말씀에는 답을 드리지 못했어요. 다르게 한 번 더 말씀해 주시겠어요?"
 
 _KEPT_CONTROLS = {"\n", "\t"}
@@ -49,6 +51,16 @@ def sender_problem(value: Any) -> Optional[str]:
     if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in value):
         return "sender must not contain control characters"
     return None
+
+
+MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def message_id_problem(value: Any) -> Optional[str]:
+    """Why `value` is not a usable client message id (optional; kept on the stored event), or None."""
+    if value is None or (isinstance(value, str) and MESSAGE_ID.fullmatch(value)):
+        return None
+    return "message_id must be 1-64 letters, digits or ._:-"
 
 
 def message_problem(value: Any) -> Optional[str]:

@@ -51,6 +51,9 @@ def read_body(raw: bytes) -> Dict[str, Any]:
     problem = bounds.message_problem(body.get("message"))
     if problem:
         raise BadRequest("bad_message", problem)
+    problem = bounds.message_id_problem(body.get("message_id"))
+    if problem:
+        raise BadRequest("bad_message_id", problem)
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("bad_metadata", "metadata must be a JSON object")
@@ -93,12 +96,13 @@ class RestInput(InputChannel):
             try:
                 await on_new_message(
                     UserMessage(text, collector, sender, input_channel=self.name(),
-                                metadata=verified_identity(metadata.get(TOKEN_KEY)))
+                                metadata=verified_identity(metadata.get(TOKEN_KEY)),
+                                message_id=body.get("message_id"))
                 )
-            except CancelledError:
-                logger.error("a REST message timed out")
-            except Exception as failure:  # noqa: BLE001 - the customer gets an apology, the log the type
+            except (CancelledError, Exception) as failure:  # noqa: BLE001 - an apology; the log gets the type
                 logger.error("a REST message failed: %s", type(failure).__name__)
+                # not answered and maybe not recorded: 503 tells the client that sending it again is safe
+                return response.json([{"recipient_id": sender, "text": bounds.FAILED_TURN_TEXT}], status=503)
             replies = collector.messages or [{"recipient_id": sender, "text": bounds.NO_REPLY_TEXT}]
             return response.json(replies)
 

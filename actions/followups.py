@@ -9,9 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (PersonalAnswerAction, authenticated_customer, current_frame, follow_up_change,
                             message_values, send)
+from bot.assistant import INTENT_HANDLERS, Query
 from bot.assistant.followup import no_context_reply
-from bot.conversation.frame import CLARIFY, SLOT, Frame
-from bot.conversation.message import problem_text
+from bot.conversation.frame import CLARIFY, SLOT, Frame, is_fragment, runner_up
+from bot.conversation.message import MessageValues, problem_text
+
+# personal questions answered in one turn (the other two open a form)
+ANSWERED_WITHOUT_A_FORM = frozenset(INTENT_HANDLERS) - {"loan_eligibility", "search_transactions"}
 
 
 class ActionFollowUp(PersonalAnswerAction):
@@ -30,6 +34,11 @@ class ActionFollowUp(PersonalAnswerAction):
         values = message_values(message)
         frame = current_frame(tracker)
         if frame is None or frame.intent == CLARIFY:
+            text, entities = message.get("text") or "", message.get("entities") or []
+            asked = None if is_fragment(text, entities) else runner_up(message.get("intent_ranking") or [],
+                                                                        ANSWERED_WITHOUT_A_FORM)
+            if asked is not None:  # a whole question with nothing to follow: its likeliest own meaning
+                return await self.answer_as(dispatcher, tracker, asked, values)
             change = follow_up_change(values, message.get("text") or "")
             if (not change and (message.get("intent") or {}).get("name") == "inform") or \
                     (message.get("intent") or {}).get("name") == "correct":
@@ -44,3 +53,14 @@ class ActionFollowUp(PersonalAnswerAction):
             dispatcher.utter_message(text=problem_text(values.problems))
             return []
         return await self.follow_up(dispatcher, tracker, customer_id, frame, values)
+
+    async def answer_as(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str,
+                        values: MessageValues) -> List[Dict[Text, Any]]:
+        customer_id = authenticated_customer(tracker, dispatcher)
+        if customer_id is None:
+            return []
+        if values.problems:
+            dispatcher.utter_message(text=problem_text(values.problems))
+            return []
+        query = Query.from_entities(values.first(), text=tracker.latest_message.get("text") or "")
+        return await self.answer(dispatcher, tracker, customer_id, query, values, intent=intent)

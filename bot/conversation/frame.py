@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Collection, Mapping, Optional, Sequence, Union
 
 SLOT = "conversation_frame"
 # The frame of a follow-up that had nothing to refer to (`그럼 지난달은?` first): what it named waits for
@@ -116,6 +116,22 @@ def rewrite_period_words(text: str) -> str:
     for pattern, replacement in _REWRITES:
         text = re.sub(pattern, replacement, text)
     return text
+
+
+RUNNER_UP_MIN = 0.2
+
+
+def runner_up(ranking: Sequence[Mapping[str, Any]], allowed: Collection[str], floor: float = RUNNER_UP_MIN
+              ) -> Optional[str]:
+    """The likeliest intent in `allowed` that the NLU ranked at `floor` or above: what a whole
+    question read as a follow-up most likely asks when there is no answer for it to follow."""
+    for entry in ranking:
+        if not isinstance(entry, Mapping):
+            continue
+        confidence = entry.get("confidence")
+        if entry.get("name") in allowed and isinstance(confidence, (int, float)) and confidence >= floor:
+            return str(entry["name"])
+    return None
 
 
 def is_fragment(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:

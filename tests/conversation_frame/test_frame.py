@@ -155,3 +155,13 @@ def test_a_new_amount_without_words_of_its_own_moves_the_threshold_asked_before(
     assert lowered["amount"] == 40_000 and "넘게" in lowered["query_text"]
     turned = refined(over, {"amount": 40_000}, "4만원 미만은?")
     assert turned["query_text"] == "4만원 미만은?"
+
+
+def test_runner_up_is_the_likeliest_allowed_intent_above_the_floor():
+    from bot.conversation.frame import runner_up
+
+    ranking = [{"name": "follow_up", "confidence": 0.35}, {"name": "greet", "confidence": 0.3},
+               {"name": "spending_summary", "confidence": 0.25}, {"name": "card_bill", "confidence": 0.05}]
+    assert runner_up(ranking, {"spending_summary", "card_bill"}) == "spending_summary"
+    assert runner_up(ranking, {"card_bill"}) is None
+    assert runner_up([None, {"name": "card_bill", "confidence": "high"}], {"card_bill"}) is None

@@ -176,6 +176,9 @@ _DONT_KNOW = re.compile(r"몰라|모르겠|모름|글쎄|잘\s*모르|고민\s*�
 _ANY = re.compile(r"아무거나|아무\s*거나|상관\s*없|알아서|아무래도\s*좋|뭐든|건너\s*뛰|건너\s*뛸|넘어가|넘어갈|스킵|skip|패스", re.IGNORECASE)
 _CORRECTION = re.compile(r"말고|바꿔|바꿀|바꾸|변경|수정|고쳐|고칠|정정|잘못\s*말")
 _NEGATION = re.compile(r"아니|않|안\s*해|안\s*할|싫|말고|잠깐|취소|그만")
+# words that ask for something ("카드값 얼마야", "내역 보여줘"): a message with them and more than its
+# values is a question of its own, whatever answer-like intent the NLU gave it
+_ASKS_ABOUT = re.compile(r"얼마|알려|보여|뭐야|뭐예|언제|어디|찾아|내역|조회")
 _QUESTION = re.compile(r"\?|얼마|알려|보여|뭐야|뭐예|뭔가|어떻게|언제|왜|어디|있어|있나|되나|돼\?|인가")
 _YES_WORDS = (
     r"(?:동의(?:합니다|해요|할게요|할께요|함)?|진행(?:해|해요|해주세요|해 주세요|할게요|합니다)?|"
@@ -224,7 +227,8 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
         return Turn.CANCEL
     if values and (_CORRECTION.search(clean) or intent == "correct") and correction(text, values, requested_slot):
         return Turn.CORRECTION
-    answers_here = intent in ANSWER_INTENTS or intent == form.own_intent or intent == "dont_know"
+    asks_own_question = _ASKS_ABOUT.search(clean) is not None and not _is_bare(text, values)
+    answers_here = (intent in ANSWER_INTENTS and not asks_own_question) or intent in (form.own_intent, "dont_know")
     if any(v.slot == requested_slot for v in values) and (answers_here or _is_bare(text, values)):
         return Turn.ANSWER
     if requested_slot == form.confirm_slot and (intent in ("affirm", "deny") or explicit_yes(text)):

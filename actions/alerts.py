@@ -8,7 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import authenticated_customer, now_in_seoul, store
-from bot.insights.chat import Message, change_cycle, change_preferences, cycle_days_from_text, show_alerts
+from bot.auth.identity import CUSTOMER_KEY, identity_of
+from bot.insights.chat import (Message, change_cycle, change_preferences, cycle_days_from_text, greeting_news,
+                               show_alerts)
 
 
 def _say(dispatcher: CollectingDispatcher, messages: List[Message]) -> None:
@@ -68,3 +70,24 @@ class ActionAlertPreferences(Action):
             text = tracker.latest_message.get("text") or ""
             _say(dispatcher, [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_in_seoul())])
         return []
+
+
+class ActionGreet(Action):
+    """The greeting; a signed-in customer with unread alerts hears "새 알림 N건" right after it."""
+
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_greet")
+        customer_id = identity_of(tracker.latest_message.get("metadata")).get(CUSTOMER_KEY)
+        if customer_id is not None:  # no login refusal in a greeting
+            news = await asyncio.to_thread(greeting_news, store(), customer_id)
+            if news is not None:
+                _say(dispatcher, [news])
+        return []
+
+
+ALERT_ACTIONS = {"show_alerts": ActionShowAlerts, "set_sync_cycle": ActionSetSyncCycle,
+                 "alert_preferences": ActionAlertPreferences}

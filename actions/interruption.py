@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.alerts import ALERT_ACTIONS
 from actions.common import authenticated_customer, query_from_message, reply_for, send
 from bot.assistant import INTENT_HANDLERS
 
@@ -20,6 +21,8 @@ class ActionAnswerInterruption(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ALERT_ACTIONS:  # "알림 보여줘" in the middle of a form
+            return await ALERT_ACTIONS[intent]().run(dispatcher, tracker, domain)
         if intent not in ANSWERED_IN_PLACE:
             return []
         customer_id = authenticated_customer(tracker, dispatcher)

@@ -27,6 +27,18 @@ def alerts(bank):
     return bank
 
 
+def test_a_new_session_greets_with_the_number_of_new_alerts_and_leaves_them_unread(alerts):
+    unread = sql(alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop")[0][0]
+    assert unread >= 1
+    text, replies = say(alerts, "안녕하세요~", "demo-shop", sender=f"g-{uuid.uuid4().hex[:10]}")
+    assert "무엇을 도와드릴까요" in replies[0]["text"]
+    assert f"새 알림 {unread}건이 있어요" in text and "[긴급]" in text and "연체" in text
+    assert [b["title"] for b in replies[-1]["buttons"]][0] == "알림 모두 보기"
+    assert sql(alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop") == [(unread,)]
+    text, replies = say(alerts, "안녕하세요~", sender=f"g-{uuid.uuid4().hex[:10]}")  # no login: the plain greeting
+    assert "새 알림" not in text and len(replies) == 1
+
+
 def test_show_alerts_most_important_first_then_nothing_new(alerts):
     kinds = [r[0] for r in sql(alerts, "SELECT kind FROM alerts WHERE customer_id = ? ORDER BY severity DESC",
                                "demo-shop")]
@@ -64,3 +76,14 @@ def test_turning_a_kind_off_in_chat(alerts):
         [("loan_overdue", 0)]
     text, replies = say(alerts, "알림 설정 바꾸고 싶어", "demo-retiree")
     assert "어떤 알림" in text and len(replies[0]["buttons"]) == 6
+
+
+def test_alerts_asked_for_in_the_middle_of_a_form_are_shown_and_the_form_goes_on(alerts):
+    from tests.test_conversation_repair import Chat
+
+    chat = Chat(alerts, "demo-retiree")
+    chat("대출 받을 수 있을까요?")
+    assert chat.active_form() == "loan_form"
+    text = chat("알림 보여줘")
+    assert "새 알림" in text and "빌리" in text, text  # the inbox, then the form's question again
+    assert chat.active_form() == "loan_form"

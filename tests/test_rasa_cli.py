@@ -11,10 +11,10 @@ RASA = str(Path(sys.executable).with_name("rasa"))
 ACCEPTED_WARNINGS = (
     # Uttered by forms and actions, not by stories: forms ask with
     # utter_ask_<slot>; Rasa's fallback says utter_default; our actions say
-    # the login, cancel and rephrase responses, and the greeting inside a form
+    # the login, cancel and rephrase responses, the greeting (action_greet) and the greeting inside a form
     # (actions/repair.py); action_follow_up says the bare-answer reply when
     # there is no last answer to build on.
-    re.compile(r"The utterance 'utter_(ask_\w+|default|login_\w+|service_unavailable|\w+_cancelled|greet_in_form"
+    re.compile(r"The utterance 'utter_(ask_\w+|default|login_\w+|service_unavailable|\w+_cancelled|greet|greet_in_form"
                r"|inform_without_question)' is not used in any story or rule\."),
     # Rasa merges the retrieval intent found in the faq/<topic> examples into
     # a domain that already declares it (stories need it declared).

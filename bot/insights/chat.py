@@ -46,6 +46,21 @@ def show_alerts(engine: Engine, customer_id: str, now: datetime) -> list[Message
     return messages
 
 
+def greeting_news(engine: Engine, customer_id: str) -> Message | None:
+    """"새 알림 N건" for a new session's greeting, the most important first; None when there is none.
+    Nothing is marked read: the customer has not seen the alerts until they open them."""
+    ensure_tables(engine)
+    with session_scope(engine) as session:
+        items = inbox(session, customer_id, limit=100)
+    if not items:
+        return None
+    first = items[0]
+    more = f" 가장 중요한 알림이에요: {SEVERITY_MARK.get(first.severity, '')}{first.text}"
+    return Message(f"새 알림 {len(items)}건이 있어요.{more}",
+                   [{"title": "알림 모두 보기", "payload": "/show_alerts"},
+                    {"title": first.button_title, "payload": first.button_payload}])
+
+
 _WORD_DAYS = (("매일", 1), ("하루", 1), ("daily", 1), ("격주", 14), ("2주", 14), ("이주", 14), ("매주", 7),
               ("일주일", 7), ("1주", 7), ("한주", 7), ("한 주", 7), ("매달", 30), ("매월", 30), ("한 달", 30),
               ("한달", 30), ("1달", 30), ("1개월", 30))

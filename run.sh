@@ -33,24 +33,8 @@ ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
 LOGS="var/log"
 mkdir -p "$LOGS"
-pids=()
-stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap stop_all EXIT INT TERM
-
-wait_for() {  # name url seconds logfile
-  local deadline=$(( $(date +%s) + $3 ))
-  until python -c "import httpx,sys; sys.exit(0 if httpx.get('$2', timeout=2).status_code == 200 else 1)" 2>/dev/null; do
-    if [ "$(date +%s)" -gt "$deadline" ]; then echo "error: $1 did not start; see $4" >&2; tail -n 30 "$4" >&2; exit 1; fi
-    sleep 1
-  done
-}
-
-echo "==> starting the MyData sandbox institutions on 127.0.0.1:$SANDBOX_PORT"
-python -m bot.mydata sandbox --port "$SANDBOX_PORT" > "$LOGS/sandbox.log" 2>&1 &
-pids+=($!)
-wait_for "MyData sandbox" "$MYDATA_SANDBOX_URL/_sandbox/info" 60 "$LOGS/sandbox.log"
-echo "==> linking and syncing the demo customers"
-python -m bot.mydata demo
+source scripts/processes.sh
+start_sandbox_and_demo
 
 # proactive (issue 14): scheduled MyData sync on Celery; the broker is RabbitMQ unless CELERY_BROKER_URL says otherwise
 export CELERY_BROKER_URL="${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}"

@@ -26,23 +26,8 @@ python -c "import redis; redis.Redis.from_url('$REDIS_URL').ping()" 2>/dev/null 
 python -m scripts.scale_out prepare
 [ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000
 
-pids=()
-stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap stop_all EXIT INT TERM
-wait_for() {  # name url seconds logfile
-  local deadline=$(( $(date +%s) + $3 ))
-  until python -c "import httpx,sys; sys.exit(0 if httpx.get('$2', timeout=2).status_code == 200 else 1)" 2>/dev/null; do
-    if [ "$(date +%s)" -gt "$deadline" ]; then echo "error: $1 did not start; see $4" >&2; tail -n 30 "$4" >&2; exit 1; fi
-    sleep 1
-  done
-}
-
-echo "==> starting the MyData sandbox institutions on 127.0.0.1:$SANDBOX_PORT"
-python -m bot.mydata sandbox --port "$SANDBOX_PORT" > "$LOGS/sandbox.log" 2>&1 &
-pids+=($!)
-wait_for "MyData sandbox" "$MYDATA_SANDBOX_URL/_sandbox/info" 60 "$LOGS/sandbox.log"
-echo "==> linking and syncing the demo customers (MyData in PostgreSQL)"
-python -m bot.mydata demo
+source scripts/processes.sh
+start_sandbox_and_demo "MyData in PostgreSQL"
 
 echo "==> starting $REPLICAS Rasa and $REPLICAS action servers behind HAProxy on 127.0.0.1:$RASA_PORT (a minute or more)"
 python -m scripts.scale_out serve --replicas "$REPLICAS" --port "$RASA_PORT" --action-port "$ACTION_PORT" --stats-port "$STATS_PORT" \

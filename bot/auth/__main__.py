@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 
 from bot.auth.tokens import TokenError, issue_token
-from bot.mydata.demo import DEMO_PERSONAS
+from sandbox.demo import DEMO_PERSONAS
 
 
 def main(argv=None) -> int:

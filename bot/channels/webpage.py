@@ -33,7 +33,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from bot.auth.tokens import TokenError, issue_token
 from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS
 from bot.channels.kakao_links import is_code
-from bot.mydata.demo import DEMO_PERSONAS
+from sandbox.demo import DEMO_PERSONAS
 
 logger = logging.getLogger(__name__)
 

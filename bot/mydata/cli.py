@@ -29,12 +29,12 @@ from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
 from bot.mydata.db import create_schema, database_url, get_engine, require_schema, session_scope
-from bot.mydata.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
+from sandbox.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
 from bot.mydata.errors import MyDataError
 from bot.mydata.profile import credit_profile
-from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
-from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
-from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
+from sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
+from sandbox.generator import DEMO_CUSTOMERS
+from sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
 from bot.mydata.service import sandbox_url
 from bot.mydata.sync import sync_customers
 from bot.mydata.timefmt import KST, now_kst

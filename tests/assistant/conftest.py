@@ -20,9 +20,9 @@ from bot.credit.train import train_production_model
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import register_customer
 from bot.mydata.db import create_schema, make_engine
-from bot.mydata.demo import DEMO_UNLINKED, link_customer
-from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState
-from bot.mydata.sandbox.generator import SandboxConfig, generate_customer
+from sandbox.demo import DEMO_UNLINKED, link_customer
+from sandbox.app import SandboxClock, SandboxServer, SandboxState
+from sandbox.generator import SandboxConfig, generate_customer
 from bot.mydata.sync import sync_customer, sync_customers
 from bot.mydata.timefmt import KST
 

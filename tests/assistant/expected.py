@@ -7,7 +7,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, timedelta
 
-from bot.mydata.sandbox.generator import STOCKS, CustomerBook, security_price
+from sandbox.generator import STOCKS, CustomerBook, security_price
 from bot.mydata.timefmt import KST
 
 

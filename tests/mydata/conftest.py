@@ -12,9 +12,9 @@ from sqlalchemy import create_engine, text
 
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.db import create_schema, drop_schema, make_engine
-from bot.mydata.demo import link_customer
-from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState
-from bot.mydata.sandbox.generator import SandboxConfig
+from sandbox.demo import link_customer
+from sandbox.app import SandboxClock, SandboxServer, SandboxState
+from sandbox.generator import SandboxConfig
 from bot.mydata.timefmt import KST
 
 AS_OF = date(2025, 6, 30)

@@ -1,7 +1,7 @@
 from datetime import date
 
 from bot.mydata.lexicons import load_lexicon
-from bot.mydata.sandbox.generator import DEMO_CUSTOMERS, SandboxConfig, generate_customer
+from sandbox.generator import DEMO_CUSTOMERS, SandboxConfig, generate_customer
 
 
 def test_same_seed_same_data_other_seed_other_data():

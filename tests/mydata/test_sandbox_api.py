@@ -6,7 +6,7 @@ import pytest
 
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.errors import ApiError, ConsentRejected, InstitutionUnavailable
-from bot.mydata.sandbox.generator import generate_customer
+from sandbox.generator import generate_customer
 
 from .conftest import run
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.mydata.sandbox.generator import CustomerBook, generate_customer
+from sandbox.generator import CustomerBook, generate_customer
 from bot.mydata.timefmt import KST
 
 

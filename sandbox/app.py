@@ -23,10 +23,10 @@ import ujson
 from aiohttp import web
 
 from bot.mydata.lexicons import load_lexicon
-from bot.mydata.sandbox.auth import AuthFailure, Grant, TokenAuthority
+from sandbox.auth import AuthFailure, Grant, TokenAuthority
 from bot.mydata.standard import (HTTP_STATUS, RSP_BAD_PARAM, RSP_NO_CONSENT, RSP_NOT_FOUND, RSP_OK, RSP_RATE_LIMIT,
                                  RSP_SERVER_ERROR, RSP_UNAVAILABLE, SCOPES_BY_INDUSTRY)
-from bot.mydata.sandbox.generator import (STOCKS, CustomerBook, InstitutionBook, SandboxConfig, customer_orgs,
+from sandbox.generator import (STOCKS, CustomerBook, InstitutionBook, SandboxConfig, customer_orgs,
                                           generate_customer, security_price)
 from bot.mydata.timefmt import KST, fmt_date, fmt_rate, parse_dtime
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.mydata.lexicons import REPO_ROOT
-from bot.mydata.sandbox.generator import SandboxConfig
+from sandbox.generator import SandboxConfig
 from bot.mydata.timefmt import now_kst
 from bot.private_files import write_private
 

@@ -10,8 +10,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.mydata.sandbox.app import SandboxState
-from bot.mydata.sandbox.generator import Approval, Bill, CustomerBook, SandboxConfig
+from sandbox.app import SandboxState
+from sandbox.generator import Approval, Bill, CustomerBook, SandboxConfig
 from bot.mydata.timefmt import KST, add_months
 
 SEEDED_KINDS = ("duplicate_charge", "recurring_up", "recurring_new", "recurring_stopped", "spending_spike",
@@ -40,7 +40,7 @@ class SeededSandboxState(SandboxState):
     """The sandbox, with events written into chosen customers' books as they are built."""
 
     def __init__(self, config: SandboxConfig, now: datetime, plan: dict[str, str], **kwargs):
-        from bot.mydata.sandbox.app import SandboxClock
+        from sandbox.app import SandboxClock
         super().__init__(config, SandboxClock(now), cache_size=config.customers + 8, **kwargs)
         self.now = now
         self.plan = plan  # customer -> kind

@@ -5,7 +5,7 @@ sync's commit to its alerts being stored.
     .venv/bin/python bench/alerts.py --customers 200
 
 The sandbox (in this process, its clock fixed) serves generated customers; a share of them get one
-seeded event each (sandbox/seeding.py); the truth also holds what the generator's own data
+seeded event each (sandbox/seeded_events.py); the truth also holds what the generator's own data
 makes true (payments due within 5 days, overdue loans). Every customer is linked and synced, the
 detectors run right after each customer's sync, as the worker does. Prints one JSON line.
 """
@@ -30,15 +30,15 @@ from sqlalchemy import func, select  # noqa: E402
 from bot.insights.detectors import KINDS  # noqa: E402
 from bot.insights.inbox import run_detectors  # noqa: E402
 from bot.insights.models import Alert, ensure_tables  # noqa: E402
-from sandbox.seeding import CONSENT_DAYS_SEEDED, SeededSandboxState, natural_truth, plan_events  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
 from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.models import SyncRun  # noqa: E402
-from sandbox.app import SandboxServer  # noqa: E402
-from sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sync import sync_customer  # noqa: E402
 from bot.mydata.timefmt import KST  # noqa: E402
+from sandbox.app import SandboxServer  # noqa: E402
+from sandbox.config import SandboxConfig  # noqa: E402
+from sandbox.seeded_events import CONSENT_DAYS_SEEDED, SeededSandboxState, natural_truth, plan_events  # noqa: E402
 
 
 async def link_all(engine, client, url, ids, plan, now):

@@ -36,13 +36,13 @@ from bot.mydata import analytics  # noqa: E402
 from bot.mydata.audit import reading_as  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
-from sandbox.demo import link_customer  # noqa: E402
 from bot.mydata.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
 from bot.mydata.profile import credit_profile  # noqa: E402
-from sandbox.generator import SandboxConfig  # noqa: E402
-from sandbox.manifest import save_config  # noqa: E402
 from bot.mydata.sync import sync_customers  # noqa: E402
 from bot.mydata.timefmt import KST  # noqa: E402
+from sandbox.config import SandboxConfig  # noqa: E402
+from sandbox.linking import link_customer  # noqa: E402
+from sandbox.manifest import save_config  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)

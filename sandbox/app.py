@@ -23,12 +23,14 @@ import ujson
 from aiohttp import web
 
 from bot.mydata.lexicons import load_lexicon
-from sandbox.auth import AuthFailure, Grant, TokenAuthority
 from bot.mydata.standard import (HTTP_STATUS, RSP_BAD_PARAM, RSP_NO_CONSENT, RSP_NOT_FOUND, RSP_OK, RSP_RATE_LIMIT,
                                  RSP_SERVER_ERROR, RSP_UNAVAILABLE, SCOPES_BY_INDUSTRY)
-from sandbox.generator import (STOCKS, CustomerBook, InstitutionBook, SandboxConfig, customer_orgs,
-                                          generate_customer, security_price)
 from bot.mydata.timefmt import KST, fmt_date, fmt_rate, parse_dtime
+from sandbox.auth import AuthFailure, Grant, TokenAuthority
+from sandbox.config import SandboxConfig
+from sandbox.generator import customer_orgs, generate_customer
+from sandbox.records import CustomerBook, InstitutionBook
+from sandbox.reference import STOCKS, security_price
 
 DEFAULT_CLIENT_ID = "bankbot-aggregator"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.mydata.lexicons import REPO_ROOT
-from sandbox.generator import SandboxConfig
+from sandbox.config import SandboxConfig
 from bot.mydata.timefmt import now_kst
 from bot.private_files import write_private
 

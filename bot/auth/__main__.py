@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 
 from bot.auth.tokens import TokenError, issue_token
-from sandbox.demo import DEMO_PERSONAS
+from sandbox.demo import DEMO_CUSTOMERS
 
 
 def main(argv=None) -> int:
@@ -16,7 +16,7 @@ def main(argv=None) -> int:
     tokens.add_argument("--hours", type=float, default=8.0, help="how long the tokens stay valid")
     tokens.add_argument("--customer", help="one customer id instead of every demo customer")
     args = parser.parse_args(argv)
-    customers = [args.customer] if args.customer else list(DEMO_PERSONAS)
+    customers = [args.customer] if args.customer else list(DEMO_CUSTOMERS)
     try:
         for customer_id in customers:
             token = issue_token(customer_id, ttl=dt.timedelta(hours=args.hours))

@@ -33,7 +33,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from bot.auth.tokens import TokenError, issue_token
 from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS
 from bot.channels.kakao_links import is_code
-from sandbox.demo import DEMO_PERSONAS
+from sandbox.demo import DEMO_CUSTOMERS
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +67,8 @@ KAKAO_UNREACHABLE = "지금은 카카오톡 연결을 확인할 수 없어요. �
 
 def persona_list() -> list[Dict[str, str]]:
     """Each demo customer as the picker shows them: id, name and a one-line description."""
-    personas = []
-    for customer_id, description in DEMO_PERSONAS.items():
-        name, _, rest = description.partition(",")
-        personas.append({"customer_id": customer_id, "name": name.strip(), "description": rest.strip()})
-    return personas
+    return [{"customer_id": demo.customer_id, "name": demo.name, "description": demo.description}
+            for demo in DEMO_CUSTOMERS.values()]
 
 
 def missing_assets() -> list[str]:

@@ -29,11 +29,11 @@ from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
 from bot.mydata.db import create_schema, database_url, get_engine, require_schema, session_scope
-from sandbox.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
 from bot.mydata.errors import MyDataError
 from bot.mydata.profile import credit_profile
 from sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
-from sandbox.generator import DEMO_CUSTOMERS
+from sandbox.demo import DEMO_CUSTOMERS
+from sandbox.linking import left_unlinked, link_customer, setup_demo
 from sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
 from bot.mydata.service import sandbox_url
 from bot.mydata.sync import sync_customers
@@ -124,7 +124,7 @@ async def _consent(args) -> int:
         async def one(customer_id: str) -> None:
             nonlocal linked
             async with gate:
-                leave_out = {DEMO_UNLINKED[customer_id]} if customer_id in DEMO_UNLINKED and not args.org else set()
+                leave_out = left_unlinked(customer_id) if not args.org else set()
                 if args.org:
                     await register_customer(engine, client, args.sandbox_url, customer_id)
                     await grant_consents(engine, client, customer_id, args.org)
@@ -165,7 +165,8 @@ def cmd_summary(args) -> int:
     customer_id = args.customer
     with reading_as("cli"), session_scope(require_schema(get_engine())) as s:
         consents = list_consents(s, customer_id, now)
-        print(f"== {customer_id} ({DEMO_PERSONAS.get(customer_id, 'generated customer')})")
+        demo = DEMO_CUSTOMERS.get(customer_id)
+        print(f"== {customer_id} ({f'{demo.name}, {demo.description}' if demo else 'generated customer'})")
         for c in consents:
             fresh = c.last_success_at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if c.last_success_at else "never"
             error = f"  last error: {c.last_error}" if c.last_error else ""
@@ -244,7 +245,8 @@ async def _demo(args) -> int:
     for r in results:
         state = "ok" if r.ok else "; ".join(f"{i.org_code}: {i.error}" for i in r.institutions if not i.ok)
         print(f"{r.customer_id:<14} {len(r.institutions)} institutions, {r.new_records} new records, {state}")
-        print(f"  {DEMO_PERSONAS[r.customer_id]}")
+        demo = DEMO_CUSTOMERS[r.customer_id]
+        print(f"  {demo.name}, {demo.description}")
     print(f"store: {database_url()}")
     return 0 if all(r.ok for r in results) else 1
 

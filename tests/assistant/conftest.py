@@ -20,11 +20,12 @@ from bot.credit.train import train_production_model
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import register_customer
 from bot.mydata.db import create_schema, make_engine
-from sandbox.demo import DEMO_UNLINKED, link_customer
-from sandbox.app import SandboxClock, SandboxServer, SandboxState
-from sandbox.generator import SandboxConfig, generate_customer
 from bot.mydata.sync import sync_customer, sync_customers
 from bot.mydata.timefmt import KST
+from sandbox.app import SandboxClock, SandboxServer, SandboxState
+from sandbox.config import SandboxConfig
+from sandbox.generator import generate_customer
+from sandbox.linking import left_unlinked, link_customer
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 7, 3, 12, 0, tzinfo=KST)
@@ -79,8 +80,8 @@ def store(tmp_path_factory, sandbox_config, books):
                 first = await sync_customer(engine, c, FRESHNESS_CUSTOMER, now=EARLIER)
                 state.clock.fixed = NOW
                 for customer in DEMOS + [GENERATED]:
-                    leave_out = {DEMO_UNLINKED[customer]} if customer in DEMO_UNLINKED else set()
-                    linked[customer] = await link_customer(engine, c, server.url, customer, leave_out, NOW)
+                    linked[customer] = await link_customer(engine, c, server.url, customer, left_unlinked(customer),
+                                                           NOW)
                 results = await sync_customers(engine, c, DEMOS + [GENERATED], now=NOW)
                 await register_customer(engine, c, server.url, REGISTERED_ONLY)
                 fresh = [o for o in linked[FRESHNESS_CUSTOMER] if o not in (stale, failed)]

@@ -7,8 +7,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, timedelta
 
-from sandbox.generator import STOCKS, CustomerBook, security_price
 from bot.mydata.timefmt import KST
+from sandbox.records import CustomerBook
+from sandbox.reference import STOCKS, security_price
 
 
 def stamp(now: datetime) -> str:

@@ -7,7 +7,7 @@ import pytest
 from bot.advisor.format import korean_date, won
 from bot.assistant import Query, income_summary, recurring_payments, search_transactions, spending_summary
 from bot.assistant.spending import amount_range, direction_of, previous_period
-from sandbox.generator import SUBSCRIPTIONS
+from sandbox.reference import SUBSCRIPTIONS
 
 from .conftest import DEMOS, NOW
 from .expected import approvals, bank_txns, day, spending, stamp

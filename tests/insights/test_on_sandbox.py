@@ -11,13 +11,14 @@ import pytest
 from bot.insights.detectors import detect
 from bot.insights.facts import load_facts
 from bot.insights.models import ensure_tables
-from sandbox.seeding import CONSENT_DAYS_SEEDED, SEEDED_KINDS, SeededSandboxState, natural_truth, plan_events
 from bot.mydata.consent import grant_consents, register_customer
 from bot.mydata.db import create_schema, make_engine, session_scope
-from sandbox.app import SandboxServer
-from sandbox.generator import DEMO_CUSTOMERS, SandboxConfig
 from bot.mydata.sync import sync_customers
 from bot.mydata.timefmt import KST
+from sandbox.app import SandboxServer
+from sandbox.config import SandboxConfig
+from sandbox.demo import DEMO_CUSTOMERS
+from sandbox.seeded_events import CONSENT_DAYS_SEEDED, SEEDED_KINDS, SeededSandboxState, natural_truth, plan_events
 from tests.mydata.conftest import client
 
 

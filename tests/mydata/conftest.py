@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, text
 
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.db import create_schema, drop_schema, make_engine
-from sandbox.demo import link_customer
-from sandbox.app import SandboxClock, SandboxServer, SandboxState
-from sandbox.generator import SandboxConfig
 from bot.mydata.timefmt import KST
+from sandbox.app import SandboxClock, SandboxServer, SandboxState
+from sandbox.config import SandboxConfig
+from sandbox.linking import link_customer
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)

@@ -7,7 +7,7 @@ from bot.mydata import analytics
 from bot.mydata.db import session_scope
 from bot.mydata.errors import InvalidQuery
 from bot.mydata.profile import credit_profile
-from sandbox.generator import STOCKS, security_price
+from sandbox.reference import STOCKS, security_price
 from bot.mydata.sync import sync_customers
 
 from . import truth

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sandbox.generator import CustomerBook, generate_customer
 from bot.mydata.timefmt import KST
+from sandbox.generator import generate_customer
+from sandbox.records import CustomerBook
 
 
 def now_str(now: datetime) -> str:

@@ -10,13 +10,14 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sandbox.app import SandboxState
-from sandbox.generator import Approval, Bill, CustomerBook, SandboxConfig
 from bot.mydata.timefmt import KST, add_months
+from sandbox.app import SandboxClock, SandboxState
+from sandbox.config import SandboxConfig
+from sandbox.records import Approval, Bill, CustomerBook
+from sandbox.reference import SUBSCRIPTIONS
 
 SEEDED_KINDS = ("duplicate_charge", "recurring_up", "recurring_new", "recurring_stopped", "spending_spike",
                 "balance_watch", "consent_expiring")
-SUBSCRIPTIONS = ("넷플릭스", "유튜브 프리미엄", "멜론", "티빙", "쿠팡와우")
 CONSENT_DAYS_SEEDED = 20
 
 
@@ -40,7 +41,6 @@ class SeededSandboxState(SandboxState):
     """The sandbox, with events written into chosen customers' books as they are built."""
 
     def __init__(self, config: SandboxConfig, now: datetime, plan: dict[str, str], **kwargs):
-        from sandbox.app import SandboxClock
         super().__init__(config, SandboxClock(now), cache_size=config.customers + 8, **kwargs)
         self.now = now
         self.plan = plan  # customer -> kind
@@ -50,7 +50,7 @@ class SeededSandboxState(SandboxState):
         book = super().book(customer_id)
         kind = self.plan.get(customer_id)
         if kind and customer_id not in self.events and kind != "consent_expiring":
-            event = seed(book, kind, self.now)
+            event = seed_event(book, kind, self.now)
             if event is not None:
                 self.events[customer_id] = event
         return book
@@ -73,7 +73,7 @@ def _subscription_approval(merchant: str, when: datetime, amount: int) -> Approv
     return Approval(_s(when), "", merchant, merchant, "구독", amount, 0, "", merchant)
 
 
-def seed(book: CustomerBook, kind: str, now: datetime) -> SeededEvent | None:
+def seed_event(book: CustomerBook, kind: str, now: datetime) -> SeededEvent | None:
     """Writes one event of `kind` into the book, dated relative to `now`; None if the customer has
     nothing it could happen to (no card, no bill due)."""
     rng = random.Random(f"seed:{book.customer_id}:{kind}")

@@ -25,8 +25,8 @@ fi
 if [ "${1:-}" = "--scale" ]; then SCALE="${2:?--scale needs a number of replicas}"; fi
 if [ -n "${SCALE:-}" ]; then exec bash scripts/scale_out.sh "$SCALE"; fi
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
-export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
-[ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000
+export MYDATA_API_BASE_URL="${MYDATA_API_BASE_URL:-http://127.0.0.1:$SANDBOX_PORT}"
+[ -f var/sandbox.json ] || python -m sandbox seed --customers 1000
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
@@ -70,7 +70,7 @@ The assistant is running. Chat with it:
                     -d '{"sender": "me", "message": "예금자보호 한도 얼마야?"}'
   as a customer : curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
                     -d '{"sender": "me", "message": "내 잔액 알려줘", "metadata": {"customer_token": "$TOKEN"}}'
-                  (tokens for every demo customer: .venv/bin/python -m bot.auth tokens)
+                  (tokens for every demo customer: .venv/bin/python -m sandbox tokens)
   in a terminal : .venv/bin/rasa shell -m models/current.tar.gz --endpoints var/endpoints.yml --port 5006
   socket.io     : http://127.0.0.1:$RASA_PORT/socket.io (the page's widget; token in customData.customer_token)
   KakaoTalk     : skill URL http://<this host>:$RASA_PORT/webhooks/kakao/webhook

@@ -72,7 +72,7 @@ def start_sandbox(config: SandboxConfig, workdir: Path) -> tuple[subprocess.Pope
     # Every customer's book stays in memory (~0.2 MB each), as an institution has its data at hand:
     # generating synthetic data is the sandbox's cost, not the sync's.
     cache = max(2048, len(config.customer_ids()))
-    proc = subprocess.Popen([sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(port), "--fixed-clock",
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--fixed-clock",
                              NOW.replace(tzinfo=None).isoformat(), "--cache", str(cache)], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline()

@@ -13,7 +13,7 @@ export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg2://postgres@127.0.0.1:54
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
 export KAKAO_LINK_DB="${KAKAO_LINK_DB:-postgresql://postgres@127.0.0.1:5432/assistant_links}"  # Kakao links and link-code counters
 SANDBOX_PORT="${SANDBOX_PORT:-8710}"
-export MYDATA_SANDBOX_URL="${MYDATA_SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
+export MYDATA_API_BASE_URL="${MYDATA_API_BASE_URL:-http://127.0.0.1:$SANDBOX_PORT}"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8080}"
@@ -24,7 +24,7 @@ mkdir -p "$LOGS"
 python -c "import redis; redis.Redis.from_url('$REDIS_URL').ping()" 2>/dev/null ||
   { echo "error: Redis is not answering at $REDIS_URL (the scale-out mode keeps conversation locks there)" >&2; exit 1; }
 python -m scripts.scale_out prepare
-[ -f var/sandbox.json ] || python -m bot.mydata seed --customers 1000
+[ -f var/sandbox.json ] || python -m sandbox seed --customers 1000
 
 source scripts/processes.sh
 start_sandbox_and_demo "MyData in PostgreSQL"

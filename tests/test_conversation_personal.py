@@ -142,7 +142,7 @@ def test_an_institution_down_mid_conversation_is_named_and_old_data_still_answer
     sender = f"t-{uuid.uuid4().hex[:10]}"
     before, _ = say(bank, "이번 달 카드값 얼마 나와?", "demo-shop", sender=sender)
     assert "BC카드" in before and "실패" not in before
-    sandbox = bank.extra_env["MYDATA_SANDBOX_URL"]
+    sandbox = bank.extra_env["MYDATA_API_BASE_URL"]
     httpx.post(f"{sandbox}/_sandbox/faults", json={"down": ["C0020008"]}, timeout=10).raise_for_status()
     try:
         env = {**os.environ, **bank.extra_env, "PYTHONPATH": str(ROOT)}

@@ -1,17 +1,14 @@
-"""`python -m bot.mydata ...`: seed the sandbox, run it, link customers, sync, show a summary.
+"""`python -m bot.mydata ...`: the MyData store's commands: create it, sync, show, revoke, rotate its key.
 
-  init-db                      create the schema (idempotent) and point institutions at the sandbox
-  seed --customers N           fix the sandbox's seed, size and date in var/sandbox.json
-  sandbox --port 8710          run the sandbox institutions until interrupted
-  consent --demo|--all|--customer ID [--org CODE ...]
-  sync --demo|--all|--customer ID
+  init-db                      create the schema (idempotent) and point institutions at MYDATA_API_BASE_URL
+  sync --customer ID           fetch what the customer consented to, now
   summary --customer ID        what the chat would know about one customer
   reads --customer ID          who read that customer's data, for what, when (newest first)
   revoke --customer ID --org CODE
-  demo                         seed if needed, link and sync the demo customers (idempotent)
   rotate-key [--reencrypt-only]  a new store key first in the key file, every secret re-encrypted under it
 
-DATABASE_URL picks the store (default sqlite:///var/mydata.sqlite3); MYDATA_SANDBOX_URL the sandbox.
+DATABASE_URL picks the store (default sqlite:///var/mydata.sqlite3); MYDATA_API_BASE_URL the institutions
+(default http://127.0.0.1:8710).
 """
 from __future__ import annotations
 
@@ -20,22 +17,17 @@ import asyncio
 import logging
 import os
 import sys
-from datetime import date, datetime, timezone
 
 from tqdm import tqdm
 
 from bot.mydata import analytics, vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
-from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
-from bot.mydata.db import create_schema, database_url, get_engine, require_schema, session_scope
+from bot.mydata.consent import list_consents, revoke_consent
+from bot.mydata.db import create_schema, get_engine, require_schema, session_scope
 from bot.mydata.errors import MyDataError
 from bot.mydata.profile import credit_profile
-from sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
-from sandbox.demo import DEMO_CUSTOMERS
-from sandbox.linking import left_unlinked, link_customer, setup_demo
-from sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
-from bot.mydata.service import sandbox_url
+from bot.mydata.service import api_base_url
 from bot.mydata.sync import sync_customers
 from bot.mydata.timefmt import KST, now_kst
 from bot.mydata.upgrade import compact, reencrypt_store
@@ -45,35 +37,9 @@ def won(amount: int | None) -> str:
     return "-" if amount is None else f"{amount:,}원"
 
 
-def _customers(args, config) -> list[str]:
-    if getattr(args, "customer", None):
-        return [args.customer]
-    if getattr(args, "all", False):
-        return config.customer_ids()
-    return list(DEMO_CUSTOMERS)
-
-
-def _add_who(parser: argparse.ArgumentParser) -> None:
-    who = parser.add_mutually_exclusive_group()
-    who.add_argument("--customer", help="one customer id (demo-salaried, cust-000001, ...)")
-    who.add_argument("--demo", action="store_true", help="the demo customers (default)")
-    who.add_argument("--all", action="store_true", help="every customer of the seeded sandbox")
-
-
-async def _reachable(url: str) -> bool:
-    import aiohttp
-
-    try:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{url}/_sandbox/info", timeout=aiohttp.ClientTimeout(total=2)) as resp:
-                return resp.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-        return False
-
-
 def cmd_init_db(args) -> int:
     engine = get_engine()
-    create_schema(engine, args.sandbox_url)
+    create_schema(engine, args.api_base_url)
     print(f"schema ready at {engine.url.render_as_string(hide_password=True)}")
     return 0
 
@@ -95,54 +61,13 @@ def cmd_rotate_key(args) -> int:
     return 0
 
 
-def cmd_seed(args) -> int:
-    config = seed(args.customers, args.seed, date.fromisoformat(args.as_of) if args.as_of else None)
-    print(f"sandbox seeded: seed={config.seed} customers={config.customers} (+{len(DEMO_CUSTOMERS)} demo) "
-          f"as_of={config.as_of} -> {MANIFEST_PATH}")
-    return 0
+def sync_and_report(customer_ids: list[str], concurrency: int) -> int:
+    """Syncs the customers with a progress bar and prints what failed; 1 if anything did."""
+    return asyncio.run(_sync(customer_ids, concurrency))
 
 
-def cmd_sandbox(args) -> int:
-    config = load_or_seed()
-    clock = SandboxClock(datetime.fromisoformat(args.fixed_clock).replace(tzinfo=KST) if args.fixed_clock else None)
-    print(f"sandbox on http://{args.host}:{args.port} seed={config.seed} customers={config.customers} "
-          f"as_of={config.as_of}", flush=True)
-    serve_forever(SandboxState(config, clock, cache_size=args.cache), args.host, args.port)
-    return 0
-
-
-async def _consent(args) -> int:
-    config = load_or_seed()
-    engine = get_engine()
-    create_schema(engine, args.sandbox_url)
-    customers = _customers(args, config)
-    gate = asyncio.Semaphore(args.concurrency)
-    linked = 0
-    async with MyDataClient() as client:
-        bar = tqdm(total=len(customers), desc="consents", unit="customer", file=sys.stderr)
-
-        async def one(customer_id: str) -> None:
-            nonlocal linked
-            async with gate:
-                leave_out = left_unlinked(customer_id) if not args.org else set()
-                if args.org:
-                    await register_customer(engine, client, args.sandbox_url, customer_id)
-                    await grant_consents(engine, client, customer_id, args.org)
-                    linked += len(args.org)
-                else:
-                    linked += len(await link_customer(engine, client, args.sandbox_url, customer_id, leave_out))
-            bar.update()
-
-        await asyncio.gather(*(one(c) for c in customers))
-        bar.close()
-    print(f"{linked} consents granted for {len(customers)} customers")
-    return 0
-
-
-async def _sync(args) -> int:
-    config = load_or_seed()
+async def _sync(customers: list[str], concurrency: int) -> int:
     engine = require_schema(get_engine())
-    customers = _customers(args, config)
     bar = tqdm(total=len(customers), desc="sync", unit="customer", file=sys.stderr)
     failures = []
 
@@ -151,7 +76,7 @@ async def _sync(args) -> int:
         failures.extend((result.customer_id, r.org_code, r.error) for r in result.institutions if not r.ok)
 
     async with MyDataClient() as client:
-        results = await sync_customers(engine, client, customers, concurrency=args.concurrency, on_done=done)
+        results = await sync_customers(engine, client, customers, concurrency=concurrency, on_done=done)
     bar.close()
     print(f"synced {len(results)} customers, {sum(r.new_records for r in results)} new records, "
           f"{len(failures)} institution failures")
@@ -165,8 +90,7 @@ def cmd_summary(args) -> int:
     customer_id = args.customer
     with reading_as("cli"), session_scope(require_schema(get_engine())) as s:
         consents = list_consents(s, customer_id, now)
-        demo = DEMO_CUSTOMERS.get(customer_id)
-        print(f"== {customer_id} ({f'{demo.name}, {demo.description}' if demo else 'generated customer'})")
+        print(f"== {customer_id}")
         for c in consents:
             fresh = c.last_success_at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if c.last_success_at else "never"
             error = f"  last error: {c.last_error}" if c.last_error else ""
@@ -223,57 +147,15 @@ async def _revoke(args) -> int:
     return 0
 
 
-async def _demo(args) -> int:
-    config = load_config()
-    if config is None:
-        config = seed(customers=args.customers)
-        print(f"seeded sandbox: seed={config.seed} as_of={config.as_of}")
-    engine = get_engine()
-    create_schema(engine, args.sandbox_url)
-    server = None
-    if not await _reachable(args.sandbox_url):
-        port = int(args.sandbox_url.rsplit(":", 1)[1].split("/")[0])
-        server = SandboxServer(SandboxState(config), port=port).start()
-        print(f"no sandbox at {args.sandbox_url}; started one in-process for this run "
-              f"(run `python -m bot.mydata sandbox --port {port}` to keep one up)")
-    try:
-        async with MyDataClient() as client:
-            results = await setup_demo(engine, client, args.sandbox_url)
-    finally:
-        if server is not None:
-            server.stop()
-    for r in results:
-        state = "ok" if r.ok else "; ".join(f"{i.org_code}: {i.error}" for i in r.institutions if not i.ok)
-        print(f"{r.customer_id:<14} {len(r.institutions)} institutions, {r.new_records} new records, {state}")
-        demo = DEMO_CUSTOMERS[r.customer_id]
-        print(f"  {demo.name}, {demo.description}")
-    print(f"store: {database_url()}")
-    return 0 if all(r.ok for r in results) else 1
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.mydata", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init-db")
-    p.add_argument("--sandbox-url", default=sandbox_url())
-    p = sub.add_parser("seed")
-    p.add_argument("--customers", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=20240601)
-    p.add_argument("--as-of", help="YYYY-MM-DD, default today (Seoul)")
-    p = sub.add_parser("sandbox")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8710)
-    p.add_argument("--fixed-clock", help="serve as if it were this Seoul time (YYYY-MM-DDTHH:MM:SS)")
-    p.add_argument("--cache", type=int, default=512, help="customer books kept in memory")
-    p = sub.add_parser("consent")
-    _add_who(p)
-    p.add_argument("--org", nargs="*", help="org codes (default: every institution holding assets)")
-    p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--sandbox-url", default=sandbox_url())
+    p.add_argument("--api-base-url", default=api_base_url())
     p = sub.add_parser("sync")
-    _add_who(p)
+    p.add_argument("--customer", required=True)
     p.add_argument("--concurrency", type=int, default=16)
     p = sub.add_parser("summary")
     p.add_argument("--customer", required=True)
@@ -285,16 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--org", required=True)
     p = sub.add_parser("rotate-key")
     p.add_argument("--reencrypt-only", action="store_true", help="keep the keys as configured, re-encrypt only")
-    p = sub.add_parser("demo")
-    p.add_argument("--sandbox-url", default=sandbox_url())
-    p.add_argument("--customers", type=int, default=1000, help="generated customers if seeding now")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handlers = {"init-db": cmd_init_db, "seed": cmd_seed, "sandbox": cmd_sandbox, "summary": cmd_summary,
-                "reads": cmd_reads, "rotate-key": cmd_rotate_key,
-                "consent": lambda a: asyncio.run(_consent(a)), "sync": lambda a: asyncio.run(_sync(a)),
-                "revoke": lambda a: asyncio.run(_revoke(a)), "demo": lambda a: asyncio.run(_demo(a))}
+    handlers = {"init-db": cmd_init_db, "summary": cmd_summary, "reads": cmd_reads, "rotate-key": cmd_rotate_key,
+                "sync": lambda a: sync_and_report([a.customer], a.concurrency),
+                "revoke": lambda a: asyncio.run(_revoke(a))}
     try:
         return handlers[args.command](args)
     except MyDataError as exc:

@@ -149,12 +149,6 @@ def sync_reference_data(session: Session, api_base_url: str | None = None) -> No
     session.add_all([MerchantCategory(pattern=p, merchant=m, category=c, source=s) for p, m, c, s in category_rows()])
 
 
-def set_api_base_url(engine: Engine, api_base_url: str) -> None:
-    """Points every institution at `{api_base_url}/{org_code}` (the sandbox's layout)."""
-    with session_scope(engine) as session:
-        sync_reference_data(session, api_base_url)
-
-
 def schema_exists(engine: Engine) -> bool:
     return inspect(engine).has_table("schema_version")
 
@@ -164,7 +158,7 @@ def require_schema(engine: Engine) -> Engine:
     place); StoreNotReady when there is none."""
     if not schema_exists(engine):
         raise StoreNotReady(f"no MyData schema at {engine.url.render_as_string(hide_password=True)}; "
-                            "run `python -m bot.mydata init-db` or `python -m bot.mydata demo` first")
+                            "run `python -m bot.mydata init-db` first")
     with engine.connect() as conn:
         version = conn.execute(select(func.max(SchemaVersion.version))).scalar() or 0
     if version < SCHEMA_VERSION:

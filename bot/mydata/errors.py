@@ -7,7 +7,7 @@ class MyDataError(Exception):
 
 
 class StoreNotReady(MyDataError):
-    """The database has no MyData schema yet (run `python -m bot.mydata init-db` or `demo`)."""
+    """The database has no MyData schema yet (run `python -m bot.mydata init-db`)."""
 
 
 class UnknownCustomer(MyDataError):

@@ -17,12 +17,13 @@ from bot.mydata.lexicons import load_lexicon
 from bot.mydata.errors import UnknownInstitution
 from bot.mydata.sync import CustomerSyncResult, sync_customer
 
-DEFAULT_SANDBOX_URL = "http://127.0.0.1:8710"
+DEFAULT_API_BASE_URL = "http://127.0.0.1:8710"
 
 
-def sandbox_url() -> str:
-    """Where the institutions (the sandbox, on this machine) answer; MYDATA_SANDBOX_URL overrides."""
-    return os.environ.get("MYDATA_SANDBOX_URL", DEFAULT_SANDBOX_URL).rstrip("/")
+def api_base_url() -> str:
+    """Where the institutions (`{base}/{org_code}`) and the integrated-authentication portal answer;
+    MYDATA_API_BASE_URL overrides."""
+    return os.environ.get("MYDATA_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/")
 
 
 def org_code_of(institution: str) -> str:
@@ -45,7 +46,7 @@ async def connect_institution(customer_id: str, institution: str, *, scopes: lis
     own = client is None
     client = client or MyDataClient()
     try:
-        await register_customer(engine, client, sandbox_url(), customer_id)
+        await register_customer(engine, client, api_base_url(), customer_id)
         info = await grant_consent(engine, client, customer_id, org, scopes=scopes, days=days, now=now)
         result = await sync_customer(engine, client, customer_id, orgs=[org], api_type="irregular", now=now)
     finally:

@@ -1,5 +1,5 @@
-"""The CLI as a person runs it: demo twice (idempotent), a summary and its read record, consent and sync
-commands."""
+"""The CLIs as a person runs them: the sandbox's demo twice (idempotent), the store's summary and its read
+record, the sandbox's consent and sync commands and the store's own sync and revoke."""
 import os
 import socket
 import subprocess
@@ -17,9 +17,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cli(env, *args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "bot.mydata", *args], cwd=REPO, env=env, capture_output=True,
+def _cli(env, *args, timeout=120, module="bot.mydata"):
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout, preexec_fn=_permissive_umask)
+
+
+def _sandbox(env, *args):
+    return _cli(env, *args, module="sandbox")
 
 
 def _permissive_umask():
@@ -33,13 +37,13 @@ def test_demo_is_idempotent_and_summary_answers(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{data / 'demo.sqlite3'}",
            "MYDATA_SANDBOX_MANIFEST": str(data / "sandbox.json"),
            "MYDATA_TOKEN_KEY_FILE": str(data / "mydata_token.key"),
-           "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{_free_port()}"}
+           "MYDATA_API_BASE_URL": f"http://127.0.0.1:{_free_port()}"}
     env.pop("MYDATA_TOKEN_KEY", None)
-    seeded = _cli(env, "seed", "--customers", "20", "--seed", "5", "--as-of", "2025-06-30")
+    seeded = _sandbox(env, "seed", "--customers", "20", "--seed", "5", "--as-of", "2025-06-30")
     assert seeded.returncode == 0, seeded.stderr
-    first = _cli(env, "demo")
+    first = _sandbox(env, "demo")
     assert first.returncode == 0, first.stderr + first.stdout
-    second = _cli(env, "demo")
+    second = _sandbox(env, "demo")
     assert second.returncode == 0, second.stderr + second.stdout
     assert "demo-salaried" in first.stdout and " 0 new records" not in first.stdout
     assert second.stdout.count(" 0 new records") == 4
@@ -62,18 +66,21 @@ def test_sandbox_process_consent_and_sync_commands(tmp_path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
            "MYDATA_SANDBOX_MANIFEST": str(tmp_path / "sandbox.json"),
-           "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{port}"}
-    assert _cli(env, "seed", "--customers", "3", "--as-of", "2025-06-30").returncode == 0
-    server = subprocess.Popen([sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(port),
+           "MYDATA_API_BASE_URL": f"http://127.0.0.1:{port}"}
+    assert _sandbox(env, "seed", "--customers", "3", "--as-of", "2025-06-30").returncode == 0
+    server = subprocess.Popen([sys.executable, "-m", "sandbox", "serve", "--port", str(port),
                                "--fixed-clock", "2025-06-30T12:00:00"], cwd=REPO, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert "sandbox on" in server.stdout.readline()
-        consent = _cli(env, "consent", "--all")
+        consent = _sandbox(env, "consent", "--all")
         assert consent.returncode == 0, consent.stderr
-        synced = _cli(env, "sync", "--all")
+        synced = _sandbox(env, "sync", "--all")
         assert synced.returncode == 0, synced.stderr + synced.stdout
         assert "synced 7 customers" in synced.stdout and "0 institution failures" in synced.stdout
+        again = _cli(env, "sync", "--customer", "cust-000001")
+        assert again.returncode == 0, again.stderr + again.stdout
+        assert "synced 1 customers, 0 new records, 0 institution failures" in again.stdout
         revoked = _cli(env, "revoke", "--customer", "cust-000001", "--org", "B0099999")
         assert revoked.returncode == 2
     finally:

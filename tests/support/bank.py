@@ -26,7 +26,7 @@ def demo_bank(workdir: Path) -> Iterator[RasaStack]:
     env = {
         "MYDATA_SANDBOX_MANIFEST": str(workdir / "sandbox.json"),
         "DATABASE_URL": f"sqlite:///{workdir / 'mydata.sqlite3'}",
-        "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{port}",
+        "MYDATA_API_BASE_URL": f"http://127.0.0.1:{port}",
         "ASSISTANT_TOKEN_SECRET": SECRET,
         "KAKAO_LINK_DB": str(workdir / "kakao_links.sqlite3"),
         "KAKAO_SKILL_SECRET": SKILL_SECRET,
@@ -35,12 +35,12 @@ def demo_bank(workdir: Path) -> Iterator[RasaStack]:
     credentials.write_text((ROOT / "credentials.yml").read_text(encoding="utf-8")
                            + "\ntests.channels.slow.SlowKakaoInput:\n  reply_timeout_s: 0.001\n", encoding="utf-8")
     full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "bot.mydata", "seed", "--customers", "20"],
+    subprocess.run([sys.executable, "-m", "sandbox", "seed", "--customers", "20"],
                    cwd=ROOT, env=full_env, check=True, capture_output=True)
-    sandbox = start("sandbox", [sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(port)], workdir, env)
+    sandbox = start("sandbox", [sys.executable, "-m", "sandbox", "serve", "--port", str(port)], workdir, env)
     try:
-        wait_until(sandbox, f"{env['MYDATA_SANDBOX_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
-        subprocess.run([sys.executable, "-m", "bot.mydata", "demo"], cwd=ROOT, env=full_env, check=True,
+        wait_until(sandbox, f"{env['MYDATA_API_BASE_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
+        subprocess.run([sys.executable, "-m", "sandbox", "demo"], cwd=ROOT, env=full_env, check=True,
                        capture_output=True)
         with rasa_stack(workdir, extra_env=env, cors_origins=[f"http://127.0.0.1:{web_port}"],
                         credentials=credentials) as stack:

@@ -50,18 +50,18 @@ def demo_cluster(workdir: Path, replicas: int = 2, rasa_balance: str = "leastcon
             "DATABASE_URL": mydata_url,
             "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
             "MYDATA_SANDBOX_MANIFEST": str(workdir / "sandbox.json"),
-            "MYDATA_SANDBOX_URL": f"http://127.0.0.1:{port}",
+            "MYDATA_API_BASE_URL": f"http://127.0.0.1:{port}",
             "ASSISTANT_TOKEN_SECRET": SECRET,
             "KAKAO_LINK_DB": links_url,
             "KAKAO_SKILL_SECRET": SKILL_SECRET,
         }
         full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "-m", "bot.mydata", "seed", "--customers", "20"],
+        subprocess.run([sys.executable, "-m", "sandbox", "seed", "--customers", "20"],
                        cwd=ROOT, env=full_env, check=True, capture_output=True)
-        sandbox = start("sandbox", [sys.executable, "-m", "bot.mydata", "sandbox", "--port", str(port)], workdir, env)
+        sandbox = start("sandbox", [sys.executable, "-m", "sandbox", "serve", "--port", str(port)], workdir, env)
         try:
-            wait_until(sandbox, f"{env['MYDATA_SANDBOX_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
-            subprocess.run([sys.executable, "-m", "bot.mydata", "demo"], cwd=ROOT, env=full_env, check=True,
+            wait_until(sandbox, f"{env['MYDATA_API_BASE_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
+            subprocess.run([sys.executable, "-m", "sandbox", "demo"], cwd=ROOT, env=full_env, check=True,
                            capture_output=True)
             with Cluster(replicas, workdir / "cluster", env=env, rasa_balance=rasa_balance) as cluster:
                 cluster.tracker_url = tracker_url

@@ -301,9 +301,9 @@ def markdown_table(summary: dict) -> str:
 
 def scoring_latency_ms(n_calls: int, quick: bool) -> float:
     from bot.credit.artifact import ArtifactError, load_artifact
-    from bot.credit.personas import DEMO_PERSONAS
     from bot.credit.scorer import CreditScorer
     from bot.credit.train import DEFAULT_MODEL_DIR, train_production_model
+    from sandbox.credit_personas import CREDIT_PERSONAS
 
     try:
         artifact = load_artifact(DEFAULT_MODEL_DIR)
@@ -312,7 +312,7 @@ def scoring_latency_ms(n_calls: int, quick: bool) -> float:
         log("scoring latency: no production artifact, training one in memory")
         artifact = train_production_model(subsample=2000 if quick else None, log=log)
     scorer = CreditScorer(artifact)
-    personas = list(DEMO_PERSONAS.values())
+    personas = list(CREDIT_PERSONAS.values())
     scorer.score(personas[0].profile, personas[0].request)
     timings = []
     for i in range(n_calls):

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from bot.credit.levers import CARD_TARGET_SHARE, score_levers
-from bot.credit.personas import DEMO_PERSONAS
 from bot.credit.profile import CreditProfile, LoanRecord
 from bot.credit.scorer import CreditScorer, usd_to_krw
 from bot.kb.references import all_references, reference
+from sandbox.credit_personas import CREDIT_PERSONAS
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def apply_lever(key: str, profile: CreditProfile) -> CreditProfile:
 
 def test_applying_each_suggested_change_gives_the_stated_gain(scorer):
     seen = set()
-    for persona in DEMO_PERSONAS.values():
+    for persona in CREDIT_PERSONAS.values():
         before = scorer.score(persona.profile).score
         levers = score_levers(scorer, persona.profile)
         assert [lever.gain for lever in levers] == sorted((lever.gain for lever in levers), reverse=True)
@@ -47,15 +47,15 @@ def test_applying_each_suggested_change_gives_the_stated_gain(scorer):
             assert lever.score_before == before and lever.gain >= 1
             assert scorer.score(apply_lever(lever.key, persona.profile)).score == before + lever.gain
             seen.add(lever.key)
-    thin = DEMO_PERSONAS["thin_filer_delinquent"].profile
+    thin = CREDIT_PERSONAS["thin_filer_delinquent"].profile
     assert "card_utilisation" in {lever.key for lever in score_levers(scorer, thin, top=5)}  # 92% of its limit
     assert seen  # at least one persona can raise its score
 
 
 def test_levers_only_offer_what_the_customer_has(scorer):
-    salary_only = DEMO_PERSONAS["salary_only"].profile
+    salary_only = CREDIT_PERSONAS["salary_only"].profile
     assert score_levers(scorer, salary_only) == []  # nothing connected that could be changed
-    clean = DEMO_PERSONAS["salaried_no_debt"].profile
+    clean = CREDIT_PERSONAS["salaried_no_debt"].profile
     keys = {lever.key for lever in score_levers(scorer, clean, top=5)}
     assert not keys & {"clear_overdue", "recent_loan", "credit_line", "smallest_loan"}
 
@@ -64,7 +64,7 @@ def _profiles():
     """The personas and 60 random variations of them, on two dates (two editions of the median)."""
     rng = random.Random(7)
     out = []
-    for persona in DEMO_PERSONAS.values():
+    for persona in CREDIT_PERSONAS.values():
         out.append(persona.profile)
         for _ in range(15):
             p = persona.profile

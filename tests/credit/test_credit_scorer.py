@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from bot.credit.features import RAW_COLUMNS
-from bot.credit.personas import DEMO_PERSONAS
 from bot.credit.policy import apply_delinquency_policy
 from bot.credit.profile import CreditProfile, LoanRecord, LoanRequest
 from bot.credit.scorer import (
@@ -19,6 +18,7 @@ from bot.credit.scorer import (
     profile_to_raw,
     score_from_pd,
 )
+from sandbox.credit_personas import CREDIT_PERSONAS
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def scorer(small_artifact):
 
 
 def score_persona(scorer, name):
-    persona = DEMO_PERSONAS[name]
+    persona = CREDIT_PERSONAS[name]
     return scorer.score(persona.profile, persona.request)
 
 
@@ -39,7 +39,7 @@ def test_thin_filer_with_delinquency_scores_below_salaried_worker_without_debt(s
 
 
 def test_result_fields_are_consistent(scorer, small_artifact):
-    for name in DEMO_PERSONAS:
+    for name in CREDIT_PERSONAS:
         result = score_persona(scorer, name)
         assert 0.0 < result.pd < 1.0
         assert 1 <= result.score <= 1000
@@ -64,7 +64,7 @@ def final_pd(artifact, raw, profile):
 
 @pytest.mark.parametrize("name", ["thin_filer_delinquent", "young_borrower"])
 def test_factor_change_is_the_pd_difference_against_the_typical_value(scorer, small_artifact, name):
-    persona = DEMO_PERSONAS[name]
+    persona = CREDIT_PERSONAS[name]
     result = scorer.score(persona.profile, persona.request)
     raw, _ = profile_to_raw(persona.profile, persona.request)
     pd_customer, pd_model = final_pd(small_artifact, raw, persona.profile)
@@ -89,7 +89,7 @@ def test_delinquency_is_the_top_factor_for_a_customer_in_arrears(scorer):
 
 
 def test_missing_inputs_are_reported_and_filled_with_the_median_not_zero(scorer, small_artifact):
-    persona = DEMO_PERSONAS["salary_only"]
+    persona = CREDIT_PERSONAS["salary_only"]
     result = scorer.score(persona.profile, persona.request)
     assert "대출 내역" in result.missing
     assert "신청 대출 금액·기간" in result.missing
@@ -158,7 +158,7 @@ def test_score_scale_and_bands():
 
 
 def test_more_delinquency_never_helps(scorer):
-    persona = DEMO_PERSONAS["young_borrower"]
+    persona = CREDIT_PERSONAS["young_borrower"]
     base = scorer.score(persona.profile, persona.request)
     worse = scorer.score(replace(persona.profile, delinquencies_24m=3), persona.request)
     assert worse.pd >= base.pd

@@ -1,25 +1,28 @@
-"""Demo customers for the credit scorer, as the MyData sandbox would describe them."""
+"""Four credit profiles for the scorer's tests and benchmark (and the README's table of their scores):
+a clean salaried worker, a delinquent thin filer, a young borrower with three loans, and a customer
+who shared only a salary. Not the chat's demo customers (`sandbox.demo`): these are `CreditProfile`s
+written by hand, not books the sandbox generates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from .profile import CreditProfile, LoanRecord, LoanRequest
+from bot.credit.profile import CreditProfile, LoanRecord, LoanRequest
 
 AS_OF = date(2025, 6, 30)
 
 
 @dataclass(frozen=True)
-class Persona:
+class CreditPersona:
     name: str
     description: str
     profile: CreditProfile
     request: Optional[LoanRequest]
 
 
-DEMO_PERSONAS = {
-    "salaried_no_debt": Persona(
+CREDIT_PERSONAS = {
+    "salaried_no_debt": CreditPersona(
         name="salaried_no_debt",
         description="7년차 직장인, 월급 450만 원, 대출 없음, 카드는 한도의 6%만 사용, 연체 없음",
         profile=CreditProfile(
@@ -36,7 +39,7 @@ DEMO_PERSONAS = {
         ),
         request=LoanRequest(amount=20_000_000, term_months=36, purpose="생활비"),
     ),
-    "thin_filer_delinquent": Persona(
+    "thin_filer_delinquent": CreditPersona(
         name="thin_filer_delinquent",
         description="입사 8개월, 월급 180만 원, 5개월 전 받은 소액대출 연체 중, 카드 한도 거의 소진",
         profile=CreditProfile(
@@ -62,7 +65,7 @@ DEMO_PERSONAS = {
         ),
         request=LoanRequest(amount=10_000_000, term_months=60, purpose="대환"),
     ),
-    "young_borrower": Persona(
+    "young_borrower": CreditPersona(
         name="young_borrower",
         description="재직 2년 반, 월급 300만 원, 자동차·신용대출과 마이너스통장 이용 중, 연체 없음",
         profile=CreditProfile(
@@ -85,7 +88,7 @@ DEMO_PERSONAS = {
         ),
         request=LoanRequest(amount=15_000_000, term_months=36, purpose="자동차"),
     ),
-    "salary_only": Persona(
+    "salary_only": CreditPersona(
         name="salary_only",
         description="급여 계좌만 연결한 고객: 월급 350만 원 외에는 정보 없음, 신청 내용 없음",
         profile=CreditProfile(monthly_salary=3_500_000, as_of=AS_OF),

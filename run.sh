@@ -55,7 +55,7 @@ env ${API_ENV[@]+"${API_ENV[@]}"} python -m bot.rasa_server run --model models/c
   --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/rasa.log" 2>&1 &
 pids+=($!)
 echo "==> starting the web chat page on 127.0.0.1:$WEB_PORT"
-python -m bot.channels.webpage --port "$WEB_PORT" --rasa-url "http://127.0.0.1:$RASA_PORT" > "$LOGS/webpage.log" 2>&1 &
+python -m webpage.server --port "$WEB_PORT" --rasa-url "http://127.0.0.1:$RASA_PORT" > "$LOGS/webpage.log" 2>&1 &
 pids+=($!)
 wait_for "action server" "http://127.0.0.1:$ACTION_PORT/health" 120 "$LOGS/actions.log"
 wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/webhooks/rest/" 300 "$LOGS/rasa.log"

@@ -48,7 +48,7 @@ ensure_venv() {
 ensure_web_assets() {
   command -v npm >/dev/null 2>&1 ||
     die "npm is missing: the web page's chat widget (rasa-webchat), React, Chart.js and the Korean font are installed from npm. Install Node.js with npm (e.g. 'apt-get install nodejs npm') and retry."
-  local web="$ROOT/web" want have=""
+  local web="$ROOT/webpage" want have=""
   want="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
   [ -f "$web/node_modules/.installed" ] && have="$(cat "$web/node_modules/.installed")"
   if [ "$want" != "$have" ]; then

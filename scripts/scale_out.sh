@@ -34,7 +34,7 @@ python -m scripts.scale_out serve --replicas "$REPLICAS" --port "$RASA_PORT" --a
   --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/scale_out.log" 2>&1 &
 pids+=($!)
 echo "==> starting the web chat page on 127.0.0.1:$WEB_PORT"
-python -m bot.channels.webpage --port "$WEB_PORT" --rasa-url "http://127.0.0.1:$RASA_PORT" > "$LOGS/webpage.log" 2>&1 &
+python -m webpage.server --port "$WEB_PORT" --rasa-url "http://127.0.0.1:$RASA_PORT" > "$LOGS/webpage.log" 2>&1 &
 pids+=($!)
 wait_for "the balanced Rasa servers" "http://127.0.0.1:$RASA_PORT/" 900 "$LOGS/scale_out.log"
 wait_for "web page" "http://127.0.0.1:$WEB_PORT/api/config" 60 "$LOGS/webpage.log"

@@ -18,7 +18,7 @@ from tests.support.servers import RasaStack, start, wait_until
 def page_server(bank: RasaStack, workdir: Path, secret: str) -> Iterator[str]:
     """The page server on the port the bank's Rasa server accepts cross-origin sockets from."""
     port = bank.web_port
-    process = start("webpage", [sys.executable, "-m", "bot.channels.webpage", "--port", str(port),
+    process = start("webpage", [sys.executable, "-m", "webpage.server", "--port", str(port),
                                 "--rasa-url", bank.url], workdir, {"ASSISTANT_TOKEN_SECRET": secret})
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,9 +1,9 @@
 """The web page customers chat on: rasa-webchat connected to Rasa's socket.io, served offline.
 
-``python -m bot.channels.webpage --port 8080 --rasa-url http://127.0.0.1:5005``
+``python -m webpage.server --port 8080 --rasa-url http://127.0.0.1:5005``
 
-* ``GET /`` the page (``web/static``); ``GET /vendor/<name>`` the npm-installed assets
-  (``web/node_modules``: React 16, rasa-webchat, Chart.js, the Noto Sans KR web font); nothing
+* ``GET /`` the page (``webpage/static``); ``GET /vendor/<name>`` the npm-installed assets
+  (``webpage/node_modules``: React 16, rasa-webchat, Chart.js, the Noto Sans KR web font); nothing
   comes from a CDN.
 * ``GET /api/personas`` and ``POST /api/session {"customer_id"}``: the demo sign-in. It stands in
   for the bank's login and signs a short-lived customer token for one of the demo customers
@@ -37,7 +37,7 @@ from sandbox.demo import DEMO_CUSTOMERS
 
 logger = logging.getLogger(__name__)
 
-WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+WEB_ROOT = Path(__file__).resolve().parent
 STATIC_DIR = WEB_ROOT / "static"
 NODE_MODULES = WEB_ROOT / "node_modules"
 VENDOR_FILES = {
@@ -197,7 +197,7 @@ def make_app(rasa_url: str, socket_url: Optional[str] = None) -> web.Application
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.webpage", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m webpage.server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
@@ -207,7 +207,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     missing = missing_assets()
     if missing:
-        parser.error("web assets are missing (run `npm ci` in web/, as scripts/bootstrap.sh does): "
+        parser.error("web assets are missing (run `npm ci` in webpage/, as scripts/bootstrap.sh does): "
                      + ", ".join(missing))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(make_app(args.rasa_url, args.socket_url), host=args.host, port=args.port, print=None)

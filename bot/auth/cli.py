@@ -1,6 +1,4 @@
-"""`python -m bot.auth tokens --customer ID ...`: signed customer tokens (development only).
-
-`python -m sandbox tokens` prints one for every demo customer."""
+"""`python -m bot.auth tokens --customer ID ...`: signed customer tokens (development only)."""
 from __future__ import annotations
 
 import argparse

@@ -10,8 +10,9 @@ schema, and a bad one still raises the same error.
 
 It also: scrubs tokens and bodies from every log line (bot.redaction), runs NLU
 off the event loop within a time budget (bot.rasa.nlu_budget), warms up before it
-listens (bot.rasa.warmup), and opens the HTTP API only with credentials and
-never to model changes (bot.rasa.api_guard).
+listens (bot.rasa.warmup), opens the HTTP API only with credentials and
+never to model changes (bot.rasa.api_guard), and answers a repeated client
+`message_id` from the stored turn instead of running it again (bot.rasa.repeats).
 """
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     from bot.rasa.api_guard import install_api_guard, install_quiet_action_errors, with_api_credentials
     from bot.rasa.nlu_budget import install_nlu_budget
+    from bot.rasa.repeats import install_repeat_answers
     from bot.rasa.warmup import install_warmup
 
     args = with_api_credentials(list(sys.argv[1:] if argv is None else argv))
@@ -118,6 +120,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     install_api_guard()
     install_quiet_action_errors()
     install_action_retry()
+    install_repeat_answers()
     from bot.rasa.tracker_store import fail_loudly  # scale-out (issue #15): no silent in-memory fallback
 
     fail_loudly()

@@ -12,7 +12,7 @@ source scripts/bootstrap.sh
 bash scripts/train.sh
 bash scripts/credit_model.sh
 export ASSISTANT_TOKEN_SECRET="${ASSISTANT_TOKEN_SECRET:-$(python -m scripts.dev_secret)}"
-export KAKAO_SKILL_SECRET="${KAKAO_SKILL_SECRET:-$(python -m bot.channels.kakao_secret)}"  # KakaoTalk skill: required
+export KAKAO_SKILL_SECRET="${KAKAO_SKILL_SECRET:-$(python -m bot.rasa.channels.kakao_secret)}"  # KakaoTalk skill: required
 export ACTION_SERVER_SECRET="${ACTION_SERVER_SECRET:-$(python -m scripts.dev_secret action_secret)}"
 API_FLAGS=() API_ENV=() API_NOTE="HTTP API off (RASA_API=1 turns it on)"
 if [ "${RASA_API:-0}" = "1" ]; then
@@ -50,7 +50,7 @@ python -m actions.server --host 127.0.0.1 --port "$ACTION_PORT" > "$LOGS/actions
 pids+=($!)
 echo "==> starting the Rasa server on 127.0.0.1:$RASA_PORT (about a minute to load and warm up; $API_NOTE)"
 ACTION_ENDPOINT_URL="http://127.0.0.1:$ACTION_PORT/webhook" python -m scripts.endpoints var/endpoints.yml > /dev/null
-env ${API_ENV[@]+"${API_ENV[@]}"} python -m bot.rasa_server run --model models/current.tar.gz ${API_FLAGS[@]+"${API_FLAGS[@]}"} --interface 127.0.0.1 --port "$RASA_PORT" \
+env ${API_ENV[@]+"${API_ENV[@]}"} python -m bot.rasa.server run --model models/current.tar.gz ${API_FLAGS[@]+"${API_FLAGS[@]}"} --interface 127.0.0.1 --port "$RASA_PORT" \
   --endpoints var/endpoints.yml --credentials credentials.yml \
   --cors "http://127.0.0.1:$WEB_PORT" "http://localhost:$WEB_PORT" > "$LOGS/rasa.log" 2>&1 &
 pids+=($!)

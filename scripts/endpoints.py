@@ -3,7 +3,7 @@
 - ACTION_ENDPOINT_URL   the action server (default http://127.0.0.1:5055/webhook)
 - TRACKER_DATABASE_URL  `postgresql://user:pass@host:port/db` keeps conversations in
                         PostgreSQL; unset, they go to var/tracker.sqlite3 (both through
-                        bot.tracker_store, Rasa's SQL store with pooled SQLite connections)
+                        bot.rasa.tracker_store, Rasa's SQL store with pooled SQLite connections)
 - REDIS_URL             `redis://host:port/db` adds a Redis lock store, so several Rasa
                         servers can share one tracker store without interleaving a
                         conversation's messages
@@ -28,7 +28,7 @@ from bot.private_files import write_private
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"
-TRACKER_STORE = "bot.tracker_store.PooledSQLTrackerStore"
+TRACKER_STORE = "bot.rasa.tracker_store.PooledSQLTrackerStore"
 ACTION_SECRET_HEADER = "X-Action-Secret"
 
 

@@ -11,26 +11,31 @@ import argparse
 import hashlib
 import sys
 from pathlib import Path
+from typing import List
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 STAMP = ROOT / "models" / "current.fingerprint"
 INPUTS = [
     "config.yml", "domain.yml", "nlu_data", "knowledge_base/faq.yml",
-    "knowledge_base/lexicons.yml", "bot/nlp", "requirements.txt",
+    "knowledge_base/lexicons.yml", "bot/nlp", "bot/rasa/components.py", "requirements.txt",
 ]
+
+
+def watched_files() -> List[Path]:
+    files: List[Path] = []
+    for name in INPUTS:
+        path = ROOT / name
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files += [f for f in found if f.suffix != ".pyc" and "__pycache__" not in f.parts]
+    return files
 
 
 def digest() -> str:
     h = hashlib.sha256()
-    for name in INPUTS:
-        path = ROOT / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for f in files:
-            if f.suffix in (".pyc",) or "__pycache__" in f.parts:
-                continue
-            h.update(str(f.relative_to(ROOT)).encode())
-            h.update(f.read_bytes())
+    for f in watched_files():
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 

@@ -114,7 +114,7 @@ def haproxy_config(ports: Ports, pidfile: Path, bind: str = "127.0.0.1", rasa_ba
 
 def rasa_command(port: int, endpoints: Path, credentials: Path, cors: Sequence[str]) -> List[str]:
     """A Rasa replica, started as ./run.sh starts the single server."""
-    return [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(MODEL),
+    return [sys.executable, "-m", "bot.rasa.server", "run", "--model", str(MODEL),
             *(["--enable-api"] if os.environ.get("RASA_API") == "1" else []), "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
             "--credentials", str(credentials), *(["--cors", *cors] if cors else [])]
 

@@ -12,8 +12,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.pool import QueuePool
 
-from bot.rasa_server import validate_action_result
-from bot.tracker_store import PooledSQLTrackerStore
+from bot.rasa.server import validate_action_result
+from bot.rasa.tracker_store import PooledSQLTrackerStore
 from scripts.endpoints import render
 
 ANSWERS = [

@@ -1,6 +1,7 @@
 """Two Rasa replicas and two action servers behind HAProxy, on PostgreSQL and Redis: a form whose
-turns alternate between replicas survives one replica's SIGKILL, and the tracker store holds every
-message exactly once."""
+turns alternate between replicas survives one replica's SIGKILL, the tracker store holds every
+message exactly once, and a message delivered again (the same `message_id`) to the other replica is
+answered from the stored turn."""
 import asyncio
 import json
 import shutil
@@ -60,11 +61,16 @@ def test_the_web_chat_socket_sticks_to_one_replica_through_the_balancer(cluster)
     assert "총" in asyncio.run(chat_over_socketio(cluster.url, token))
 
 
-def say(cluster, sender, message):
+def rest_body(sender, message, message_id=None):
+    body = {"sender": sender, "message": message,
+            "metadata": {"customer_token": issue_token("demo-salaried", SECRET.encode())}}
+    return {**body, "message_id": message_id} if message_id else body
+
+
+def say(cluster, sender, message, message_id=None):
     """The reply's text and the replica that gave it (HAProxy's X-Replica header)."""
-    response = httpx.post(f"{cluster.url}/webhooks/rest/webhook", timeout=60.0, json={
-        "sender": sender, "message": message,
-        "metadata": {"customer_token": issue_token("demo-salaried", SECRET.encode())}})
+    response = httpx.post(f"{cluster.url}/webhooks/rest/webhook", timeout=60.0,
+                          json=rest_body(sender, message, message_id))
     response.raise_for_status()
     return "\n".join(r.get("text", "") for r in response.json()), response.headers["X-Replica"]
 
@@ -76,6 +82,33 @@ def stored_events(tracker_url, sender):
                             {"s": sender}).all()
     engine.dispose()
     return [(kind, json.loads(data)) for kind, data in rows]
+
+
+async def deliver_twice_at_once(url, body):
+    async with httpx.AsyncClient(timeout=60.0) as client:
+        return await asyncio.gather(*[client.post(f"{url}/webhooks/rest/webhook", json=body) for _ in range(2)])
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_message_delivered_again_to_the_other_replica_is_answered_once(cluster):
+    """Before the failover test below, which leaves one replica."""
+    sender = f"repeat-{uuid.uuid4().hex[:10]}"
+    asked, _ = say(cluster, sender, "천만 원 대출 받을 수 있을까?", "r-1")
+    assert "갚" in asked
+    first, replica = say(cluster, sender, "3년", "r-2")
+    again, other = say(cluster, sender, "3년", "r-2")  # run again, "3년" would answer the purpose question
+    assert "용도" in first and again == first and {replica, other} == {"rasa0", "rasa1"}
+
+    together = asyncio.run(deliver_twice_at_once(cluster.url, rest_body(sender, "생활자금", "r-3")))
+    assert [r.status_code for r in together] == [200, 200]
+    assert {r.headers["X-Replica"] for r in together} == {"rasa0", "rasa1"}
+    assert "%" in "\n".join(r.get("text", "") for r in together[0].json())
+    assert together[0].json() == together[1].json()
+
+    said = [(data["text"], data["message_id"]) for kind, data in stored_events(cluster.tracker_url, sender)
+            if kind == "user"]
+    assert said == [("천만 원 대출 받을 수 있을까?", "r-1"), ("3년", "r-2"), ("생활자금", "r-3")]
 
 
 @pytest.mark.slow

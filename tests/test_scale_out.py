@@ -17,7 +17,7 @@ REDIS_DB = 5
 
 def test_default_endpoints_keep_conversations_in_sqlite(tmp_path):
     endpoints = yaml.safe_load(render({}, sqlite_path=tmp_path / "t.sqlite3"))
-    assert endpoints["tracker_store"] == {"type": "bot.tracker_store.PooledSQLTrackerStore", "dialect": "sqlite", "db": str(tmp_path / "t.sqlite3")}
+    assert endpoints["tracker_store"] == {"type": "bot.rasa.tracker_store.PooledSQLTrackerStore", "dialect": "sqlite", "db": str(tmp_path / "t.sqlite3")}
     assert "lock_store" not in endpoints
 
 
@@ -28,7 +28,7 @@ def test_environment_selects_postgresql_and_redis(tmp_path):
         "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
     }))
     assert endpoints["tracker_store"] == {
-        "type": "bot.tracker_store.PooledSQLTrackerStore", "dialect": "postgresql", "url": "db.local", "port": 6543, "db": "tracker",
+        "type": "bot.rasa.tracker_store.PooledSQLTrackerStore", "dialect": "postgresql", "url": "db.local", "port": 6543, "db": "tracker",
         "username": "bank", "password": "s@cret",
     }
     assert endpoints["lock_store"]["type"] == "redis" and endpoints["lock_store"]["db"] == 3

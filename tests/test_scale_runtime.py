@@ -1,4 +1,4 @@
-"""The scale-out runtime fixes in `bot.rasa_server` and `bot.tracker_store`, without a Rasa server:
+"""The scale-out runtime fixes in `bot.rasa.server` and `bot.rasa.tracker_store`, without a Rasa server:
 a tracker store error fails the turn, and a custom action call that found no live action server
 is made again (and only then)."""
 import asyncio
@@ -14,8 +14,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_server import install_action_retry
-from bot.tracker_store import fail_loudly
+from bot.rasa.server import install_action_retry
+from bot.rasa.tracker_store import fail_loudly
 
 
 class BrokenStore(InMemoryTrackerStore):

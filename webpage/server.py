@@ -9,7 +9,7 @@
   for the bank's login and signs a short-lived customer token for one of the demo customers
   only; the widget sends that token with every message (``customData.customer_token``), and
   once as its first ``session_id``, for which the socket.io channel issues a session bound to
-  that customer (``bot.channels.webchat``).
+  that customer (``bot.rasa.channels.webchat``).
 * ``POST /api/kakao-link {"code", "customer_token"}``: confirms a KakaoTalk link code for the
   signed-in customer by calling the Kakao channel's ``/webhooks/kakao/link`` on the Rasa server.
 * Bodies over 64 KB get 413, bodies that are not a JSON object or fields of the wrong type or

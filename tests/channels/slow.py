@@ -1,6 +1,6 @@
 """A second Kakao channel for the HTTP tests whose reply timeout is configured
 (in the test credentials file) so small that every turn takes the slow path."""
-from bot.channels.kakao import KakaoInput
+from bot.rasa.channels.kakao import KakaoInput
 
 
 class SlowKakaoInput(KakaoInput):

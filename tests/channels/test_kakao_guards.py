@@ -6,13 +6,13 @@ import datetime as dt
 import pytest
 from aiohttp import web
 
-from bot.channels import kakao_format as fmt
 from bot.channels.bounds import MAX_MESSAGE_CHARS, TOO_LONG_TEXT
-from bot.channels.kakao import KakaoInput, SkillRequest
-from bot.channels.kakao_callback import callback_url_allowed
 from bot.channels.kakao_links import (
     MAX_CODES_PER_USER, MAX_WRONG_CODES, MAX_WRONG_TRIES_PER_CODE, LinkStore, TooManyCodes, TooManyWrongCodes,
 )
+from bot.rasa.channels import kakao_format as fmt
+from bot.rasa.channels.kakao import KakaoInput, SkillRequest
+from bot.rasa.channels.kakao_callback import callback_url_allowed
 
 
 def texts(response):

@@ -5,9 +5,9 @@ import httpx
 import pytest
 
 from bot.auth.tokens import issue_token
-from bot.channels import kakao_format as fmt
-from bot.channels.kakao import SKILL_SECRET_HEADER
 from bot.channels.kakao_links import MAX_WRONG_CODES
+from bot.rasa.channels import kakao_format as fmt
+from bot.rasa.channels.kakao import SKILL_SECRET_HEADER
 from tests.support.kakao import SKILL_SECRET, answer, new_user, post, say, skill_request, text_of
 from tests.support.bank import SECRET
 

@@ -10,10 +10,10 @@ import pytest
 
 from bot.advisor.format import won
 from bot.auth.tokens import verify_token
+from bot.rasa.channels.webchat_sessions import well_formed
 from sandbox.demo import DEMO_CUSTOMERS
 from tests.support.bank import SECRET, deposit_total
 from tests.support.kakao import answer as kakao_answer, new_user, say as kakao_say
-from bot.channels.webchat_sessions import well_formed
 from tests.support.servers import ROOT
 from tests.support.webchat import ChatSocket, page_server, refusals
 from webpage.server import SESSION_TTL, VENDOR_FILES

@@ -1,7 +1,7 @@
 """The socket.io channel's text escaping for rasa-webchat's Markdown renderer."""
 import pytest
 
-from bot.channels.webchat import escape_markdown
+from bot.rasa.channels.webchat import escape_markdown
 
 
 @pytest.mark.parametrize("text, shown", [
@@ -16,8 +16,8 @@ def test_plain_answers_are_escaped_so_the_widget_shows_them_literally(text, show
 
 # -- sessions and origins ------------------------------------------------------------
 
-from bot.channels.webchat import origin_allowed  # noqa: E402
-from bot.channels.webchat_sessions import ANONYMOUS, SessionIds, well_formed  # noqa: E402
+from bot.rasa.channels.webchat import origin_allowed  # noqa: E402
+from bot.rasa.channels.webchat_sessions import ANONYMOUS, SessionIds, well_formed  # noqa: E402
 
 
 def test_a_session_id_belongs_to_the_customer_it_was_issued_for_only():

@@ -56,7 +56,7 @@ def test_rasa_component_trains_persists_and_answers_like_a_response_selector(tmp
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from bot.nlp.rasa_components import CharNgramIntentClassifier
+    from bot.rasa.components import CharNgramIntentClassifier
 
     examples = []
     for text, label in TRAIN:

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from bot.channels.kakao_callback import HOSTS_ENV
+from bot.rasa.channels.kakao_callback import HOSTS_ENV
 from tests.support.bank import SECRET
 from tests.support.kakao import FakeKakaoCallback
 from tests.support.servers import free_port, start, wait_until

@@ -14,7 +14,7 @@ import yaml
 
 from bot.auth.tokens import issue_token
 from bot.channels.bounds import TOO_LONG_TEXT
-from bot.channels.kakao import SKILL_SECRET_HEADER
+from bot.rasa.channels.kakao import SKILL_SECRET_HEADER
 from tests.support.bank import SECRET
 from tests.support.kakao import SKILL_SECRET, new_user, skill_request, text_of
 from tests.support.webchat import ChatSocket, refusals, texts

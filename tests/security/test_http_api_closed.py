@@ -88,7 +88,7 @@ def jwt_server(tmp_path_factory):
     """A Rasa server with the API behind a JWT only (no model: the checks come before the agent)."""
     workdir = tmp_path_factory.mktemp("jwt")
     credentials = workdir / "credentials.yml"
-    credentials.write_text("bot.channels.rest.RestInput:\n", encoding="utf-8")
+    credentials.write_text("bot.rasa.channels.rest.RestInput:\n", encoding="utf-8")
     secret, port = uuid.uuid4().hex * 2, free_port()
     server = start("rasa-jwt", [*RASA_SERVER, "run", "--enable-api", "--model", str(workdir / "none.tar.gz"),
                                 "--interface", "127.0.0.1", "--port", str(port), "--credentials", str(credentials)],
@@ -124,7 +124,7 @@ def test_api_secrets_that_start_with_a_dash_reach_rasa_whole():
 
     from rasa.cli.arguments.run import add_server_arguments
 
-    from bot.rasa_api_guard import with_api_credentials
+    from bot.rasa.api_guard import with_api_credentials
 
     args = with_api_credentials(["--enable-api"], {"RASA_API_TOKEN": "-dash-token", "RASA_JWT_SECRET": "-dash-secret"})
     parser = argparse.ArgumentParser()

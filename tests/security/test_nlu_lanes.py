@@ -3,7 +3,7 @@ goes first, and a message whose caller stopped waiting is never analyzed."""
 import asyncio
 import threading
 
-from bot.nlu_budget import SHORT_CHARS, Lane, analyze
+from bot.rasa.nlu_budget import SHORT_CHARS, Lane, analyze
 
 
 def test_cheapest_first_and_abandoned_jobs_skipped():
@@ -73,7 +73,7 @@ class SlowProcessor:
 def test_an_analysis_over_its_budget_is_answered_as_a_fallback(monkeypatch):
     from rasa.core.channels.channel import UserMessage
 
-    from bot.nlu_budget import BUDGET_ENV, parse_message
+    from bot.rasa.nlu_budget import BUDGET_ENV, parse_message
 
     monkeypatch.setenv(BUDGET_ENV, "0.2")
     slow, quick = SlowProcessor(1.0), SlowProcessor(0.0)

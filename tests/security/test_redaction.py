@@ -35,7 +35,7 @@ def test_log_records_are_redacted_and_bounded(caplog):
 def test_an_action_servers_error_body_stays_out_of_rasas_exception_text():
     from rasa.utils.endpoints import ClientResponseError
 
-    from bot.rasa_api_guard import install_quiet_action_errors
+    from bot.rasa.api_guard import install_quiet_action_errors
 
     install_quiet_action_errors()
     body = '{"request_body": {"tracker": {"sender_id": "victim", "metadata": {"customer_id": "c1"}}}}'

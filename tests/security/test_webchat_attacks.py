@@ -10,7 +10,7 @@ import pytest
 
 from bot.advisor.format import won
 from bot.auth.tokens import issue_token
-from bot.channels.webchat import NOT_YOUR_SESSION
+from bot.rasa.channels.webchat import NOT_YOUR_SESSION
 from tests.support.bank import SECRET, deposit_total
 from tests.support.webchat import ChatSocket, origin_accepted, refusals, texts
 

@@ -6,8 +6,8 @@ import uuid
 
 import httpx
 
-from bot.channels import kakao_format as fmt
-from bot.channels.kakao import SKILL_SECRET_HEADER
+from bot.rasa.channels import kakao_format as fmt
+from bot.rasa.channels.kakao import SKILL_SECRET_HEADER
 
 SKILL_SECRET = "test-open-builder-secret"  # servers that set KAKAO_SKILL_SECRET use this one
 

@@ -8,7 +8,7 @@ import argparse
 from rasa.core.channels.channel import register
 from sanic import Sanic
 
-from bot.channels.kakao import KakaoInput
+from bot.rasa.channels.kakao import KakaoInput
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
 RASA = str(Path(sys.executable).with_name("rasa"))
 # The servers as ./run.sh starts them: Rasa's CLI with our runtime fixes, our action server.
-RASA_SERVER = [sys.executable, "-m", "bot.rasa_server"]
+RASA_SERVER = [sys.executable, "-m", "bot.rasa.server"]
 ACTION_SERVER = [sys.executable, "-m", "actions.server"]
 
 

@@ -13,7 +13,7 @@ PostgreSQL is left as Rasa configures it (already pooled).
 Every event is saved through `bot.redaction.scrub`: a `customer_token` key or a
 JWT-shaped string never reaches the database, whatever a channel passed on.
 
-Selected in the endpoints file: `tracker_store: {type: bot.tracker_store.PooledSQLTrackerStore, ...}`.
+Selected in the endpoints file: `tracker_store: {type: bot.rasa.tracker_store.PooledSQLTrackerStore, ...}`.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Our REST channel at Rasa's path (`POST /webhooks/rest/webhook`), with every input bounded.
 
-Body: a JSON object `{"sender": str, "message": str, "metadata": {"customer_token": str}}`.
+Body: a JSON object `{"sender": str, "message": str, "metadata": {"customer_token": str}, "message_id": str}`.
 - not JSON, not an object, `sender` or `message` missing, empty or not a string,
   `metadata` not an object: 400 `{"error": code, "detail": why}`
 - body over 64 KB: 413; a message over 1,000 characters: the Korean "too long"
@@ -8,6 +8,10 @@ Body: a JSON object `{"sender": str, "message": str, "metadata": {"customer_toke
 - the metadata Rasa sees is `verified_identity(customer_token)` only: no token and
   no key of the client's reaches the tracker or the actions
 - a turn that produced no reply gets a Korean "please say it again", never a silent 200
+- a turn that failed gets 503 and a Korean apology, so the client sends it again
+- `message_id` (optional, 1-64 of `A-Za-z0-9._:-`) is kept on the stored user event; the same
+  id sent again in the conversation gets the first delivery's replies without running the turn
+  again (bot.rasa.repeats), or 409 `message_id_reused` when it came with another text or customer
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from sanic.response import HTTPResponse
 
 from bot.auth.identity import verified_identity
 from bot.channels import bounds
+from bot.rasa.repeats import MessageIdReused
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +104,8 @@ class RestInput(InputChannel):
                                 metadata=verified_identity(metadata.get(TOKEN_KEY)),
                                 message_id=body.get("message_id"))
                 )
+            except MessageIdReused as reused:
+                return error(BadRequest("message_id_reused", str(reused), 409))
             except (CancelledError, Exception) as failure:  # noqa: BLE001 - an apology; the log gets the type
                 logger.error("a REST message failed: %s", type(failure).__name__)
                 # not answered and maybe not recorded: 503 tells the client that sending it again is safe

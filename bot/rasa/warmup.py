@@ -18,7 +18,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 WARMUP_SENDER = "__warm_up__"
-# Both NLU lanes (bot.nlu_budget): the long text warms the second worker thread.
+# Both NLU lanes (bot.rasa.nlu_budget): the long text warms the second worker thread.
 WARMUP_TEXTS = ("안녕하세요", "지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘 " * 8, "지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘")
 WARMUP_ACTION = "action_ask_rephrase_with_options"
 
@@ -47,8 +47,8 @@ async def warm_up(agent: Any) -> None:
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.nlu_budget import parse_unbounded
-    from bot.rasa_server import action_response_validator
+    from bot.rasa.nlu_budget import parse_unbounded
+    from bot.rasa.server import action_response_validator
 
     if not agent.is_ready():
         logger.warning("warm-up skipped: no model loaded")

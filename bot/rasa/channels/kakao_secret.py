@@ -1,6 +1,6 @@
 """The KakaoTalk skill secret for ./run.sh: var/kakao_skill_secret, made once (0600), printed.
 
-The skill refuses every request without it (``bot.channels.kakao``); the same value goes into
+The skill refuses every request without it (``bot.rasa.channels.kakao``); the same value goes into
 the Open Builder skill settings as the ``X-Kakao-Skill-Secret`` custom header.
 """
 from __future__ import annotations

@@ -47,7 +47,7 @@ def install_api_guard() -> None:
     from sanic.exceptions import PayloadTooLarge
 
     from bot.channels.bounds import TOO_LARGE_TEXT
-    from bot.channels.kakao_format import text_response
+    from bot.rasa.channels.kakao_format import text_response
 
     original = rasa.core.run.configure_app
     if getattr(original, "guarded", False):

@@ -1,6 +1,6 @@
 """Rasa's command line with our runtime fix applied first.
 
-`python -m bot.rasa_server run --model ...` is `rasa run --model ...`, except
+`python -m bot.rasa.server run --model ...` is `rasa run --model ...`, except
 that a custom action's answer is checked against Rasa's response schema by a
 validator built once. Rasa 3.6 calls `jsonschema.validate` for every action
 call, which first checks the large events schema itself against the JSON
@@ -9,9 +9,10 @@ message (bench/latency.py). The answer is still checked against the same
 schema, and a bad one still raises the same error.
 
 It also: scrubs tokens and bodies from every log line (bot.redaction), runs NLU
-off the event loop within a time budget (bot.nlu_budget), warms up before it
-listens (bot.rasa_warmup), and opens the HTTP API only with credentials and
-never to model changes (bot.rasa_api_guard).
+off the event loop within a time budget (bot.rasa.nlu_budget), warms up before it
+listens (bot.rasa.warmup), opens the HTTP API only with credentials and
+never to model changes (bot.rasa.api_guard), and answers a repeated client
+`message_id` from the stored turn instead of running it again (bot.rasa.repeats).
 """
 from __future__ import annotations
 
@@ -107,9 +108,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     install_log_redaction()
     from rasa.__main__ import main as rasa_main
 
-    from bot.nlu_budget import install_nlu_budget
-    from bot.rasa_api_guard import install_api_guard, install_quiet_action_errors, with_api_credentials
-    from bot.rasa_warmup import install_warmup
+    from bot.rasa.api_guard import install_api_guard, install_quiet_action_errors, with_api_credentials
+    from bot.rasa.nlu_budget import install_nlu_budget
+    from bot.rasa.repeats import install_repeat_answers
+    from bot.rasa.warmup import install_warmup
 
     args = with_api_credentials(list(sys.argv[1:] if argv is None else argv))
     install_action_validator()
@@ -118,7 +120,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     install_api_guard()
     install_quiet_action_errors()
     install_action_retry()
-    from bot.tracker_store import fail_loudly  # scale-out (issue #15): no silent in-memory fallback
+    install_repeat_answers()
+    from bot.rasa.tracker_store import fail_loudly  # scale-out (issue #15): no silent in-memory fallback
 
     fail_loudly()
     sys.argv = ["rasa", *args]

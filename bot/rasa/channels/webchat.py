@@ -2,7 +2,7 @@
 
 credentials.yml::
 
-    bot.channels.webchat.WebChatInput:
+    bot.rasa.channels.webchat.WebChatInput:
       user_message_evt: user_uttered
       bot_message_evt: bot_uttered
       session_persistence: true
@@ -47,7 +47,7 @@ from socketio import AsyncServer
 
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, verified_identity
 from bot.channels.bounds import MAX_BODY_BYTES, TOO_LONG_TEXT, too_long
-from bot.channels.webchat_sessions import ANONYMOUS, SessionIds, well_formed
+from bot.rasa.channels.webchat_sessions import ANONYMOUS, SessionIds, well_formed
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 credentials.yml::
 
-    bot.channels.kakao.KakaoInput:
+    bot.rasa.channels.kakao.KakaoInput:
       reply_timeout_s: 4.5      # Kakao gives a skill 5 s
 
 Routes: ``GET /webhooks/kakao/`` (health), ``POST /webhooks/kakao/webhook``
@@ -50,10 +50,10 @@ from sanic.response import HTTPResponse
 
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
 from bot.auth.tokens import TokenError, verify_token
-from bot.channels import kakao_format as fmt
 from bot.channels.bounds import MAX_BODY_BYTES, MAX_TOKEN_CHARS, TOO_LARGE_TEXT, TOO_LONG_TEXT, too_long
-from bot.channels.kakao_callback import answer_later, callback_url_allowed, use_callback_response
 from bot.channels.kakao_links import LinkStore, TooManyCodes, TooManyWrongCodes, is_code
+from bot.rasa.channels import kakao_format as fmt
+from bot.rasa.channels.kakao_callback import answer_later, callback_url_allowed, use_callback_response
 
 logger = logging.getLogger(__name__)
 

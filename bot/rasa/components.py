@@ -1,9 +1,9 @@
-"""Rasa 3.6 graph components over the Korean NLP in this package.
+"""Rasa 3.6 graph components over the Korean NLP of `bot.nlp`.
 
-This is the one module of `bot.nlp` that imports Rasa: the analysis itself
-lives in Rasa-free modules (morphology, spacy_ko, money, period, loan_term,
-intent_model),
-so the action server, the benchmarks and the tests use it without Rasa.
+Named in config.yml by import path. The analysis itself lives in `bot.nlp`'s
+Rasa-free modules (morphology, spacy_ko, money, period, loan_term,
+intent_model), so the action server, the benchmarks and the tests use it
+without Rasa.
 """
 from __future__ import annotations
 

@@ -33,8 +33,8 @@ from bot.insights.models import Alert, ensure_tables  # noqa: E402
 from bot.insights.seeding import CONSENT_DAYS_SEEDED, SeededSandboxState, natural_truth, plan_events  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
-from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
-from bot.mydata.models import SyncRun  # noqa: E402
+from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
+from bot.mydata.store.models import SyncRun  # noqa: E402
 from bot.mydata.sandbox.app import SandboxServer  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sync import sync_customer  # noqa: E402

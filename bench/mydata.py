@@ -35,9 +35,9 @@ from tqdm import tqdm  # noqa: E402
 from bot.mydata import analytics  # noqa: E402
 from bot.mydata.audit import reading_as  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
-from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
+from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.demo import link_customer  # noqa: E402
-from bot.mydata.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
+from bot.mydata.store.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
 from bot.mydata.profile import credit_profile  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sandbox.manifest import save_config  # noqa: E402

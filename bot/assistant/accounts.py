@@ -15,7 +15,7 @@ from bot.assistant.korean import josa
 from bot.assistant.reply import (AnswerContext, Query, Reply, button, connect_button, guarded, intent_payload, join,
                                  more_button, page_of)
 from bot.mydata import analytics
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.timefmt import KST, now_kst
 
 BALANCE_KINDS = {"입출금": "checking", "예금": "deposit", "적금": "savings"}

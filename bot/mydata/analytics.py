@@ -17,11 +17,11 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, defer
 
 from bot.mydata.audit import record_read
-from bot.mydata.bulk import statement
+from bot.mydata.store.bulk import statement
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
 from bot.mydata.lexicons import MerchantMatcher, squash
 from bot.mydata.masking import mask_number
-from bot.mydata.models import (Account, Card, CardApproval, CardBill, Consent, Customer, Holding, Institution,
+from bot.mydata.store.models import (Account, Card, CardApproval, CardBill, Consent, Customer, Holding, Institution,
                                InsurancePolicy, Loan, LoanTransaction, MerchantCategory, Transaction)
 from bot.mydata.timefmt import KST, add_months, now_kst, day_start, first_of_month
 

@@ -24,11 +24,12 @@ from datetime import date, datetime, timezone
 
 from tqdm import tqdm
 
-from bot.mydata import analytics, vault
+from bot.mydata import analytics
+from bot.mydata.store import vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
-from bot.mydata.db import create_schema, database_url, get_engine, require_schema, session_scope
+from bot.mydata.store.db import create_schema, database_url, get_engine, require_schema, session_scope
 from bot.mydata.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
 from bot.mydata.errors import MyDataError
 from bot.mydata.profile import credit_profile
@@ -38,7 +39,7 @@ from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed
 from bot.mydata.service import sandbox_url
 from bot.mydata.sync import sync_customers
 from bot.mydata.timefmt import KST, now_kst
-from bot.mydata.upgrade import compact, reencrypt_store
+from bot.mydata.store.rotation import compact, reencrypt_store
 
 
 def won(amount: int | None) -> str:

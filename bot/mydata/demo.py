@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import active_consents, grant_consents, register_customer
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from bot.mydata.sync import CustomerSyncResult, sync_customers
 

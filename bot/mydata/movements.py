@@ -13,8 +13,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.mydata.analytics import Freshness, _bounds, _period, _scope
-from bot.mydata.bulk import statement
-from bot.mydata.models import Account, Transaction
+from bot.mydata.store.bulk import statement
+from bot.mydata.store.models import Account, Transaction
 from bot.mydata.timefmt import KST
 
 

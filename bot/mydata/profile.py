@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.mydata.analytics import Freshness, _income, _repayments, _scope
-from bot.mydata.bulk import statement
-from bot.mydata.models import Account, Card, CardApproval, Loan
+from bot.mydata.store.bulk import statement
+from bot.mydata.store.models import Account, Card, CardApproval, Loan
 from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
 
 DELINQUENT_DAYS = 5

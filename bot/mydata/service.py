@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import CONSENT_MAX_DAYS, ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
-from bot.mydata.db import get_engine
+from bot.mydata.store.db import get_engine
 from bot.mydata.lexicons import load_lexicon
 from bot.mydata.errors import UnknownInstitution
 from bot.mydata.sync import CustomerSyncResult, sync_customer

@@ -25,17 +25,17 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from bot.mydata.bulk import bulk_insert, insert_returning_ids, statement
+from bot.mydata.store.bulk import bulk_insert, insert_returning_ids, statement
 from bot.mydata.client import InstitutionApi, MyDataClient, TokenSet
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import ConsentRequired, MyDataError, UnknownCustomer
 from bot.mydata.lexicons import INDUSTRY_OF_KIND, MerchantMatcher
 from bot.mydata.masking import mask_number
-from bot.mydata.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Customer, Holding,
+from bot.mydata.store.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Customer, Holding,
                                Institution, InsurancePolicy, Loan, LoanTransaction, MerchantCategory, SyncCursor,
                                SyncRun, Token, Transaction)
 from bot.mydata.timefmt import KST, fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
-from bot.mydata.vault import Vault, vault
+from bot.mydata.store.vault import Vault, vault
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from bot.credit.scorer import CreditScorer
 from bot.credit.train import train_production_model
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import register_customer
-from bot.mydata.db import create_schema, make_engine
+from bot.mydata.store.db import create_schema, make_engine
 from bot.mydata.demo import DEMO_UNLINKED, link_customer
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState
 from bot.mydata.sandbox.generator import SandboxConfig, generate_customer

@@ -15,7 +15,7 @@ from bot.assistant.credit import NO_MODEL, score_customer, score_levers
 from bot.credit.levers import CARD_TARGET_SHARE
 from bot.credit.levers import score_levers as model_levers
 from bot.mydata import analytics
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 
 from .conftest import DEMOS, GENERATED, NOW, REGISTERED_ONLY
 from .expected import expected_cash_flow, stamp

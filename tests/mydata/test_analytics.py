@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from bot.mydata import analytics
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery
 from bot.mydata.profile import credit_profile
 from bot.mydata.sandbox.generator import STOCKS, security_price
@@ -19,7 +19,7 @@ N = truth.now_str(NOW)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, sandbox, sandbox_config):
-    from bot.mydata.db import create_schema, make_engine
+    from bot.mydata.store.db import create_schema, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('analytics') / 'store.sqlite3'}")
     create_schema(engine, sandbox.url)

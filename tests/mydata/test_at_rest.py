@@ -11,11 +11,12 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from bot.mydata import analytics, vault
-from bot.mydata.db import create_schema, drop_schema, make_engine, session_scope
+from bot.mydata import analytics
+from bot.mydata.store import vault
+from bot.mydata.store.db import create_schema, drop_schema, make_engine, session_scope
 from bot.mydata.masking import mask_number
-from bot.mydata.models import SCHEMA_VERSION, Account, Base, InsurancePolicy, Loan, SchemaVersion, Token
-from bot.mydata.upgrade import reencrypt_store
+from bot.mydata.store.models import SCHEMA_VERSION, Account, Base, InsurancePolicy, Loan, SchemaVersion, Token
+from bot.mydata.store.rotation import reencrypt_store
 
 from . import schema_v2, truth
 from .conftest import NOW, run

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from bot.mydata import analytics
 from bot.mydata.consent import (deletion_records, expire_consent_now, grant_consent, list_consents, purge_expired,
                                 register_customer, revoke_consent)
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
-from bot.mydata.models import CUSTOMER_DATA_TABLES, DeletionRecord, Loan, Token
+from bot.mydata.store.models import CUSTOMER_DATA_TABLES, DeletionRecord, Loan, Token
 from bot.mydata.sync import sync_customer
 
 from .conftest import NOW, client, link, run

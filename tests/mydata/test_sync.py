@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.mydata.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
+from bot.mydata.store.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
 from bot.mydata.sync import FIRST_SYNC_DAYS, sync_customer, sync_customers
 from bot.mydata.timefmt import KST
 

@@ -15,8 +15,8 @@ from sqlalchemy.pool import QueuePool
 
 from bot.mydata.errors import StoreNotReady
 from bot.mydata.lexicons import REPO_ROOT, load_lexicon, merchant_pattern_rows, squash
-from bot.mydata.models import SCHEMA_VERSION, Base, Institution, MerchantCategory, SchemaVersion
-from bot.mydata.upgrade import DATA_MIGRATIONS, compact
+from bot.mydata.store.models import SCHEMA_VERSION, Base, Institution, MerchantCategory, SchemaVersion
+from bot.mydata.store.rotation import DATA_MIGRATIONS, compact
 from bot.private_files import private_sqlite
 
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "mydata.sqlite3"

@@ -13,7 +13,7 @@ from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey,
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
-from bot.mydata.vault import vault
+from bot.mydata.store.vault import vault
 
 SCHEMA_VERSION = 3
 
@@ -43,7 +43,7 @@ class UtcDateTime(TypeDecorator):
 
 
 class EncryptedText(TypeDecorator):
-    """Text encrypted at rest with the store's key (bot.mydata.vault); plain only in memory.
+    """Text encrypted at rest with the store's key (bot.mydata.store.vault); plain only in memory.
 
     Never compare it in SQL: every encryption of the same text differs."""
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.mydata.masking import mask_number
-from bot.mydata.vault import Vault, is_encrypted, vault
+from bot.mydata.store.vault import Vault, is_encrypted, vault
 
 NUMBERED_TABLES = {"accounts": "account", "loans": "account", "insurance_policies": "insu"}  # column prefix
 INVEST_CURSOR = "invest.products:"

@@ -1,6 +1,7 @@
 """`python -m bot.mydata ...`: seed the sandbox, run it, link customers, sync, show a summary.
 
   init-db                      create the schema (idempotent) and point institutions at the sandbox
+  upgrade                      create the store or bring it to the newest migration, keeping its data
   seed --customers N           fix the sandbox's seed, size and date in var/sandbox.json
   sandbox --port 8710          run the sandbox institutions until interrupted
   consent --demo|--all|--customer ID [--org CODE ...]
@@ -29,7 +30,9 @@ from bot.mydata.store import vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, list_consents, register_customer, revoke_consent
-from bot.mydata.store.db import create_schema, database_url, get_engine, require_schema, session_scope
+from bot.mydata.store.db import (create_schema, database_url, get_engine, require_schema, schema_exists,
+                                 session_scope)
+from bot.mydata.store.migrate import store_revision
 from bot.mydata.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
 from bot.mydata.errors import MyDataError
 from bot.mydata.profile import credit_profile
@@ -76,6 +79,15 @@ def cmd_init_db(args) -> int:
     engine = get_engine()
     create_schema(engine, args.sandbox_url)
     print(f"schema ready at {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    engine = get_engine()
+    before = (store_revision(engine) or "made before Alembic") if schema_exists(engine) else "new store"
+    create_schema(engine)
+    print(f"MyData store at {engine.url.render_as_string(hide_password=True)}: {before} -> "
+          f"{store_revision(engine)} (newest)")
     return 0
 
 
@@ -257,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init-db")
     p.add_argument("--sandbox-url", default=sandbox_url())
+    sub.add_parser("upgrade")
     p = sub.add_parser("seed")
     p.add_argument("--customers", type=int, default=1000)
     p.add_argument("--seed", type=int, default=20240601)
@@ -290,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handlers = {"init-db": cmd_init_db, "seed": cmd_seed, "sandbox": cmd_sandbox, "summary": cmd_summary,
-                "reads": cmd_reads, "rotate-key": cmd_rotate_key,
+    handlers = {"init-db": cmd_init_db, "upgrade": cmd_upgrade, "seed": cmd_seed, "sandbox": cmd_sandbox,
+                "summary": cmd_summary, "reads": cmd_reads, "rotate-key": cmd_rotate_key,
                 "consent": lambda a: asyncio.run(_consent(a)), "sync": lambda a: asyncio.run(_sync(a)),
                 "revoke": lambda a: asyncio.run(_revoke(a)), "demo": lambda a: asyncio.run(_demo(a))}
     try:

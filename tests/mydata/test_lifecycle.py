@@ -11,8 +11,8 @@ from bot.mydata.audit import access_log, reading_as
 from bot.mydata.consent import deletion_records, grant_consent
 from bot.mydata.store.db import create_schema, session_scope
 from bot.mydata.errors import ConsentRequired
-from bot.mydata.store.models import (SCHEMA_VERSION, Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
-                               Loan, LoanTransaction, SchemaVersion, SyncCursor, Transaction)
+from bot.mydata.store.models import (Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
+                                     Loan, LoanTransaction, SyncCursor, Transaction)
 from bot.mydata.profile import credit_profile
 from bot.mydata.sync import InstitutionFetcher, load_contexts, load_matcher, sync_customer, write_snapshot
 

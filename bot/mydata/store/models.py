@@ -2,7 +2,8 @@
 
 Every table that holds customer data carries `customer_id` and `org_code`, so each query can be
 scoped by customer and active consent, and revoking a consent deletes exactly one institution's
-rows. Money is BigInteger won; instants are stored as UTC and read back aware.
+rows. Money is BigInteger won; instants are stored as UTC and read back aware. A change here
+needs its migration (bot/mydata/README.md, "Schema changes"); a test compares the two.
 """
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
 from bot.mydata.store.vault import vault
-
-SCHEMA_VERSION = 3
 
 Base = declarative_base()
 Id = BigInteger().with_variant(Integer, "sqlite")
@@ -59,12 +58,6 @@ class EncryptedText(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class SchemaVersion(Base):
-    __tablename__ = "schema_version"
-    version = Column(Integer, primary_key=True)
-    applied_at = Column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class Customer(Base):

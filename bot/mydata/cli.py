@@ -25,7 +25,14 @@ from datetime import date, datetime, timezone
 
 from tqdm import tqdm
 
-from bot.mydata import analytics
+from bot.mydata.analytics.balances import balances, net_worth
+from bot.mydata.analytics.cards import card_bills
+from bot.mydata.analytics.income import income
+from bot.mydata.analytics.insurance import insurance_summary
+from bot.mydata.analytics.investments import investment_summary
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.recurring import recurring_payments
+from bot.mydata.analytics.spending import spending
 from bot.mydata.store import vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
@@ -35,7 +42,7 @@ from bot.mydata.store.db import (create_schema, database_url, get_engine, requir
 from bot.mydata.store.migrate import store_revision
 from bot.mydata.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
 from bot.mydata.errors import MyDataError
-from bot.mydata.profile import credit_profile
+from bot.mydata.analytics.profile import credit_profile
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
@@ -183,33 +190,33 @@ def cmd_summary(args) -> int:
             fresh = c.last_success_at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if c.last_success_at else "never"
             error = f"  last error: {c.last_error}" if c.last_error else ""
             print(f"  consent {c.institution:<10} until {c.expires_at.astimezone(KST):%Y-%m-%d}  synced {fresh}{error}")
-        b = analytics.balances(s, customer_id, now=now)
+        b = balances(s, customer_id, now=now)
         print(f"\n잔액 합계 {won(b.total)}")
         for a in b.accounts:
             print(f"  {a.institution:<10} {a.kind_label:<4} {a.prod_name:<24} {a.account_masked:<20} {won(a.balance)}")
-        nw = analytics.net_worth(s, customer_id, now=now)
+        nw = net_worth(s, customer_id, now=now)
         print(f"\n순자산 {won(nw.net)} (자산 {won(nw.assets)} - 부채 {won(nw.debts)})  {nw.by_kind}")
         today = now.astimezone(KST).date()
-        sp = analytics.spending(s, customer_id, today.replace(day=1), today, now=now)
+        sp = spending(s, customer_id, today.replace(day=1), today, now=now)
         print(f"\n이번 달 지출 {won(sp.total)}: " + ", ".join(f"{c.category} {won(c.amount)}" for c in sp.by_category[:6]))
-        inc = analytics.income(s, customer_id, now=now)
+        inc = income(s, customer_id, now=now)
         print(f"\n월급 {won(inc.monthly_salary)} (매월 {inc.salary_day}일)" if inc.monthly_salary else "\n월급 감지 안 됨")
         for st in inc.streams[:4]:
             print(f"  {st.kind:<16} {st.source:<18} 월평균 {won(st.monthly_average)}")
-        rec = analytics.recurring_payments(s, customer_id, now=now)
+        rec = recurring_payments(s, customer_id, now=now)
         print(f"\n정기 지출 월 {won(rec.monthly_total)} (구독 {won(rec.subscriptions_total)})")
         for r in rec.items:
             print(f"  {r.name:<16} {r.category or '-':<4} 매월 {r.typical_day:>2}일 {won(r.last_amount)}")
-        bills = analytics.card_bills(s, customer_id, now=now)
+        bills = card_bills(s, customer_id, now=now)
         print(f"\n카드 결제 예정 {won(bills.total_due)} (다음 {bills.next_due_date})  미청구 {bills.unbilled_by_institution}")
-        loans = analytics.loan_summary(s, customer_id, now=now)
+        loans = loan_summary(s, customer_id, now=now)
         for x in loans.loans:
             print(f"  대출 {x.institution:<8} {x.prod_name:<22} 잔액 {won(x.balance)} 금리 {x.rate_bp / 100:.2f}% "
                   f"다음 {x.next_repay_date} {won(x.next_repay_amount)}" + (f" 연체 {x.overdue_days}일" if x.overdue_days else ""))
-        inv = analytics.investment_summary(s, customer_id, now=now)
+        inv = investment_summary(s, customer_id, now=now)
         if inv.holdings:
             print(f"\n투자 평가 {won(inv.eval_total)} 수익률 {inv.return_pct}%")
-        ins = analytics.insurance_summary(s, customer_id, now=now)
+        ins = insurance_summary(s, customer_id, now=now)
         for p in ins.policies:
             print(f"  보험 {p.institution:<8} {p.prod_name:<20} 월 {won(p.monthly_premium)}")
         prof = credit_profile(s, customer_id, now=now)

@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from bot.mydata import analytics
+from bot.mydata.analytics.balances import balances
 from bot.mydata.store import vault
 from bot.mydata.store.db import create_schema, drop_schema, make_engine, session_scope
 from bot.mydata.masking import mask_number
@@ -82,7 +82,7 @@ def test_tokens_and_account_numbers_are_not_in_the_store(engine, sandbox, sandbo
         assert not [t for t in tokens if t.encode() in on_disk]
         assert not [n for n in numbers if n.encode() in on_disk]
     with session_scope(engine) as s:
-        shown = analytics.balances(s, CUSTOMER, now=NOW).accounts
+        shown = balances(s, CUSTOMER, now=NOW).accounts
         mine = {a.account_num for ib in truth.book(sandbox_config, CUSTOMER).institutions.values()
                 for a in ib.deposits}
         assert {a.account_masked for a in shown} <= {mask_number(n) for n in mine}
@@ -232,4 +232,4 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, sandbox_config, ve
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM accounts")).scalar() == plain["accounts"]
     with session_scope(engine) as s:
-        assert all(a.account_masked.startswith("****-") for a in analytics.balances(s, CUSTOMER, now=NOW).accounts)
+        assert all(a.account_masked.startswith("****-") for a in balances(s, CUSTOMER, now=NOW).accounts)

@@ -37,7 +37,7 @@ from bot.mydata.store.db import create_schema, make_engine, session_scope  # noq
 from bot.mydata.store.models import SyncRun  # noqa: E402
 from bot.mydata.sandbox.app import SandboxServer  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
-from bot.mydata.sync import sync_customer  # noqa: E402
+from bot.mydata.sync.run import sync_customer  # noqa: E402
 from bot.mydata.timefmt import KST  # noqa: E402
 
 

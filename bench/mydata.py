@@ -50,7 +50,7 @@ from bot.mydata.store.models import CardApproval, LoanTransaction, Transaction  
 from bot.mydata.analytics.profile import credit_profile  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sandbox.manifest import save_config  # noqa: E402
-from bot.mydata.sync import sync_customers  # noqa: E402
+from bot.mydata.sync.run import sync_customers  # noqa: E402
 from bot.mydata.timefmt import KST  # noqa: E402
 
 AS_OF = date(2025, 6, 30)

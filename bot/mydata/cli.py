@@ -47,7 +47,7 @@ from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState, se
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
 from bot.mydata.service import sandbox_url
-from bot.mydata.sync import sync_customers
+from bot.mydata.sync.run import sync_customers
 from bot.mydata.timefmt import KST, now_kst
 from bot.mydata.store.rotation import compact, reencrypt_store
 

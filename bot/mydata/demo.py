@@ -13,7 +13,7 @@ from bot.mydata.client import MyDataClient
 from bot.mydata.consent import active_consents, grant_consents, register_customer
 from bot.mydata.store.db import session_scope
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
-from bot.mydata.sync import CustomerSyncResult, sync_customers
+from bot.mydata.sync.run import CustomerSyncResult, sync_customers
 
 DEMO_UNLINKED = {
     "demo-salaried": "C0020001",  # 신한카드

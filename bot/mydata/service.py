@@ -15,7 +15,7 @@ from bot.mydata.consent import CONSENT_MAX_DAYS, ConsentInfo, DeletionInfo, gran
 from bot.mydata.store.db import get_engine
 from bot.mydata.lexicons import load_lexicon
 from bot.mydata.errors import UnknownInstitution
-from bot.mydata.sync import CustomerSyncResult, sync_customer
+from bot.mydata.sync.run import CustomerSyncResult, sync_customer
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8710"
 

@@ -19,7 +19,7 @@ from bot.mydata.consent import purge_expired
 from bot.mydata.store.db import get_engine, require_schema, session_scope
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
 from bot.mydata.store.models import SyncRun
-from bot.mydata.sync import sync_customer
+from bot.mydata.sync.run import sync_customer
 from bot.tasks import guards, lifecycle, schedule
 from bot.tasks.app import app
 

@@ -23,7 +23,7 @@ from bot.mydata.store.db import create_schema, make_engine
 from bot.mydata.demo import DEMO_UNLINKED, link_customer
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState
 from bot.mydata.sandbox.generator import SandboxConfig, generate_customer
-from bot.mydata.sync import sync_customer, sync_customers
+from bot.mydata.sync.run import sync_customer, sync_customers
 from bot.mydata.timefmt import KST
 
 AS_OF = date(2025, 6, 30)

@@ -16,7 +16,7 @@ from bot.mydata.consent import grant_consents, register_customer
 from bot.mydata.store.db import create_schema, make_engine, session_scope
 from bot.mydata.sandbox.app import SandboxServer
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS, SandboxConfig
-from bot.mydata.sync import sync_customers
+from bot.mydata.sync.run import sync_customers
 from bot.mydata.timefmt import KST
 from tests.mydata.conftest import client
 

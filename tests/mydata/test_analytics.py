@@ -15,7 +15,7 @@ from bot.mydata.errors import InvalidQuery
 from bot.mydata.masking import mask_number
 from bot.mydata.analytics.profile import credit_profile
 from bot.mydata.sandbox.generator import STOCKS, security_price
-from bot.mydata.sync import sync_customers
+from bot.mydata.sync.run import sync_customers
 
 from . import truth
 from .conftest import NOW, client, link, run

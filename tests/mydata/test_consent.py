@@ -13,7 +13,7 @@ from bot.mydata.consent import (deletion_records, expire_consent_now, grant_cons
 from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
 from bot.mydata.store.models import CUSTOMER_DATA_TABLES, DeletionRecord, Loan, Token
-from bot.mydata.sync import sync_customer
+from bot.mydata.sync.run import sync_customer
 
 from .conftest import NOW, client, link, run
 

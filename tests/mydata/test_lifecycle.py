@@ -18,7 +18,10 @@ from bot.mydata.errors import ConsentRequired
 from bot.mydata.store.models import (Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
                                      Loan, LoanTransaction, SyncCursor, Transaction)
 from bot.mydata.analytics.profile import credit_profile
-from bot.mydata.sync import InstitutionFetcher, load_contexts, load_matcher, sync_customer, write_snapshot
+from bot.mydata.sync.context import load_contexts, load_matcher
+from bot.mydata.sync.fetch import InstitutionFetcher
+from bot.mydata.sync.run import sync_customer
+from bot.mydata.sync.write import write_snapshot
 
 from . import truth
 from .conftest import NOW, client, link, run

@@ -32,6 +32,7 @@ COMPACT_AFTER = "compact_after"  # set by a migration that rewrote secrets: the 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, running its migrations on `connection` when one is given."""
     config = Config(str(ALEMBIC_INI))
+    config.set_main_option("prepend_sys_path", "")  # for the command line; here `bot` is importable already
     config.attributes["connection"] = connection
     return config
 

@@ -16,7 +16,7 @@ from bot.mydata.store.models import Account
 
 from .schema_check import schema_diff
 from .test_at_rest import older_store, row_counts
-from .test_lifecycle import CUSTOMER, count, sync
+from .test_lifecycle import count, sync
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -50,18 +50,20 @@ def balances(session: Session, customer_id: str, *, org_code: str | None = None,
         Account.org_code, Account.kind, Account.prod_name, Account.account_masked, Account.balance,
         Account.withdrawable, Account.rate_bp, Account.matures_on).where(
         Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True)),
-        Account.kind != "invest", Account.closed_at.is_(None)).order_by(Account.org_code, Account.account_masked, Account.id))
+        Account.kind != "invest", Account.closed_at.is_(None))
+        .order_by(Account.org_code, Account.account_masked, Account.id))
     items = []
     for r in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}):
         if kind is not None and r.kind != kind:
             continue
         items.append(AccountBalance(r.org_code, scope.name(r.org_code), r.kind, ACCOUNT_KIND_LABEL[r.kind],
-                                    r.prod_name, mask_number(r.account_masked), r.balance, r.withdrawable, r.rate_bp,
-                                    r.matures_on))
+                                    r.prod_name, mask_number(r.account_masked), r.balance, r.withdrawable,
+                                    r.rate_bp, r.matures_on))
     by_inst: dict[str, int] = defaultdict(int)
     for item in items:
         by_inst[item.institution] += item.balance
-    return BalanceSummary(customer_id, tuple(items), sum(i.balance for i in items), dict(by_inst), scope.freshness)
+    return BalanceSummary(customer_id, tuple(items), sum(i.balance for i in items), dict(by_inst),
+                          scope.freshness)
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,8 @@ def net_worth(session: Session, customer_id: str, *, now: datetime | None = None
     for r in session.execute(bills, {**params, "today": today - timedelta(days=60)}):
         debts[r.org_code] += r.amount
         by_kind["card"] += r.amount
-    rows = tuple(InstitutionWorth(org, scope.name(org), scope.kind(org), assets.get(org, 0), debts.get(org, 0))
-                 for org in scope.org_codes)
+    rows = tuple(InstitutionWorth(org, scope.name(org), scope.kind(org), assets.get(org, 0),
+                                  debts.get(org, 0)) for org in scope.org_codes)
     total_assets, total_debts = sum(assets.values()), sum(debts.values())
     return NetWorth(customer_id, total_assets, total_debts, total_assets - total_debts, dict(by_kind), rows,
                     scope.freshness)

@@ -60,7 +60,8 @@ def card_bills(session: Session, customer_id: str, *, org_code: str | None = Non
     spend = statement(("unbilled",), lambda: select(
         CardApproval.org_code, CardApproval.approved_at, CardApproval.amount).join(
         Card, Card.id == CardApproval.card_pk).where(
-        CardApproval.customer_id == bindparam("cid"), CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
+        CardApproval.customer_id == bindparam("cid"),
+        CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
         CardApproval.approved_at >= bindparam("lo", type_=CardApproval.approved_at.type),
         CardApproval.status == "approved", Card.card_type == "credit"))
     unbilled: dict[str, int] = defaultdict(int)

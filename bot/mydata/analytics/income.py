@@ -42,7 +42,8 @@ class IncomeSummary:
     freshness: tuple[Freshness, ...]
 
 
-def income(session: Session, customer_id: str, *, months: int = 6, now: datetime | None = None) -> IncomeSummary:
+def income(session: Session, customer_id: str, *, months: int = 6, now: datetime | None = None
+           ) -> IncomeSummary:
     """Income over the last `months` whole months and this one, grouped by payer, with salary detected
     by regularity (about monthly, same day ±5, amount within ~30%), not by labels."""
     if not isinstance(months, int) or not 1 <= months <= 24:
@@ -59,7 +60,8 @@ def scoped_income(session: Session, scope: Scope, months: int) -> IncomeSummary:
     query = statement(("income",), lambda: select(
         Transaction.occurred_at, Transaction.memo, Transaction.amount, Transaction.trans_class).join(
         Account, Account.id == Transaction.account_id).where(
-        Transaction.customer_id == bindparam("cid"), Transaction.org_code.in_(bindparam("orgs", expanding=True)),
+        Transaction.customer_id == bindparam("cid"),
+        Transaction.org_code.in_(bindparam("orgs", expanding=True)),
         Transaction.occurred_at >= bindparam("lo", type_=Transaction.occurred_at.type),
         Transaction.occurred_at < bindparam("hi", type_=Transaction.occurred_at.type),
         Transaction.direction == "in", Account.kind == "checking"))
@@ -97,4 +99,5 @@ def scoped_income(session: Session, scope: Scope, months: int) -> IncomeSummary:
     salaries = [s for s in streams if s.kind == "salary"]
     salary = max(salaries, key=lambda s: s.monthly_average) if salaries else None
     return IncomeSummary(customer_id, start, today, tuple(streams), salary.last_amount if salary else None,
-                         salary.typical_day if salary else None, dict(sorted(by_month.items())), scope.freshness)
+                         salary.typical_day if salary else None, dict(sorted(by_month.items())),
+                         scope.freshness)

@@ -36,14 +36,17 @@ class InsuranceSummary:
     freshness: tuple[Freshness, ...]
 
 
-def insurance_summary(session: Session, customer_id: str, *, now: datetime | None = None) -> InsuranceSummary:
+def insurance_summary(session: Session, customer_id: str, *, now: datetime | None = None
+                      ) -> InsuranceSummary:
     scope = consented_scope(session, customer_id, now, purpose="insurance_summary")
-    query = statement(("insurance",), lambda: select(InsurancePolicy).options(defer(InsurancePolicy.insu_num)).where(
+    query = statement(("insurance",), lambda: select(InsurancePolicy).options(
+        defer(InsurancePolicy.insu_num)).where(
         InsurancePolicy.customer_id == bindparam("cid"),
         InsurancePolicy.org_code.in_(bindparam("orgs", expanding=True)),
         InsurancePolicy.closed_at.is_(None)).order_by(InsurancePolicy.org_code))
     policies = tuple(PolicyInfo(p.org_code, scope.name(p.org_code), p.prod_name, p.insu_type,
-                                INSURANCE_TYPE_LABEL.get(p.insu_type, "보험"), p.issued_on, p.expires_on, p.face_amt,
-                                p.premium_amt, p.pay_day)
+                                INSURANCE_TYPE_LABEL.get(p.insu_type, "보험"), p.issued_on, p.expires_on,
+                                p.face_amt, p.premium_amt, p.pay_day)
                      for p in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}).scalars())
-    return InsuranceSummary(customer_id, policies, sum(p.monthly_premium or 0 for p in policies), scope.freshness)
+    return InsuranceSummary(customer_id, policies, sum(p.monthly_premium or 0 for p in policies),
+                            scope.freshness)

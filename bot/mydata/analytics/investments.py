@@ -43,7 +43,8 @@ class InvestmentSummary:
     freshness: tuple[Freshness, ...]
 
 
-def investment_summary(session: Session, customer_id: str, *, now: datetime | None = None) -> InvestmentSummary:
+def investment_summary(session: Session, customer_id: str, *, now: datetime | None = None
+                       ) -> InvestmentSummary:
     """Securities holdings at evaluation, with profit and return against the purchase amount."""
     scope = consented_scope(session, customer_id, now, purpose="investment_summary")
     params = {"cid": customer_id, "orgs": scope.org_codes}
@@ -51,7 +52,8 @@ def investment_summary(session: Session, customer_id: str, *, now: datetime | No
         Holding.customer_id == bindparam("cid"), Holding.org_code.in_(bindparam("orgs", expanding=True)))
         .order_by(Holding.org_code, Holding.prod_code))
     holdings = tuple(HoldingInfo(h.org_code, scope.name(h.org_code), h.prod_code, h.prod_name, h.quantity,
-                                 h.purchase_amt, h.eval_amt) for h in session.execute(query, params).scalars())
+                                 h.purchase_amt, h.eval_amt)
+                     for h in session.execute(query, params).scalars())
     cash_query = statement(("invest_cash",), lambda: select(Account.balance).where(
         Account.customer_id == bindparam("cid"), Account.org_code.in_(bindparam("orgs", expanding=True)),
         Account.kind == "invest", Account.closed_at.is_(None)))

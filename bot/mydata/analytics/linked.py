@@ -40,7 +40,8 @@ def linked_assets(session: Session, customer_id: str, *, now: datetime | None = 
             (Card, lambda r: "card", Card.card_name, Card.card_num),
             (InsurancePolicy, lambda r: "insurance", InsurancePolicy.prod_name, InsurancePolicy.insu_masked)):
         extra = (Account.kind,) if model is Account else ()
-        query = statement(("linked", model), lambda: select(model.org_code, name_col, number_col, *extra).where(
+        query = statement(("linked", model), lambda: select(
+            model.org_code, name_col, number_col, *extra).where(
             model.customer_id == bindparam("cid"), model.org_code.in_(bindparam("orgs", expanding=True)),
             model.closed_at.is_(None)))
         for r in session.execute(query, params):

@@ -48,29 +48,30 @@ class LoanSummary:
     freshness: tuple[Freshness, ...]
 
 
-def loan_summary(session: Session, customer_id: str, *, org_code: str | None = None, now: datetime | None = None
-                 ) -> LoanSummary:
+def loan_summary(session: Session, customer_id: str, *, org_code: str | None = None,
+                 now: datetime | None = None) -> LoanSummary:
     """Every loan with balance, rate, next repayment and any overdue days."""
     scope = consented_scope(session, customer_id, now, org_code, purpose="loan_summary")
     query = statement(("loans",), lambda: select(Loan).options(defer(Loan.account_num)).where(
         Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)),
         Loan.closed_at.is_(None)).order_by(Loan.org_code, Loan.account_masked, Loan.id))
-    loans = tuple(LoanInfo(x.org_code, scope.name(x.org_code), scope.kind(x.org_code), x.prod_name, x.loan_type,
-                           LOAN_TYPE_LABEL.get(x.loan_type, "대출"), mask_number(x.account_masked), x.principal,
-                           x.balance, x.rate_bp, x.opened_on, x.matures_on, x.next_repay_date, x.next_repay_amt,
-                           x.overdue_days)
+    loans = tuple(LoanInfo(x.org_code, scope.name(x.org_code), scope.kind(x.org_code), x.prod_name,
+                           x.loan_type, LOAN_TYPE_LABEL.get(x.loan_type, "대출"),
+                           mask_number(x.account_masked), x.principal, x.balance, x.rate_bp, x.opened_on,
+                           x.matures_on, x.next_repay_date, x.next_repay_amt, x.overdue_days)
                   for x in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}).scalars())
     dated = [x for x in loans if x.next_repay_date is not None]
     return LoanSummary(customer_id, loans, sum(x.balance for x in loans), sum(x.principal for x in loans),
                        min(dated, key=lambda x: x.next_repay_date) if dated else None,
-                       sum(x.next_repay_amount or 0 for x in loans), tuple(x for x in loans if x.overdue_days > 0),
-                       scope.freshness)
+                       sum(x.next_repay_amount or 0 for x in loans),
+                       tuple(x for x in loans if x.overdue_days > 0), scope.freshness)
 
 
-def loan_repayments(session: Session, customer_id: str, *, since: date | None = None, now: datetime | None = None
-                    ) -> list[tuple[str, date | None, datetime, int, int]]:
+def loan_repayments(session: Session, customer_id: str, *, since: date | None = None,
+                    now: datetime | None = None) -> list[tuple[str, date | None, datetime, int, int]]:
     """(org_code, due date, paid at, amount, overdue days) of each repayment since `since`."""
-    return scoped_repayments(session, consented_scope(session, customer_id, now, purpose="loan_repayments"), since)
+    scope = consented_scope(session, customer_id, now, purpose="loan_repayments")
+    return scoped_repayments(session, scope, since)
 
 
 def scoped_repayments(session: Session, scope: Scope, since: date | None
@@ -80,8 +81,8 @@ def scoped_repayments(session: Session, scope: Scope, since: date | None
     customer_id = scope.customer_id
     since = since or add_months(scope.now.date(), -24)
     query = statement(("repayments",), lambda: select(
-        LoanTransaction.org_code, LoanTransaction.due_date, LoanTransaction.occurred_at, LoanTransaction.amount,
-        LoanTransaction.overdue_days).where(
+        LoanTransaction.org_code, LoanTransaction.due_date, LoanTransaction.occurred_at,
+        LoanTransaction.amount, LoanTransaction.overdue_days).where(
         LoanTransaction.customer_id == bindparam("cid"),
         LoanTransaction.org_code.in_(bindparam("orgs", expanding=True)),
         LoanTransaction.occurred_at >= bindparam("lo", type_=LoanTransaction.occurred_at.type)))

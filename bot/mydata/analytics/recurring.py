@@ -62,18 +62,20 @@ def recurring_payments(session: Session, customer_id: str, *, months: int = 6, n
     cards = statement(("recurring_cards",), lambda: select(
         CardApproval.approved_at, CardApproval.merchant, CardApproval.merchant_name, CardApproval.category,
         CardApproval.amount, CardApproval.org_code).where(
-        CardApproval.customer_id == bindparam("cid"), CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
+        CardApproval.customer_id == bindparam("cid"),
+        CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
         CardApproval.approved_at >= bindparam("lo", type_=CardApproval.approved_at.type),
         CardApproval.approved_at < bindparam("hi", type_=CardApproval.approved_at.type),
         CardApproval.status == "approved"))
     for r in session.execute(cards, params):
         name = r.merchant or r.merchant_name
-        groups[("card", name)].append((r.approved_at.astimezone(KST).date(), r.amount, r.merchant_name, r.category,
-                                       r.org_code))
+        groups[("card", name)].append((r.approved_at.astimezone(KST).date(), r.amount, r.merchant_name,
+                                       r.category, r.org_code))
     bank = statement(("recurring_bank",), lambda: select(
-        Transaction.occurred_at, Transaction.merchant, Transaction.memo, Transaction.category, Transaction.amount,
-        Transaction.org_code, Transaction.trans_class).where(
-        Transaction.customer_id == bindparam("cid"), Transaction.org_code.in_(bindparam("orgs", expanding=True)),
+        Transaction.occurred_at, Transaction.merchant, Transaction.memo, Transaction.category,
+        Transaction.amount, Transaction.org_code, Transaction.trans_class).where(
+        Transaction.customer_id == bindparam("cid"),
+        Transaction.org_code.in_(bindparam("orgs", expanding=True)),
         Transaction.occurred_at >= bindparam("lo", type_=Transaction.occurred_at.type),
         Transaction.occurred_at < bindparam("hi", type_=Transaction.occurred_at.type),
         Transaction.direction == "out"))
@@ -115,8 +117,8 @@ def recurring_payments(session: Session, customer_id: str, *, months: int = 6, n
         items.append(RecurringPayment(
             name=name if source == "card" or entries[-1][3] else last[2], raw_name=last[2], category=category,
             source=source, org_code=last[4], institution=scope.name(last[4]),
-            average_amount=sum(amounts) // len(amounts), last_amount=last[1], last_date=last[0], typical_day=day,
-            next_expected=following, months_seen=len({(d.year, d.month) for d in dates}),
+            average_amount=sum(amounts) // len(amounts), last_amount=last[1], last_date=last[0],
+            typical_day=day, next_expected=following, months_seen=len({(d.year, d.month) for d in dates}),
             is_subscription=category == "구독" or (source == "card" and len(set(amounts)) == 1)))
     items.sort(key=lambda i: (-i.average_amount, i.name))
     monthly = sum(i.average_amount for i in items)

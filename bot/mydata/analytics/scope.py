@@ -99,7 +99,8 @@ def consented_scope(session: Session, customer_id: str, now: datetime | None, or
     return Scope(customer_id, now, orgs, freshness, rows[0].own_name)
 
 
-def checked_period(start: date | None, end: date | None, now: datetime, default_days: int) -> tuple[date, date]:
+def checked_period(start: date | None, end: date | None, now: datetime, default_days: int
+                   ) -> tuple[date, date]:
     """[start, end] as asked, a missing end today and a missing start `default_days` before the end;
     InvalidQuery for anything but dates, a start after the end, or more than three years."""
     today = now.astimezone(KST).date()

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.mydata.analytics.scope import Freshness, Scope, checked_period, consented_scope, day_bounds, seoul_month
+from bot.mydata.analytics.scope import (Freshness, Scope, checked_period, consented_scope, day_bounds,
+                                        seoul_month)
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import CardApproval, Transaction
 from bot.mydata.timefmt import first_of_month
@@ -56,14 +57,16 @@ def _spending_rows(session: Session, scope: Scope, lo: datetime, hi: datetime) -
     cards = statement(("spend_cards",), lambda: select(
         CardApproval.approved_at, CardApproval.merchant, CardApproval.merchant_name, CardApproval.category,
         CardApproval.amount).where(
-        CardApproval.customer_id == bindparam("cid"), CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
+        CardApproval.customer_id == bindparam("cid"),
+        CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
         CardApproval.approved_at >= bindparam("lo", type_=CardApproval.approved_at.type),
         CardApproval.approved_at < bindparam("hi", type_=CardApproval.approved_at.type),
         CardApproval.status == "approved"))
     bank = statement(("spend_bank",), lambda: select(
         Transaction.occurred_at, Transaction.merchant, Transaction.memo, Transaction.category,
         Transaction.amount).where(
-        Transaction.customer_id == bindparam("cid"), Transaction.org_code.in_(bindparam("orgs", expanding=True)),
+        Transaction.customer_id == bindparam("cid"),
+        Transaction.org_code.in_(bindparam("orgs", expanding=True)),
         Transaction.occurred_at >= bindparam("lo", type_=Transaction.occurred_at.type),
         Transaction.occurred_at < bindparam("hi", type_=Transaction.occurred_at.type),
         Transaction.direction == "out", Transaction.category.isnot(None)))
@@ -97,8 +100,9 @@ def spending(session: Session, customer_id: str, start: date | None = None, end:
         months[seoul_month(when)][cat] += amount
         merchants[merchant][0] += amount
         merchants[merchant][1] += 1
-    by_category = tuple(sorted((CategorySpend(c, a, cat_count[c], round(100.0 * a / total, 1) if total else 0.0)
-                                for c, a in cat_amount.items()), key=lambda x: (-x.amount, x.category)))
+    by_category = tuple(sorted(
+        (CategorySpend(c, a, cat_count[c], round(100.0 * a / total, 1) if total else 0.0)
+         for c, a in cat_amount.items()), key=lambda x: (-x.amount, x.category)))
     by_month = tuple(MonthSpend(m, sum(cats.values()), dict(cats)) for m, cats in sorted(months.items()))
     top = tuple(sorted((MerchantSpend(m, v[0], v[1]) for m, v in merchants.items()),
                        key=lambda x: (-x.amount, x.merchant))[:10])

@@ -43,9 +43,10 @@ class TransactionSearch:
     freshness: tuple[Freshness, ...]
 
 
-def search_transactions(session: Session, customer_id: str, *, start: date | None = None, end: date | None = None,
-                        merchant: str | None = None, category: str | None = None, min_amount: int | None = None,
-                        max_amount: int | None = None, org_code: str | None = None, direction: str | None = None,
+def search_transactions(session: Session, customer_id: str, *, start: date | None = None,
+                        end: date | None = None, merchant: str | None = None, category: str | None = None,
+                        min_amount: int | None = None, max_amount: int | None = None,
+                        org_code: str | None = None, direction: str | None = None,
                         include_cancelled: bool = False, limit: int = 50, now: datetime | None = None
                         ) -> TransactionSearch:
     """Bank transactions and card approvals by period (default: last 90 days), merchant (canonical
@@ -78,8 +79,9 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
     params["raw"] = f"%{escaped}%"
     if direction in (None, "out"):
         query = statement(("search_cards", by_merchant), lambda: select(
-            CardApproval.approved_at, CardApproval.org_code, CardApproval.merchant_name, CardApproval.merchant,
-            CardApproval.category, CardApproval.amount, CardApproval.status, CardApproval.card_pk).where(
+            CardApproval.approved_at, CardApproval.org_code, CardApproval.merchant_name,
+            CardApproval.merchant, CardApproval.category, CardApproval.amount, CardApproval.status,
+            CardApproval.card_pk).where(
             CardApproval.customer_id == bindparam("cid"),
             CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
             CardApproval.approved_at >= bindparam("lo", type_=CardApproval.approved_at.type),
@@ -90,15 +92,17 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
         for r in session.execute(query, params):
             if r.status == "cancelled" and not include_cancelled:
                 continue
-            if canonical is not None and not _same_merchant(r.merchant, r.merchant_name, canonical[0], needle, session):
+            if canonical is not None and not _same_merchant(r.merchant, r.merchant_name, canonical[0], needle,
+                                                            session):
                 continue
-            items.append(TransactionItem(r.approved_at.astimezone(KST), "card", r.org_code, scope.name(r.org_code),
-                                         r.merchant_name, r.merchant, r.category, r.amount, "out", r.status,
-                                         numbers.get(("card", r.card_pk), "")))
+            items.append(TransactionItem(r.approved_at.astimezone(KST), "card", r.org_code,
+                                         scope.name(r.org_code), r.merchant_name, r.merchant, r.category,
+                                         r.amount, "out", r.status, numbers.get(("card", r.card_pk), "")))
     query = statement(("search_bank", by_merchant), lambda: select(
-        Transaction.occurred_at, Transaction.org_code, Transaction.memo, Transaction.merchant, Transaction.category,
-        Transaction.amount, Transaction.direction, Transaction.account_id).where(
-        Transaction.customer_id == bindparam("cid"), Transaction.org_code.in_(bindparam("orgs", expanding=True)),
+        Transaction.occurred_at, Transaction.org_code, Transaction.memo, Transaction.merchant,
+        Transaction.category, Transaction.amount, Transaction.direction, Transaction.account_id).where(
+        Transaction.customer_id == bindparam("cid"),
+        Transaction.org_code.in_(bindparam("orgs", expanding=True)),
         Transaction.occurred_at >= bindparam("lo", type_=Transaction.occurred_at.type),
         Transaction.occurred_at < bindparam("hi", type_=Transaction.occurred_at.type),
         Transaction.amount >= bindparam("min"), Transaction.amount <= bindparam("max"),
@@ -107,9 +111,9 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
     for r in session.execute(query, params):
         if direction is not None and r.direction != direction:
             continue
-        items.append(TransactionItem(r.occurred_at.astimezone(KST), "bank", r.org_code, scope.name(r.org_code),
-                                     r.memo, r.merchant, r.category, r.amount, r.direction, "posted",
-                                     numbers.get(("account", r.account_id), "")))
+        items.append(TransactionItem(r.occurred_at.astimezone(KST), "bank", r.org_code,
+                                     scope.name(r.org_code), r.memo, r.merchant, r.category, r.amount,
+                                     r.direction, "posted", numbers.get(("account", r.account_id), "")))
 
     def keep(item: TransactionItem) -> bool:
         if category is not None and item.category != category:

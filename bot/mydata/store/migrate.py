@@ -26,7 +26,7 @@ from bot.mydata.store.rotation import compact
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 LEGACY_REVISIONS = {1: "0001", 2: "0002", 3: "0003"}  # schema_version before Alembic -> the same schema
 UPGRADE_LOCK = 0x6D7964617461  # PostgreSQL advisory lock key ("mydata") held while the schema changes
-COMPACT_AFTER = "compact_after"  # set by a migration that rewrote secrets: the files are rewritten after commit
+COMPACT_AFTER = "compact_after"  # a migration rewrote secrets: the files are rewritten after the commit
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

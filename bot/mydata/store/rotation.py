@@ -69,7 +69,8 @@ def reencrypt_store(session: Session) -> None:
     rewrite_numbers(session, box, plain_only=False)
     rewrite_tokens(session, box, plain_only=False)
     # the product cursors are named by the old hash: forgotten, the next sync asks for whole lists
-    session.execute(text("DELETE FROM sync_cursors WHERE resource LIKE :prefix"), {"prefix": INVEST_CURSOR + "%"})
+    session.execute(text("DELETE FROM sync_cursors WHERE resource LIKE :prefix"),
+                    {"prefix": INVEST_CURSOR + "%"})
 
 
 def compact(engine: Engine) -> None:
@@ -79,4 +80,5 @@ def compact(engine: Engine) -> None:
             conn.exec_driver_sql("VACUUM")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         elif engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("VACUUM FULL tokens, accounts, loans, insurance_policies, cards, sync_cursors")
+            conn.exec_driver_sql("VACUUM FULL tokens, accounts, loans, insurance_policies, cards, "
+                                 "sync_cursors")

@@ -14,8 +14,8 @@ from bot.mydata.client import TokenSet
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
 from bot.mydata.lexicons import INDUSTRY_OF_KIND, MerchantMatcher
 from bot.mydata.store.bulk import statement
-from bot.mydata.store.models import (Account, Card, CardBill, Consent, Customer, Institution, InsurancePolicy, Loan,
-                                     MerchantCategory, SyncCursor, Token)
+from bot.mydata.store.models import (Account, Card, CardBill, Consent, Customer, Institution, InsurancePolicy,
+                                     Loan, MerchantCategory, SyncCursor, Token)
 from bot.mydata.store.vault import vault
 
 
@@ -43,7 +43,8 @@ class ConsentContext:
 
     @property
     def invest_accounts(self) -> list[str]:
-        return [a["account_num"] for a in self.accounts.values() if a["kind"] == "invest" and a["closed_at"] is None]
+        return [a["account_num"] for a in self.accounts.values()
+                if a["kind"] == "invest" and a["closed_at"] is None]
 
     def live(self, stored: dict) -> dict:
         """Stored rows the institution still lists (the rest are kept only for their history)."""
@@ -105,9 +106,10 @@ def load_contexts(conn: Connection, customer_id: str, now: datetime, orgs: Itera
         for r in rows:
             contexts[r.org_code] = ConsentContext(
                 customer_id=customer_id, own_name=r.name, consent_id=r.id, org_code=r.org_code,
-                industry=INDUSTRY_OF_KIND[r.kind], base_url=r.api_base_url, scopes=frozenset(r.scopes.split()),
-                scope_text=r.scopes,
-                tokens=TokenSet(r.access_token, r.refresh_token, r.access_expires_at, r.refresh_expires_at, r.scopes))
+                industry=INDUSTRY_OF_KIND[r.kind], base_url=r.api_base_url,
+                scopes=frozenset(r.scopes.split()), scope_text=r.scopes,
+                tokens=TokenSet(r.access_token, r.refresh_token, r.access_expires_at, r.refresh_expires_at,
+                                r.scopes))
         synced = {contexts[r.org_code].industry for r in rows if r.last_success_at is not None}
         if not synced:
             return list(contexts.values())

@@ -44,7 +44,8 @@ class Snapshot:
 
 def number_record(box: Vault, number: str, prefix: str = "account") -> dict:
     """The columns an account, loan or policy number is stored as: encrypted, keyed hash, masked."""
-    return {f"{prefix}_num": number, f"{prefix}_key": box.number_key(number), f"{prefix}_masked": mask_number(number)}
+    return {f"{prefix}_num": number, f"{prefix}_key": box.number_key(number),
+            f"{prefix}_masked": mask_number(number)}
 
 
 def _int(value) -> int | None:
@@ -118,9 +119,11 @@ class InstitutionFetcher:
         rows = await self.listing("GET", "/v1/bank/accounts", "bank.accounts", "account_list")
         if rows is None:
             rows = [{"account_num": a["account_num"], "seqno": a["seqno"], "account_type": a["account_type"],
-                     "stored": True} for a in self.ctx.live(self.ctx.accounts).values() if a["kind"] != "invest"]
-            rows += [{"account_num": x["account_num"], "seqno": "01", "account_type": x["loan_type"], "stored": True,
-                      "prod_name": x["prod_name"]} for x in self.ctx.live(self.ctx.loans).values()]
+                     "stored": True}
+                    for a in self.ctx.live(self.ctx.accounts).values() if a["kind"] != "invest"]
+            rows += [{"account_num": x["account_num"], "seqno": "01", "account_type": x["loan_type"],
+                      "stored": True, "prod_name": x["prod_name"]}
+                     for x in self.ctx.live(self.ctx.loans).values()]
         else:
             self.snap.listed_accounts = {(self.number_key(r["account_num"]), r["seqno"]) for r in rows
                                          if not r["account_type"].startswith("3")}
@@ -141,12 +144,14 @@ class InstitutionFetcher:
         stored = self.ctx.accounts.get(key)
         ident = {"org_code": self.ctx.org_code, "account_num": row["account_num"], "seqno": row["seqno"]}
         record = {**self._base(), **number, "seqno": row["seqno"], "closed_at": None,
-                  "account_type": row["account_type"], "kind": DEPOSIT_KIND.get(row["account_type"], "checking")}
+                  "account_type": row["account_type"],
+                  "kind": DEPOSIT_KIND.get(row["account_type"], "checking")}
         if "prod_name" in row and not row.get("stored"):
             record["prod_name"] = row["prod_name"]
         calls = [self.api.call("POST", "/v1/bank/accounts/deposit/detail", ident),
                  self.api.pages("POST", "/v1/bank/accounts/deposit/transactions",
-                                {**ident, "from_date": _from_date(stored and stored["last_trans_at"], self.now),
+                                {**ident,
+                                 "from_date": _from_date(stored and stored["last_trans_at"], self.now),
                                  "to_date": self.today}, "trans_list")]
         if stored is None:
             calls.append(self.api.call("POST", "/v1/bank/accounts/deposit/basic", ident))
@@ -186,7 +191,8 @@ class InstitutionFetcher:
                   "prod_name": row.get("prod_name") or (stored or {}).get("prod_name") or ""}
         calls = [self.api.call("POST", f"{prefix}/detail", ident),
                  self.api.pages("POST", f"{prefix}/transactions",
-                                {**ident, "from_date": _from_date(stored and stored["last_trans_at"], self.now),
+                                {**ident,
+                                 "from_date": _from_date(stored and stored["last_trans_at"], self.now),
                                  "to_date": self.today}, "trans_list")]
         if stored is None:
             calls.append(self.api.call("POST", f"{prefix}/basic", ident))
@@ -219,8 +225,9 @@ class InstitutionFetcher:
             return
         rows = await self.listing("GET", "/v1/capital/loans", "capital.loans", "account_list")
         if rows is None:
-            rows = [{"account_num": x["account_num"], "account_type": x["loan_type"], "prod_name": x["prod_name"],
-                     "stored": True} for x in self.ctx.live(self.ctx.loans).values()]
+            rows = [{"account_num": x["account_num"], "account_type": x["loan_type"],
+                     "prod_name": x["prod_name"], "stored": True}
+                    for x in self.ctx.live(self.ctx.loans).values()]
         else:
             self.snap.listed_loans = {self.number_key(r["account_num"]) for r in rows}
         if self.allowed("capital.loan"):
@@ -257,16 +264,18 @@ class InstitutionFetcher:
         stored = self.ctx.cards.get(record["card_id"])
         start = _from_date(stored and stored["last_approval_at"], self.now, APPROVAL_OVERLAP_DAYS)
         rows, _ = await self.api.pages("GET", f"/v1/card/cards/{record['card_id']}/approval-domestic",
-                                       {"org_code": self.ctx.org_code, "from_date": start, "to_date": self.today},
-                                       "approved_list")
+                                       {"org_code": self.ctx.org_code, "from_date": start,
+                                        "to_date": self.today}, "approved_list")
         base, matcher = self._base(), self.matcher
         out = []
         for a in rows:
             hit = matcher.match(a["merchant_name"])
             cancelled = a.get("status") == "02"
-            out.append({**base, "approved_num": a["approved_num"], "approved_at": parse_dtime_utc(a["approved_dtime"]),
+            out.append({**base, "approved_num": a["approved_num"],
+                        "approved_at": parse_dtime_utc(a["approved_dtime"]),
                         "status": "cancelled" if cancelled else "approved",
-                        "cancelled_at": parse_dtime_utc(a["trans_dtime"]) if cancelled and a.get("trans_dtime") else None,
+                        "cancelled_at": (parse_dtime_utc(a["trans_dtime"])
+                                         if cancelled and a.get("trans_dtime") else None),
                         "merchant_name": a["merchant_name"], "merchant": hit[0] if hit else None,
                         "category": hit[1] if hit else None, "amount": int(a["approved_amt"]),
                         "installments": int(a.get("total_install_cnt") or 0)})
@@ -286,8 +295,8 @@ class InstitutionFetcher:
             first = today - timedelta(days=FIRST_SYNC_DAYS)
             start = f"{first.year:04d}{first.month:02d}"
         rows, first_page = await self.api.pages("GET", "/v1/card/bills", {
-            "org_code": self.ctx.org_code, "from_month": start, "to_month": f"{today.year:04d}{today.month:02d}"},
-            "bill_list")
+            "org_code": self.ctx.org_code, "from_month": start,
+            "to_month": f"{today.year:04d}{today.month:02d}"}, "bill_list")
         base = self._base()
         self.snap.bills = [{**base, "charge_month": b["charge_month"], "seqno": b["seqno"],
                             "due_date": parse_date(b["charge_day"]), "amount": int(b["charge_amt"]),
@@ -318,14 +327,15 @@ class InstitutionFetcher:
                   "withdrawable": _int(basic["balance_amt"]), "eval_amt": _int(basic.get("eval_amt")),
                   "currency": basic.get("currency_code") or "KRW"}
         if not row.get("stored"):
-            record.update(prod_name=row.get("account_name") or "증권계좌", opened_on=_date(row.get("issue_date")))
+            record.update(prod_name=row.get("account_name") or "증권계좌",
+                          opened_on=_date(row.get("issue_date")))
         self.snap.accounts.append(record)
         if holdings is not None:
             base = self._base()
             self.snap.holdings[number["account_key"]] = [
-                {**base, "prod_code": h["prod_code"], "prod_name": h["prod_name"], "asset_type": h.get("asset_type"),
-                 "quantity": _int(h["holding_num"]), "purchase_amt": _int(h["purchase_amt"]),
-                 "eval_amt": _int(h["eval_amt"])} for h in holdings]
+                {**base, "prod_code": h["prod_code"], "prod_name": h["prod_name"],
+                 "asset_type": h.get("asset_type"), "quantity": _int(h["holding_num"]),
+                 "purchase_amt": _int(h["purchase_amt"]), "eval_amt": _int(h["eval_amt"])} for h in holdings]
 
     # -- insurance
     async def insurance(self) -> None:
@@ -333,7 +343,8 @@ class InstitutionFetcher:
             return
         rows = await self.listing("GET", "/v1/insurance/insurances", "insu.list", "insu_list")
         if rows is None:
-            rows = [{"insu_num": p["insu_num"], "stored": True} for p in self.ctx.live(self.ctx.policies).values()]
+            rows = [{"insu_num": p["insu_num"], "stored": True}
+                    for p in self.ctx.live(self.ctx.policies).values()]
         else:
             self.snap.listed_policies = {self.number_key(r["insu_num"]) for r in rows}
         await asyncio.gather(*(self.policy(row) for row in rows))

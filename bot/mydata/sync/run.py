@@ -65,7 +65,8 @@ class StoreWorker:
         self.engine = engine
         if threads is None:
             threads = 1 if engine.dialect.name == "sqlite" else (8 if batch else 3)
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mydata-store") if threads else None
+        self._pool = (ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mydata-store")
+                      if threads else None)
         self._local = threading.local()
         self._kept: list[Connection] = []
         self._kept_lock = threading.Lock()
@@ -124,9 +125,10 @@ async def _sync_institution(client: MyDataClient, worker: StoreWorker, ctx: Cons
                              time.perf_counter() - clock)
 
 
-async def sync_customer(engine: Engine, client: MyDataClient, customer_id: str, *, now: datetime | None = None,
-                        orgs: Iterable[str] | None = None, api_type: str = "regular",
-                        worker: StoreWorker | None = None, matcher: MerchantMatcher | None = None
+async def sync_customer(engine: Engine, client: MyDataClient, customer_id: str, *,
+                        now: datetime | None = None, orgs: Iterable[str] | None = None,
+                        api_type: str = "regular", worker: StoreWorker | None = None,
+                        matcher: MerchantMatcher | None = None
                         ) -> CustomerSyncResult:
     """Syncs every active consent of one customer (or only `orgs`); never raises for one institution."""
     now = now or datetime.now(timezone.utc)
@@ -146,7 +148,8 @@ async def sync_customer(engine: Engine, client: MyDataClient, customer_id: str, 
 
 async def sync_customers(engine: Engine, client: MyDataClient, customer_ids: Iterable[str], *,
                          now: datetime | None = None, concurrency: int = 16, store_threads: int | None = None,
-                         on_done: Callable[[CustomerSyncResult], None] | None = None) -> list[CustomerSyncResult]:
+                         on_done: Callable[[CustomerSyncResult], None] | None = None
+                         ) -> list[CustomerSyncResult]:
     """Syncs many customers, `concurrency` at a time, after purging expired consents."""
     now = now or datetime.now(timezone.utc)
     worker = StoreWorker(engine, store_threads, batch=True)
@@ -157,7 +160,8 @@ async def sync_customers(engine: Engine, client: MyDataClient, customer_ids: Ite
 
         async def one(customer_id: str) -> CustomerSyncResult:
             async with gate:
-                result = await sync_customer(engine, client, customer_id, now=now, worker=worker, matcher=matcher)
+                result = await sync_customer(engine, client, customer_id, now=now, worker=worker,
+                                             matcher=matcher)
             if on_done is not None:
                 on_done(result)
             return result

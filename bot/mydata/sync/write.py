@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection
 from bot.mydata.client import TokenSet
 from bot.mydata.errors import ConsentRequired
 from bot.mydata.store.bulk import bulk_insert, insert_returning_ids, statement
-from bot.mydata.store.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Holding, InsurancePolicy,
-                                     Loan, LoanTransaction, SyncCursor, SyncRun, Token, Transaction)
+from bot.mydata.store.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Holding,
+                                     InsurancePolicy, Loan, LoanTransaction, SyncCursor, SyncRun, Token,
+                                     Transaction)
 from bot.mydata.sync.context import ConsentContext
 from bot.mydata.sync.fetch import Snapshot
 
@@ -42,7 +43,8 @@ def _update_rows(conn, model, updates: list[tuple[int, dict]]) -> None:
     """Changed rows by id, one executemany per set of changed columns (one round trip, not one a row)."""
     by_columns: dict[tuple[str, ...], list[dict]] = defaultdict(list)
     for row_id, changes in updates:
-        by_columns[tuple(sorted(changes))].append({"row_id": row_id, **{f"v_{k}": v for k, v in changes.items()}})
+        by_columns[tuple(sorted(changes))].append({"row_id": row_id,
+                                                   **{f"v_{k}": v for k, v in changes.items()}})
     for keys, params in by_columns.items():
         stmt = statement(("update", model, keys), lambda: update(model).where(model.id == bindparam("row_id"))
                          .values({k: bindparam(f"v_{k}", type_=model.__table__.c[k].type) for k in keys}))
@@ -114,8 +116,10 @@ def _store_tokens_core(conn, consent_id: int, tokens: TokenSet) -> None:
         Token.consent_id == bindparam("b_consent_id")).values(
         {name: bindparam(f"v_{name}", type_=Token.__table__.c[name].type) for name in columns}))
     conn.execute(stmt, {"b_consent_id": consent_id, "v_access_token": tokens.access_token,
-                        "v_refresh_token": tokens.refresh_token, "v_access_expires_at": tokens.access_expires_at,
-                        "v_refresh_expires_at": tokens.refresh_expires_at, "v_updated_at": datetime.now(timezone.utc)})
+                        "v_refresh_token": tokens.refresh_token,
+                        "v_access_expires_at": tokens.access_expires_at,
+                        "v_refresh_expires_at": tokens.refresh_expires_at,
+                        "v_updated_at": datetime.now(timezone.utc)})
 
 
 def _claim_consent(conn: Connection, ctx: ConsentContext, now: datetime) -> None:
@@ -134,8 +138,8 @@ def _claim_consent(conn: Connection, ctx: ConsentContext, now: datetime) -> None
         stmt = (update(Consent).where(Consent.id == bindparam("consent_id"), Consent.revoked_at.is_(None),
                                       Consent.expires_at > bindparam("v_now", type_=when),
                                       Consent.scopes == bindparam("v_scopes"))
-                .values(last_success_at=bindparam("v_now", type_=when), last_attempt_at=bindparam("v_now", type_=when),
-                        last_error=None))
+                .values(last_success_at=bindparam("v_now", type_=when),
+                        last_attempt_at=bindparam("v_now", type_=when), last_error=None))
         return stmt.returning(func.set_config("synchronous_commit", "off", True)) if postgres else stmt
 
     result = conn.execute(statement(("claim_consent", postgres), build),
@@ -174,12 +178,14 @@ def _store_approvals(conn, ctx: ConsentContext, snap: Snapshot, card_ids: dict) 
 
 def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: datetime, api_calls: int,
                    refreshed: TokenSet | None) -> tuple[int, int]:
-    """Stores one institution's snapshot in a single transaction; returns (new transactions, new approvals)."""
+    """Stores one institution's snapshot in a single transaction; returns (new transactions, new
+    approvals)."""
     ctx = snap.ctx
     with conn.begin():
         _claim_consent(conn, ctx, now)
         # accounts, balance history, transactions, holdings
-        account_ids = _write_parents(conn, Account, ("account_key", "seqno"), snap.accounts, ctx.accounts, now)
+        account_ids = _write_parents(conn, Account, ("account_key", "seqno"), snap.accounts, ctx.accounts,
+                                     now)
         balances = []
         for record in snap.accounts:
             key = (record["account_key"], record["seqno"])
@@ -189,7 +195,8 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
                                  "org_code": ctx.org_code, "observed_at": now, "balance": record["balance"]})
         bulk_insert(conn, Balance.__table__, balances)
         new_txns = _insert_children(conn, Transaction, Transaction.account_id,
-                                    [(account_ids[k], k in ctx.accounts, rows) for k, rows in snap.transactions.items()],
+                                    [(account_ids[k], k in ctx.accounts, rows)
+                                     for k, rows in snap.transactions.items()],
                                     "trans_no", "occurred_at")
         closed_accounts = _close_unlisted(conn, Account, ctx.accounts, snap.listed_accounts, now)
         holder_ids = [account_ids[(key, "01")] for key in snap.holdings] + closed_accounts
@@ -197,13 +204,15 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
             conn.execute(statement(("holdings_delete",), lambda: delete(Holding).where(
                 Holding.account_id.in_(bindparam("ids", expanding=True)))), {"ids": holder_ids})
         if snap.holdings:
-            bulk_insert(conn, Holding.__table__, [{**r, "account_id": account_ids[(key, "01")], "updated_at": now}
-                                                  for key, items in snap.holdings.items() for r in items])
+            bulk_insert(conn, Holding.__table__,
+                        [{**r, "account_id": account_ids[(key, "01")], "updated_at": now}
+                         for key, items in snap.holdings.items() for r in items])
         # loans and repayments
         loan_ids = _write_parents(conn, Loan, ("account_key",), snap.loans, ctx.loans, now)
         _close_unlisted(conn, Loan, ctx.loans, snap.listed_loans, now)
         _insert_children(conn, LoanTransaction, LoanTransaction.loan_id,
-                         [(loan_ids[(n,)], n in ctx.loans, rows) for n, rows in snap.loan_transactions.items()],
+                         [(loan_ids[(n,)], n in ctx.loans, rows)
+                          for n, rows in snap.loan_transactions.items()],
                          "trans_no", "occurred_at")
         # cards, approvals, bills, insurance
         card_ids = _write_parents(conn, Card, ("card_id",), snap.cards, ctx.cards, now)
@@ -214,7 +223,8 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
         _close_unlisted(conn, InsurancePolicy, ctx.policies, snap.listed_policies, now)
         # cursors, tokens and the run itself
         bulk_insert(conn, SyncCursor.__table__, [
-            {"customer_id": ctx.customer_id, "org_code": ctx.org_code, "resource": resource, "search_timestamp": stamp}
+            {"customer_id": ctx.customer_id, "org_code": ctx.org_code, "resource": resource,
+             "search_timestamp": stamp}
             for resource, stamp in snap.cursors.items() if resource not in ctx.cursors])
         moved = [{"cid": ctx.customer_id, "org": ctx.org_code, "b_resource": resource, "stamp": stamp}
                  for resource, stamp in snap.cursors.items()
@@ -222,7 +232,8 @@ def write_snapshot(conn: Connection, snap: Snapshot, now: datetime, started: dat
         if moved:
             conn.execute(statement(("cursor_update",), lambda: update(SyncCursor).where(
                 SyncCursor.customer_id == bindparam("cid"), SyncCursor.org_code == bindparam("org"),
-                SyncCursor.resource == bindparam("b_resource")).values(search_timestamp=bindparam("stamp"))), moved)
+                SyncCursor.resource == bindparam("b_resource")).values(search_timestamp=bindparam("stamp"))),
+                moved)
         if refreshed is not None:
             _store_tokens_core(conn, ctx.consent_id, refreshed)
         bulk_insert(conn, SyncRun.__table__, [{

@@ -28,7 +28,8 @@ depends_on = None
 COLUMNS = [("accounts", "account_key", 40), ("accounts", "account_masked", 20), ("loans", "account_key", 40),
            ("loans", "account_masked", 20), ("insurance_policies", "insu_key", 40),
            ("insurance_policies", "insu_masked", 20)]
-OLD_UNIQUE = {"accounts": "uq_accounts_key", "loans": "uq_loans_key", "insurance_policies": "uq_insurance_key"}
+OLD_UNIQUE = {"accounts": "uq_accounts_key", "loans": "uq_loans_key",
+              "insurance_policies": "uq_insurance_key"}
 NEW_UNIQUE = {"accounts": ("uq_accounts_number", "customer_id, org_code, account_key, seqno"),
               "loans": ("uq_loans_number", "customer_id, org_code, account_key"),
               "insurance_policies": ("uq_insurance_number", "customer_id, org_code, insu_key")}
@@ -55,8 +56,8 @@ def upgrade() -> None:
                                    "WHERE resource LIKE :prefix"), {"prefix": INVEST_CURSOR + "%"}).all()
     for customer_id, org_code, resource in cursors:
         number = resource[len(INVEST_CURSOR):]
-        conn.execute(sa.text("UPDATE sync_cursors SET resource = :new WHERE customer_id = :cid AND org_code = :org "
-                             "AND resource = :old"),
+        conn.execute(sa.text("UPDATE sync_cursors SET resource = :new "
+                             "WHERE customer_id = :cid AND org_code = :org AND resource = :old"),
                      {"new": INVEST_CURSOR + box.number_key(number), "cid": customer_id, "org": org_code,
                       "old": resource})
     if rewritten or cards or cursors:

@@ -27,7 +27,8 @@ LENGTHS = {"key": 40, "masked": 20}
 
 def _unique_indexes(inspector, table: str) -> set[str]:
     """Unique indexes that are not the index behind a unique constraint (PostgreSQL lists those too)."""
-    return {ix["name"] for ix in inspector.get_indexes(table) if ix["unique"] and not ix.get("duplicates_constraint")}
+    return {ix["name"] for ix in inspector.get_indexes(table)
+            if ix["unique"] and not ix.get("duplicates_constraint")}
 
 
 def upgrade() -> None:
@@ -50,7 +51,8 @@ def upgrade() -> None:
                     batch.drop_constraint(old_key, type_="unique")
                 batch.alter_column(f"{prefix}_num", type_=sa.Text(), existing_nullable=False)
                 for part, length in LENGTHS.items():
-                    batch.alter_column(f"{prefix}_{part}", existing_type=sa.String(length=length), nullable=False)
+                    batch.alter_column(f"{prefix}_{part}", existing_type=sa.String(length=length),
+                                       nullable=False)
                 batch.create_unique_constraint(new_key, key_columns)
             continue
         if old_key in constraints:
@@ -59,7 +61,8 @@ def upgrade() -> None:
             op.alter_column(table, f"{prefix}_num", type_=sa.Text(), existing_nullable=False)
         for part, length in LENGTHS.items():
             if f"{prefix}_{part}" in nullable:
-                op.alter_column(table, f"{prefix}_{part}", existing_type=sa.String(length=length), nullable=False)
+                op.alter_column(table, f"{prefix}_{part}", existing_type=sa.String(length=length),
+                                nullable=False)
         if as_index:
             op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {new_key} UNIQUE USING INDEX {new_key}")
         elif new_key not in constraints:

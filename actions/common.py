@@ -28,7 +28,7 @@ from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Fra
 from bot.conversation.form_values import loan_change
 from bot.conversation.message import MessageValues, problem_text, read_entities
 from bot.nlp.period import parse_period
-from bot.mydata.db import get_engine
+from bot.mydata.store.db import get_engine
 from bot.korean.calendar import now_kst
 
 logger = logging.getLogger(__name__)

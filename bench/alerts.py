@@ -32,9 +32,9 @@ from bot.insights.inbox import run_detectors  # noqa: E402
 from bot.insights.models import Alert, ensure_tables  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
-from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
-from bot.mydata.models import SyncRun  # noqa: E402
-from bot.mydata.sync import sync_customer  # noqa: E402
+from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
+from bot.mydata.store.models import SyncRun  # noqa: E402
+from bot.mydata.sync.run import sync_customer  # noqa: E402
 from bot.mydata.timefmt import KST  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402

@@ -32,13 +32,22 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from bot.mydata import analytics  # noqa: E402
+from bot.mydata.analytics.balances import balances, net_worth  # noqa: E402
+from bot.mydata.analytics.cards import card_bills  # noqa: E402
+from bot.mydata.analytics.income import income  # noqa: E402
+from bot.mydata.analytics.insurance import insurance_summary  # noqa: E402
+from bot.mydata.analytics.investments import investment_summary  # noqa: E402
+from bot.mydata.analytics.linked import linked_assets  # noqa: E402
+from bot.mydata.analytics.loans import loan_summary  # noqa: E402
+from bot.mydata.analytics.recurring import recurring_payments  # noqa: E402
+from bot.mydata.analytics.spending import spending  # noqa: E402
+from bot.mydata.analytics.transactions import search_transactions  # noqa: E402
 from bot.mydata.audit import reading_as  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
-from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
-from bot.mydata.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
-from bot.mydata.profile import credit_profile  # noqa: E402
-from bot.mydata.sync import sync_customers  # noqa: E402
+from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
+from bot.mydata.store.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
+from bot.mydata.analytics.profile import credit_profile  # noqa: E402
+from bot.mydata.sync.run import sync_customers  # noqa: E402
 from bot.mydata.timefmt import KST  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
 from sandbox.linking import link_customer  # noqa: E402
@@ -100,20 +109,20 @@ def stop_sandbox(proc: subprocess.Popen) -> None:
 
 
 QUERIES = {
-    "balances": lambda s, c: analytics.balances(s, c, now=NOW),
-    "net_worth": lambda s, c: analytics.net_worth(s, c, now=NOW),
-    "spending": lambda s, c: analytics.spending(s, c, date(2025, 5, 1), date(2025, 5, 31), now=NOW),
-    "spending_3m": lambda s, c: analytics.spending(s, c, date(2025, 4, 1), date(2025, 6, 30), now=NOW),
-    "income": lambda s, c: analytics.income(s, c, now=NOW),
-    "recurring_payments": lambda s, c: analytics.recurring_payments(s, c, now=NOW),
-    "card_bills": lambda s, c: analytics.card_bills(s, c, now=NOW),
-    "loan_summary": lambda s, c: analytics.loan_summary(s, c, now=NOW),
-    "search_transactions": lambda s, c: analytics.search_transactions(s, c, merchant="스타벅스", now=NOW),
-    "search_amount_range": lambda s, c: analytics.search_transactions(
+    "balances": lambda s, c: balances(s, c, now=NOW),
+    "net_worth": lambda s, c: net_worth(s, c, now=NOW),
+    "spending": lambda s, c: spending(s, c, date(2025, 5, 1), date(2025, 5, 31), now=NOW),
+    "spending_3m": lambda s, c: spending(s, c, date(2025, 4, 1), date(2025, 6, 30), now=NOW),
+    "income": lambda s, c: income(s, c, now=NOW),
+    "recurring_payments": lambda s, c: recurring_payments(s, c, now=NOW),
+    "card_bills": lambda s, c: card_bills(s, c, now=NOW),
+    "loan_summary": lambda s, c: loan_summary(s, c, now=NOW),
+    "search_transactions": lambda s, c: search_transactions(s, c, merchant="스타벅스", now=NOW),
+    "search_amount_range": lambda s, c: search_transactions(
         s, c, start=date(2025, 1, 1), end=date(2025, 6, 30), min_amount=30000, max_amount=100000, now=NOW),
-    "insurance_summary": lambda s, c: analytics.insurance_summary(s, c, now=NOW),
-    "investment_summary": lambda s, c: analytics.investment_summary(s, c, now=NOW),
-    "linked_assets": lambda s, c: analytics.linked_assets(s, c, now=NOW),
+    "insurance_summary": lambda s, c: insurance_summary(s, c, now=NOW),
+    "investment_summary": lambda s, c: investment_summary(s, c, now=NOW),
+    "linked_assets": lambda s, c: linked_assets(s, c, now=NOW),
     "credit_profile": lambda s, c: credit_profile(s, c, now=NOW),
 }
 

@@ -25,7 +25,7 @@ from bot.auth.cli import print_tokens
 from bot.mydata.cli import sync_and_report
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, register_customer
-from bot.mydata.db import create_schema, database_url, get_engine
+from bot.mydata.store.db import create_schema, database_url, get_engine
 from bot.mydata.errors import MyDataError
 from bot.mydata.service import api_base_url
 from bot.mydata.timefmt import KST

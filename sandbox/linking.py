@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import active_consents, grant_consents, register_customer
-from bot.mydata.db import session_scope
-from bot.mydata.sync import CustomerSyncResult, sync_customers
+from bot.mydata.store.db import session_scope
+from bot.mydata.sync.run import CustomerSyncResult, sync_customers
 from sandbox.demo import DEMO_CUSTOMERS
 
 

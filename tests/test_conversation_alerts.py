@@ -8,7 +8,7 @@ import pytest
 from bot.insights.inbox import run_detectors
 from bot.insights.models import ensure_tables
 from bot.korean.calendar import now_kst
-from bot.mydata.db import make_engine, session_scope
+from bot.mydata.store.db import make_engine, session_scope
 from tests.support.bank import sql
 from tests.test_conversation_personal import say
 

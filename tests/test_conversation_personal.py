@@ -13,7 +13,7 @@ import pytest
 
 from bot.advisor.format import won
 from bot.auth.tokens import issue_token
-from bot.mydata.vault import vault
+from bot.mydata.store.vault import vault
 from tests.support.bank import SECRET, deposit_total, sql
 from tests.support.servers import ROOT
 

@@ -40,7 +40,7 @@ Paging: long lists show 5 (cards 3) and add a "더 보기" button whose payload 
 Use from an action (the functions are synchronous; run them off the event loop):
 
     from bot.assistant import AnswerContext, Query, answer
-    from bot.mydata.db import get_engine
+    from bot.mydata.store.db import get_engine
     ctx = AnswerContext(get_engine(), customer_id)            # now=None: wall clock
     reply = await asyncio.to_thread(answer, "check_balance", ctx, Query(text=..., institution=...), page=0)
 """

@@ -14,8 +14,9 @@ from bot.assistant.common import Scope, label, no_kind_reply, notes, reading
 from bot.assistant.korean import josa
 from bot.assistant.reply import (AnswerContext, Query, Reply, button, connect_button, guarded, intent_payload, join,
                                  more_button, page_of)
-from bot.mydata import analytics
-from bot.mydata.db import session_scope
+from bot.mydata.analytics.balances import balances, net_worth
+from bot.mydata.analytics.linked import linked_assets
+from bot.mydata.store.db import session_scope
 from bot.mydata.timefmt import KST, now_kst
 
 BALANCE_KINDS = {"입출금": "checking", "예금": "deposit", "적금": "savings"}
@@ -60,7 +61,7 @@ def check_balance(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) 
             kind = BALANCE_KINDS.get(query.account_type or "")
             if not scope.has_kind("bank"):
                 return no_kind_reply("은행 계좌", "bank")
-            found = analytics.balances(session, ctx.customer_id, org_code=scope.org_code, kind=kind, now=scope.now)
+            found = balances(session, ctx.customer_id, org_code=scope.org_code, kind=kind, now=scope.now)
     if delegate is not None:
         return delegate(ctx, query, page=page)
 
@@ -97,7 +98,7 @@ def list_accounts(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) 
         scope = Scope(session, ctx, query)
         if (problem := scope.problem()) is not None:
             return problem
-        found = analytics.linked_assets(session, ctx.customer_id, now=scope.now)
+        found = linked_assets(session, ctx.customer_id, now=scope.now)
     wanted_kind = {v: k for k, v in ASSET_KIND_WORDS.items()}.get(query.account_type or "")
     assets = [a for a in found.assets if (scope.org_code is None or a.org_code == scope.org_code)
               and (wanted_kind is None or a.kind == wanted_kind)]
@@ -130,7 +131,7 @@ def total_assets(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
         scope = Scope(session, ctx, query)
         if (problem := scope.problem()) is not None:
             return problem
-        worth = analytics.net_worth(session, ctx.customer_id, now=scope.now)
+        worth = net_worth(session, ctx.customer_id, now=scope.now)
     head = (f"순자산은 {josa(won_approx(worth.net), '이에요')}. 자산 {won_approx(worth.assets)}에서 "
             f"부채 {josa(won_approx(worth.debts), '을')} 뺀 금액이에요.")
     assets = [f"{word} {won_approx(worth.by_kind[k])}" for k, word in NET_WORTH_KINDS if worth.by_kind.get(k)]

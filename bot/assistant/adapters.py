@@ -2,10 +2,10 @@
 
 Institutions: canonical lexicon names ↔ org codes come from `bot.nlp.lexicon` (lexicons.yml).
 
-Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.profile.credit_profile` and
+Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.analytics.profile.credit_profile` and
 `bot.mydata.analytics`:
 - `monthly_salary`: the latest detected salary; without a salary, what actually came in: the
-  average monthly income of the last 6 whole months as `analytics.income` counts it (pension,
+  average monthly income of the last 6 whole months as `analytics.income.income` counts it (pension,
   business takings, allowances, part-time pay; own transfers and interest excluded). MyData sees
   every deposit of a linked account, so a customer without a salary has a known, usually small
   income, not an unknown one (the scorer would fill an unknown income with the training
@@ -42,10 +42,15 @@ from sqlalchemy.orm import Session
 from bot.advisor.inputs import (DepositAccount, ExistingLoan, MonthFlow, MonthSpending, SpendingLine,
                                 Subscription)
 from bot.credit.profile import CreditProfile, LoanRecord
-from bot.mydata import analytics
+from bot.mydata.analytics.balances import BalanceSummary
+from bot.mydata.analytics.income import IncomeSummary, income
+from bot.mydata.analytics.loans import LoanSummary, loan_repayments, loan_summary
+from bot.mydata.analytics.recurring import RecurringSummary
+from bot.mydata.analytics.spending import SpendingSummary
+from bot.mydata.analytics.transactions import TransactionItem, search_transactions
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
-from bot.mydata.profile import credit_profile as mydata_credit_profile
+from bot.mydata.analytics.profile import credit_profile as mydata_credit_profile
 from bot.mydata.timefmt import add_months, first_of_month
 from bot.nlp.lexicon import load_lexicon
 
@@ -115,11 +120,11 @@ def whole_months(today: date, count: int) -> tuple[date, date]:
 
 
 def all_transactions(session: Session, customer_id: str, start: date, end: date, now: datetime, **filters
-                     ) -> list[analytics.TransactionItem]:
-    """Every match of `analytics.search_transactions` over [start, end], splitting the period
+                     ) -> list[TransactionItem]:
+    """Every match of `search_transactions` over [start, end], splitting the period
     when one call would be cut at its 500-row limit."""
-    found = analytics.search_transactions(session, customer_id, start=start, end=end, limit=SEARCH_LIMIT,
-                                          now=now, **filters)
+    found = search_transactions(session, customer_id, start=start, end=end, limit=SEARCH_LIMIT,
+                                now=now, **filters)
     if found.total_count <= SEARCH_LIMIT or start == end:
         return list(found.items)
     middle = start + (end - start) // 2
@@ -146,11 +151,11 @@ class IncomeFacts:
     salary_day: Optional[int]
     salary_months: int  # months a salary was seen in the last 12 whole months
     salary_source: Optional[str]
-    summary: analytics.IncomeSummary
+    summary: IncomeSummary
 
 
 def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFacts:
-    summary = analytics.income(session, customer_id, months=12, now=now)
+    summary = income(session, customer_id, months=12, now=now)
     salaries = [s for s in summary.streams if s.kind == "salary"]
     salary = max(salaries, key=lambda s: s.monthly_average) if salaries else None
     if salary is not None:
@@ -171,8 +176,8 @@ def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: dat
     """The bank the salary is paid into (its latest payment), for 급여이체 우대금리."""
     if not facts.salary_source:
         return None
-    found = analytics.search_transactions(session, customer_id, start=now.date() - timedelta(days=62), end=now.date(),
-                                          merchant=facts.salary_source, direction="in", limit=1, now=now)
+    found = search_transactions(session, customer_id, start=now.date() - timedelta(days=62), end=now.date(),
+                                merchant=facts.salary_source, direction="in", limit=1, now=now)
     return found.items[0].institution if found.items else None
 
 
@@ -182,8 +187,8 @@ def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: dat
 class CreditInputs:
     profile: CreditProfile
     income: IncomeFacts
-    mydata: object  # bot.mydata.profile.CreditProfile (raw facts, with freshness)
-    loans: Optional[analytics.LoanSummary]
+    mydata: object  # bot.mydata.analytics.profile.CreditProfile (raw facts, with freshness)
+    loans: Optional[LoanSummary]
 
 
 def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditInputs:
@@ -192,15 +197,15 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
     income = income_facts(session, customer_id, now)
     today = now.date()
 
-    loans = delinquencies = loan_summary = None
+    loans = delinquencies = found_loans = None
     if kinds & set(LOAN_KINDS_OF_INSTITUTION):
-        loan_summary = analytics.loan_summary(session, customer_id, now=now)
+        found_loans = loan_summary(session, customer_id, now=now)
         loans = tuple(LoanRecord(opened=x.opened_on or today, principal=x.principal, balance=x.balance,
                                  installment=x.loan_type != "3150", delinquent_days=x.overdue_days,
                                  rate_percent=x.rate_bp / 100 if x.rate_bp is not None else None,
                                  institution_kind=x.institution_kind)
-                      for x in loan_summary.loans)
-        repayments = analytics.loan_repayments(session, customer_id, since=add_months(today, -24), now=now)
+                      for x in found_loans.loans)
+        repayments = loan_repayments(session, customer_id, since=add_months(today, -24), now=now)
         delinquencies = sum(1 for *_, overdue in repayments if overdue >= CREDIT_DELINQUENCY_DAYS)
 
     card_limit = spending_3m = None
@@ -214,7 +219,7 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
         monthly_salary=income.monthly, employment_months=income.salary_months if income.salary else None,
         loans=loans, card_limit_total=card_limit, card_spending_3m=spending_3m, delinquencies_24m=delinquencies,
         as_of=today)
-    return CreditInputs(profile, income, facts, loan_summary)
+    return CreditInputs(profile, income, facts, found_loans)
 
 
 # ---------------------------------------------------------------- advisors
@@ -230,7 +235,7 @@ def _months_left(today: date, matures: Optional[date]) -> int:
     return min(max(months, 0), 600)
 
 
-def existing_loans(summary: analytics.LoanSummary, today: date) -> list[ExistingLoan]:
+def existing_loans(summary: LoanSummary, today: date) -> list[ExistingLoan]:
     out = []
     for x in summary.loans:
         kind = LOAN_KINDS.get(x.loan_type, "신용대출")
@@ -252,23 +257,23 @@ def existing_loans(summary: analytics.LoanSummary, today: date) -> list[Existing
     return out
 
 
-def deposit_accounts(summary: analytics.BalanceSummary) -> list[DepositAccount]:
+def deposit_accounts(summary: BalanceSummary) -> list[DepositAccount]:
     return [DepositAccount(a.institution, a.kind_label, a.balance) for a in summary.accounts
             if a.kind_label in ("입출금", "예금", "적금")]
 
 
-def month_flows(income: analytics.IncomeSummary, spending: analytics.SpendingSummary, months: Sequence[date]
+def month_flows(income: IncomeSummary, spending: SpendingSummary, months: Sequence[date]
                 ) -> list[MonthFlow]:
     spent = {m.month: m.total for m in spending.by_month}
     return [MonthFlow(m, income.by_month.get(_key(m), 0), spent.get(_key(m), 0)) for m in months]
 
 
-def month_spendings(spending: analytics.SpendingSummary, months: Sequence[date]) -> list[MonthSpending]:
+def month_spendings(spending: SpendingSummary, months: Sequence[date]) -> list[MonthSpending]:
     by_month = {m.month: m.by_category for m in spending.by_month}
     return [MonthSpending(m, by_month.get(_key(m), {})) for m in months]
 
 
-def subscriptions(recurring: analytics.RecurringSummary) -> list[Subscription]:
+def subscriptions(recurring: RecurringSummary) -> list[Subscription]:
     return [Subscription(i.name, i.average_amount) for i in recurring.items
             if i.is_subscription and i.average_amount > 0]
 

@@ -13,7 +13,8 @@ from bot.assistant.adapters import existing_loans, subscriptions
 from bot.assistant.cash_flow import CASH_FLOW_MONTHS, cash_flow_of
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join
-from bot.mydata import analytics
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.recurring import recurring_payments
 
 
 @guarded
@@ -25,8 +26,8 @@ def financial_advice(ctx: AnswerContext, query: Query = Query(), *, page: int = 
             return no_kind_reply("은행이나 카드", "bank")
         today = scope.now.date()
         cash, freshness = cash_flow_of(session, ctx.customer_id, scope.now)
-        recurring = analytics.recurring_payments(session, ctx.customer_id, months=6, now=scope.now)
-        loans = (analytics.loan_summary(session, ctx.customer_id, now=scope.now)
+        recurring = recurring_payments(session, ctx.customer_id, months=6, now=scope.now)
+        loans = (loan_summary(session, ctx.customer_id, now=scope.now)
                  if scope.has_kind("bank", "capital") else None)
     diagnosis = advice_from_cash_flow(cash, subscriptions(recurring),
                                       existing_loans(loans, today) if loans is not None else [])

@@ -9,7 +9,9 @@ from bot.assistant.common import Scope, label, no_kind_reply, notes, reading
 from bot.assistant.korean import josa
 from bot.assistant.reply import (AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button,
                                  page_of)
-from bot.mydata import analytics
+from bot.mydata.analytics import insurance, investments
+from bot.mydata.analytics.cards import card_bills
+from bot.mydata.analytics.loans import loan_summary
 
 
 def _signed(amount: int) -> str:
@@ -35,7 +37,7 @@ def card_bill(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> R
             return Reply(f"{josa(scope.institution, '은')} 카드사가 아니에요. 카드값은 카드사별로 알려드릴 수 있어요.")
         if not scope.has_kind("card"):
             return no_kind_reply("카드", "card")
-        bills = analytics.card_bills(session, ctx.customer_id, org_code=scope.org_code, now=scope.now)
+        bills = card_bills(session, ctx.customer_id, org_code=scope.org_code, now=scope.now)
     today = scope.now.date()
     footnotes = notes(bills.freshness, ctx, kinds=("card",))
     who = f"{scope.institution} " if scope.institution else ""
@@ -78,7 +80,7 @@ def loan_status(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) ->
             return no_kind_reply("은행이나 캐피탈", "bank")
         if scope.org_code is not None and scope.kind not in ("bank", "capital"):
             return Reply(f"{scope.institution}에서 받은 대출 정보는 없어요.")
-        found = analytics.loan_summary(session, ctx.customer_id, org_code=scope.org_code, now=scope.now)
+        found = loan_summary(session, ctx.customer_id, org_code=scope.org_code, now=scope.now)
     footnotes = notes(found.freshness, ctx, kinds=("bank", "capital"))
     who = f"{scope.institution}에 " if scope.institution else ""
     if not found.loans:
@@ -118,7 +120,7 @@ def insurance_summary(ctx: AnswerContext, query: Query = Query(), *, page: int =
             return problem
         if not scope.has_kind("insurance"):
             return no_kind_reply("보험사", "insurance")
-        found = analytics.insurance_summary(session, ctx.customer_id, now=scope.now)
+        found = insurance.insurance_summary(session, ctx.customer_id, now=scope.now)
     policies = [p for p in found.policies if scope.org_code is None or p.org_code == scope.org_code]
     footnotes = notes(found.freshness, ctx, kinds=("insurance",))
     if not policies:
@@ -151,7 +153,7 @@ def investment_summary(ctx: AnswerContext, query: Query = Query(), *, page: int 
             return problem
         if not scope.has_kind("securities"):
             return no_kind_reply("증권 계좌", "securities")
-        found = analytics.investment_summary(session, ctx.customer_id, now=scope.now)
+        found = investments.investment_summary(session, ctx.customer_id, now=scope.now)
     footnotes = notes(found.freshness, ctx, kinds=("securities",))
     if not found.holdings:
         cash = f" 예수금은 {josa(won(found.cash), '이에요')}." if found.cash else ""

@@ -23,8 +23,11 @@ from bot.advisor.cashflow import PAYMENT_KINDS, CashFlow, Inflow, ScheduledPayme
 from bot.advisor.inputs import MonthSpending
 from bot.assistant.adapters import (canonical_institution, linked_kinds, month_spendings, month_starts, org_code_of,
                                     whole_months)
-from bot.mydata import analytics
-from bot.mydata.movements import checking_movements
+from bot.mydata.analytics.insurance import insurance_summary
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.recurring import SAVINGS_WORDS
+from bot.mydata.analytics.spending import spending
+from bot.mydata.analytics.movements import checking_movements
 
 CASH_FLOW_MONTHS = 6
 CASH_CLASSES = ("ATM출금", "현금출금")
@@ -69,7 +72,7 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
                     extra[key][CHECK_CARD_LABEL] += m.amount
             elif m.trans_class in CASH_CLASSES:
                 extra[key][CASH_LABEL] += m.amount
-            elif not any(word in m.memo for word in analytics.SAVINGS_WORDS):
+            elif not any(word in m.memo for word in SAVINGS_WORDS):
                 unclassified += m.amount
     else:
         unseen.append("은행 계좌가 연결되지 않아 소득과 이체 내역은 볼 수 없었어요.")
@@ -80,22 +83,22 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
 
     scheduled = []
     if kinds & {"bank", "capital"}:
-        loans = analytics.loan_summary(session, customer_id, now=now)
+        loans = loan_summary(session, customer_id, now=now)
         scheduled += [ScheduledPayment("대출상환", x.prod_name or x.loan_type_label, x.next_repay_amount)
                       for x in loans.loans if x.next_repay_amount]
     if "insurance" in kinds:
-        policies = analytics.insurance_summary(session, customer_id, now=now)
+        policies = insurance_summary(session, customer_id, now=now)
         scheduled += [ScheduledPayment("보험료", p.prod_name or p.insu_type_label, p.monthly_premium)
                       for p in policies.policies if p.monthly_premium]
-    spent = analytics.spending(session, customer_id, start, end, now=now)
+    spent = spending(session, customer_id, start, end, now=now)
     if not freshness:
         freshness = list(spent.freshness)
-    spending = []
+    month_spending = []
     for month in month_spendings(spent, starts):
         key = f"{month.month.year:04d}-{month.month.month:02d}"
         merged = dict(month.by_category)
         for label, amount in extra.get(key, {}).items():
             merged[label] = merged.get(label, 0) + amount
-        spending.append(MonthSpending(month.month, merged))
-    flow = monthly_cash_flow(starts, inflows, spending, scheduled, unlinked, unclassified, unseen)
+        month_spending.append(MonthSpending(month.month, merged))
+    flow = monthly_cash_flow(starts, inflows, month_spending, scheduled, unlinked, unclassified, unseen)
     return flow, freshness

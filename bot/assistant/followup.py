@@ -18,7 +18,7 @@ from bot.assistant.spending import period_words, previous_period
 from bot.conversation.frame import Frame
 from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
-from bot.mydata import analytics
+from bot.mydata.analytics.spending import spending
 from bot.mydata.timefmt import first_of_month
 
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
@@ -83,10 +83,10 @@ def category_changes(ctx: AnswerContext, query: Query) -> tuple[str, int, int, l
         scope = Scope(session, ctx, query)
         today = scope.now.date()
         start, end = query.period or (first_of_month(today), today)
-        now = analytics.spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
+        now = spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
         prev_start, prev_end = previous_period(start, end)
-        before = analytics.spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
-                                    now=scope.now)
+        before = spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
+                          now=scope.now)
     now_by = {c.category: c.amount for c in now.by_category}
     before_by = {c.category: c.amount for c in before.by_category}
     rows = [(name, now_by.get(name, 0), before_by.get(name, 0)) for name in {**before_by, **now_by}]

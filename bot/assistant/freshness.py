@@ -33,7 +33,7 @@ def age_words(age: timedelta) -> str:
 def freshness_notes(freshness: Iterable, now: datetime, *, kinds: Iterable[str] | None = None,
                     orgs: Iterable[str] | None = None, stale_after: timedelta = STALE_AFTER) -> list[str]:
     """Sentences about failed, stale or not-yet-synced institutions among `freshness`
-    (`bot.mydata.analytics.Freshness` records), optionally only of some kinds or org codes."""
+    (`bot.mydata.analytics.scope.Freshness` records), optionally only of some kinds or org codes."""
     kinds = set(kinds) if kinds is not None else None
     orgs = set(orgs) if orgs is not None else None
     groups: dict[str, list[str]] = {}

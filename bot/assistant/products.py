@@ -24,7 +24,8 @@ from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, amount_problem
                                   no_income_reply, rate_words)
 from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button, page_of
-from bot.mydata import analytics
+from bot.mydata.analytics.balances import balances
+from bot.mydata.analytics.linked import linked_assets
 
 PRODUCT_TYPES = ("예금", "적금", "카드", "대출")
 COMPARE_MONTHS = 3
@@ -59,17 +60,17 @@ def recommend_product(ctx: AnswerContext, query: Query = Query(), *, page: int =
             if not scope.has_kind("card"):
                 return no_kind_reply("카드", "card")
             lines = card_spending_lines(session, ctx.customer_id, start, end, scope.now)
-            freshness = analytics.linked_assets(session, ctx.customer_id, now=scope.now).freshness
+            freshness = linked_assets(session, ctx.customer_id, now=scope.now).freshness
         else:
             if not scope.has_kind("bank"):
                 return no_kind_reply("은행 계좌", "bank")
             facts = income_facts(session, ctx.customer_id, scope.now)
             cash, freshness = cash_flow_of(session, ctx.customer_id, scope.now)
-            balances = analytics.balances(session, ctx.customer_id, now=scope.now)
+            account_balances = balances(session, ctx.customer_id, now=scope.now)
             bank = salary_bank(session, ctx.customer_id, facts, scope.now)
     if kind == "카드":
         return _cards(ctx, query, lines, page, notes(freshness, ctx, kinds=("card",)))
-    advice = suggest_savings(level_flows(cash), deposit_accounts(balances), catalog_for(ctx),
+    advice = suggest_savings(level_flows(cash), deposit_accounts(account_balances), catalog_for(ctx),
                              term_months=SAVINGS_TERM_MONTHS, salary_bank=bank, top=TOP)
     plans = advice.installment_plans if kind == "적금" else advice.deposit_plans
     footnotes = [cash.counted(), *cash.caveats(), *notes(freshness, ctx, kinds=("bank", "card", "capital", "insurance"))]

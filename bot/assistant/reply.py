@@ -103,7 +103,7 @@ class Reply:
 class AnswerContext:
     """For whom and when an answer is given.
 
-    - `engine`: the MyData store (`bot.mydata.db.get_engine()` in the action server); each answer
+    - `engine`: the MyData store (`bot.mydata.store.db.get_engine()` in the action server); each answer
       opens one short read-only session on it.
     - `customer_id`: the only customer whose data is read.
     - `now`: aware datetime (Asia/Seoul); None means the wall clock at call time.

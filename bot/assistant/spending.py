@@ -30,7 +30,10 @@ from bot.assistant.common import Scope, no_kind_reply, notes, reading
 from bot.assistant.korean import josa
 from bot.assistant.reply import (PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join,
                                  more_button, page_of)
-from bot.mydata import analytics
+from bot.mydata.analytics import recurring
+from bot.mydata.analytics.income import income
+from bot.mydata.analytics.linked import linked_assets
+from bot.mydata.analytics.spending import spending
 from bot.mydata.timefmt import add_months, first_of_month
 
 DEFAULT_SEARCH_DAYS = 90
@@ -158,7 +161,7 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
             return problem
         today = scope.now.date()
         items, start, end, low, high = _matching(session, ctx, scope, query)
-        freshness = analytics.linked_assets(session, ctx.customer_id, now=scope.now).freshness
+        freshness = linked_assets(session, ctx.customer_id, now=scope.now).freshness
     subject = " ".join(w for w in (scope.institution or ("카드" if card_only(query) else None), query.merchant,
                                    query.category) if w)
     if low is not None or high is not None:
@@ -215,16 +218,16 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
             return problem
         today = scope.now.date()
         start, end = query.period or (first_of_month(today), today)
-        now_spend = analytics.spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
+        now_spend = spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
         prev_start, prev_end = previous_period(start, end)
-        before = analytics.spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
-                                    now=scope.now)
+        before = spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
+                          now=scope.now)
         begun = None
         little = query.category is None and len(now_spend.by_category) < 2
         if month_just_begun(start, end, today, little):
             last_start = add_months(start, -1)
-            last = analytics.spending(session, ctx.customer_id, last_start, start - timedelta(days=1),
-                                      category=query.category, now=scope.now)
+            last = spending(session, ctx.customer_id, last_start, start - timedelta(days=1),
+                            category=query.category, now=scope.now)
             begun = (last_start, last.total)
     when = period_words(start, end, today)
     what = f"{query.category} 지출" if query.category else "지출"
@@ -280,7 +283,7 @@ def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0)
             return problem
         if not scope.has_kind("bank"):
             return no_kind_reply("은행 계좌", "bank")
-        found = analytics.income(session, ctx.customer_id, months=6, now=scope.now)
+        found = income(session, ctx.customer_id, months=6, now=scope.now)
     today = scope.now.date()
     footnotes = notes(found.freshness, ctx, kinds=("bank",))
     if not found.streams:
@@ -317,7 +320,7 @@ def recurring_payments(ctx: AnswerContext, query: Query = Query(), *, page: int 
         scope = Scope(session, ctx, query)
         if (problem := scope.problem()) is not None:
             return problem
-        found = analytics.recurring_payments(session, ctx.customer_id, months=6, now=scope.now)
+        found = recurring.recurring_payments(session, ctx.customer_id, months=6, now=scope.now)
     footnotes = notes(found.freshness, ctx, kinds=("bank", "card"))
     items = list(found.items)
     if query.category == "구독" or "구독" in query.text:

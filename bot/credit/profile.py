@@ -3,7 +3,7 @@
 Money is int KRW throughout. ``None`` always means "not available" (MyData did not
 provide it), never zero: the scorer fills such inputs with the training median and lists
 them in ``CreditResult.missing``. An empty ``loans`` list means "connected, no loans".
-The lead's adapter maps ``bot.mydata.profile`` onto these classes.
+The lead's adapter maps ``bot.mydata.analytics.profile`` onto these classes.
 """
 from __future__ import annotations
 

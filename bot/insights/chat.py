@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.insights.inbox import inbox, mark_read
 from bot.insights.models import ensure_tables
 from bot.insights.preferences import GROUPS, describe, parse, set_enabled
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.tasks.lifecycle import record_conversation
 from bot.tasks.schedule import MAX_CYCLE_DAYS, MIN_CYCLE_DAYS, set_cycle
 

@@ -1,14 +1,15 @@
 """Tables of the proactive half, on the MyData store's Base so they live in the same database.
 
-Kept out of bot/mydata/models.py: created by `ensure_tables`, which the worker, the scheduler and
-the tests call; nothing here changes an existing table.
+Kept out of bot/mydata/store/models.py, but part of the store's migrations (0005 made them), so a
+change here needs its migration like any other (bot/mydata/README.md, "Schema changes").
+`ensure_tables`, which the worker, the scheduler and the tests call, creates any that are missing.
 """
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Engine
 
-from bot.mydata.models import Base, Id, UtcDateTime, utcnow
+from bot.mydata.store.models import Base, Id, UtcDateTime, utcnow
 
 DEFAULT_CYCLE_DAYS = 7
 

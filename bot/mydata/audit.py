@@ -16,8 +16,8 @@ from typing import Iterable, Iterator
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.mydata.bulk import statement
-from bot.mydata.models import DataAccess
+from bot.mydata.store.bulk import statement
+from bot.mydata.store.models import DataAccess
 from bot.mydata.timefmt import KST
 
 DEFAULT_READER = "assistant"

@@ -1,6 +1,7 @@
 """`python -m bot.mydata ...`: the MyData store's commands: create it, sync, show, revoke, rotate its key.
 
   init-db                      create the schema (idempotent) and point institutions at MYDATA_API_BASE_URL
+  upgrade                      create the store or bring it to the newest migration, keeping its data
   sync --customer ID           fetch what the customer consented to, now
   summary --customer ID        what the chat would know about one customer
   reads --customer ID          who read that customer's data, for what, when (newest first)
@@ -20,17 +21,26 @@ import sys
 
 from tqdm import tqdm
 
-from bot.mydata import analytics, vault
+from bot.mydata.analytics.balances import balances, net_worth
+from bot.mydata.analytics.cards import card_bills
+from bot.mydata.analytics.income import income
+from bot.mydata.analytics.insurance import insurance_summary
+from bot.mydata.analytics.investments import investment_summary
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.recurring import recurring_payments
+from bot.mydata.analytics.spending import spending
+from bot.mydata.store import vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
+from bot.mydata.analytics.profile import credit_profile
 from bot.mydata.consent import list_consents, revoke_consent
-from bot.mydata.db import create_schema, get_engine, require_schema, session_scope
 from bot.mydata.errors import MyDataError
-from bot.mydata.profile import credit_profile
 from bot.mydata.service import api_base_url
-from bot.mydata.sync import sync_customers
+from bot.mydata.store.db import create_schema, get_engine, require_schema, schema_exists, session_scope
+from bot.mydata.store.migrate import store_revision
+from bot.mydata.sync.run import sync_customers
 from bot.mydata.timefmt import KST, now_kst
-from bot.mydata.upgrade import compact, reencrypt_store
+from bot.mydata.store.rotation import compact, reencrypt_store
 
 
 def won(amount: int | None) -> str:
@@ -41,6 +51,15 @@ def cmd_init_db(args) -> int:
     engine = get_engine()
     create_schema(engine, args.api_base_url)
     print(f"schema ready at {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    engine = get_engine()
+    before = (store_revision(engine) or "made before Alembic") if schema_exists(engine) else "new store"
+    create_schema(engine)
+    print(f"MyData store at {engine.url.render_as_string(hide_password=True)}: {before} -> "
+          f"{store_revision(engine)} (newest)")
     return 0
 
 
@@ -95,33 +114,33 @@ def cmd_summary(args) -> int:
             fresh = c.last_success_at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if c.last_success_at else "never"
             error = f"  last error: {c.last_error}" if c.last_error else ""
             print(f"  consent {c.institution:<10} until {c.expires_at.astimezone(KST):%Y-%m-%d}  synced {fresh}{error}")
-        b = analytics.balances(s, customer_id, now=now)
+        b = balances(s, customer_id, now=now)
         print(f"\n잔액 합계 {won(b.total)}")
         for a in b.accounts:
             print(f"  {a.institution:<10} {a.kind_label:<4} {a.prod_name:<24} {a.account_masked:<20} {won(a.balance)}")
-        nw = analytics.net_worth(s, customer_id, now=now)
+        nw = net_worth(s, customer_id, now=now)
         print(f"\n순자산 {won(nw.net)} (자산 {won(nw.assets)} - 부채 {won(nw.debts)})  {nw.by_kind}")
         today = now.astimezone(KST).date()
-        sp = analytics.spending(s, customer_id, today.replace(day=1), today, now=now)
+        sp = spending(s, customer_id, today.replace(day=1), today, now=now)
         print(f"\n이번 달 지출 {won(sp.total)}: " + ", ".join(f"{c.category} {won(c.amount)}" for c in sp.by_category[:6]))
-        inc = analytics.income(s, customer_id, now=now)
+        inc = income(s, customer_id, now=now)
         print(f"\n월급 {won(inc.monthly_salary)} (매월 {inc.salary_day}일)" if inc.monthly_salary else "\n월급 감지 안 됨")
         for st in inc.streams[:4]:
             print(f"  {st.kind:<16} {st.source:<18} 월평균 {won(st.monthly_average)}")
-        rec = analytics.recurring_payments(s, customer_id, now=now)
+        rec = recurring_payments(s, customer_id, now=now)
         print(f"\n정기 지출 월 {won(rec.monthly_total)} (구독 {won(rec.subscriptions_total)})")
         for r in rec.items:
             print(f"  {r.name:<16} {r.category or '-':<4} 매월 {r.typical_day:>2}일 {won(r.last_amount)}")
-        bills = analytics.card_bills(s, customer_id, now=now)
+        bills = card_bills(s, customer_id, now=now)
         print(f"\n카드 결제 예정 {won(bills.total_due)} (다음 {bills.next_due_date})  미청구 {bills.unbilled_by_institution}")
-        loans = analytics.loan_summary(s, customer_id, now=now)
+        loans = loan_summary(s, customer_id, now=now)
         for x in loans.loans:
             print(f"  대출 {x.institution:<8} {x.prod_name:<22} 잔액 {won(x.balance)} 금리 {x.rate_bp / 100:.2f}% "
                   f"다음 {x.next_repay_date} {won(x.next_repay_amount)}" + (f" 연체 {x.overdue_days}일" if x.overdue_days else ""))
-        inv = analytics.investment_summary(s, customer_id, now=now)
+        inv = investment_summary(s, customer_id, now=now)
         if inv.holdings:
             print(f"\n투자 평가 {won(inv.eval_total)} 수익률 {inv.return_pct}%")
-        ins = analytics.insurance_summary(s, customer_id, now=now)
+        ins = insurance_summary(s, customer_id, now=now)
         for p in ins.policies:
             print(f"  보험 {p.institution:<8} {p.prod_name:<20} 월 {won(p.monthly_premium)}")
         prof = credit_profile(s, customer_id, now=now)
@@ -154,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init-db")
     p.add_argument("--api-base-url", default=api_base_url())
+    sub.add_parser("upgrade")
     p = sub.add_parser("sync")
     p.add_argument("--customer", required=True)
     p.add_argument("--concurrency", type=int, default=16)
@@ -170,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handlers = {"init-db": cmd_init_db, "summary": cmd_summary, "reads": cmd_reads, "rotate-key": cmd_rotate_key,
+    handlers = {"init-db": cmd_init_db, "upgrade": cmd_upgrade, "summary": cmd_summary, "reads": cmd_reads, "rotate-key": cmd_rotate_key,
                 "sync": lambda a: sync_and_report([a.customer], a.concurrency),
                 "revoke": lambda a: asyncio.run(_revoke(a))}
     try:

@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.mydata.client import MyDataClient, TokenSet
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ApiError, ConsentRequired, InvalidQuery, UnknownCustomer, UnknownInstitution
 from bot.mydata.lexicons import INDUSTRY_OF_KIND
-from bot.mydata.models import (CUSTOMER_DATA_TABLES, Account, Balance, CardApproval, CardBill, Consent, Customer,
+from bot.mydata.store.models import (CUSTOMER_DATA_TABLES, Account, Balance, CardApproval, CardBill, Consent, Customer,
                                DeletionRecord, Holding, Institution, InsurancePolicy, Loan, LoanTransaction,
                                SyncCursor, Token, Transaction)
 from bot.mydata.standard import SCOPES_BY_INDUSTRY

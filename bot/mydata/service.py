@@ -12,10 +12,10 @@ from sqlalchemy.engine import Engine
 
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import CONSENT_MAX_DAYS, ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
-from bot.mydata.db import get_engine
+from bot.mydata.store.db import get_engine
 from bot.mydata.lexicons import load_lexicon
 from bot.mydata.errors import UnknownInstitution
-from bot.mydata.sync import CustomerSyncResult, sync_customer
+from bot.mydata.sync.run import CustomerSyncResult, sync_customer
 
 DEFAULT_API_BASE_URL = "http://127.0.0.1:8710"
 

@@ -11,7 +11,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.engine import Engine
 
 from bot.insights.models import DeadLetter, RateSlot, TaskDelivery
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 
 MAX_LOST = 3  # starts that never finished before a message is given up
 

@@ -16,10 +16,10 @@ from bot.insights.models import Alert, ensure_tables
 from bot.korean.calendar import now_kst
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import purge_expired
-from bot.mydata.db import get_engine, require_schema, session_scope
+from bot.mydata.store.db import get_engine, require_schema, session_scope
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
-from bot.mydata.models import SyncRun
-from bot.mydata.sync import sync_customer
+from bot.mydata.store.models import SyncRun
+from bot.mydata.sync.run import sync_customer
 from bot.tasks import guards, lifecycle, schedule
 from bot.tasks.app import app
 

@@ -15,7 +15,7 @@ from bot.insights.facts import ConsentFact, CustomerFacts
 from bot.insights.inbox import store_alerts
 from bot.insights.models import CustomerActivity, LifecycleRecord, SyncSchedule
 from bot.mydata.consent import delete_institution_data
-from bot.mydata.models import Consent, DataAccess, Institution
+from bot.mydata.store.models import Consent, DataAccess, Institution
 from bot.tasks import schedule
 
 PAUSE_AFTER = timedelta(days=183)

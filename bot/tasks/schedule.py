@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.insights.models import DEFAULT_CYCLE_DAYS, SyncSchedule
 from bot.mydata.errors import InvalidQuery
-from bot.mydata.models import Consent
+from bot.mydata.store.models import Consent
 
 MIN_CYCLE_DAYS, MAX_CYCLE_DAYS = 1, 30
 

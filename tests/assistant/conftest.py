@@ -19,8 +19,8 @@ from bot.credit.scorer import CreditScorer
 from bot.credit.train import train_production_model
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import register_customer
-from bot.mydata.db import create_schema, make_engine
-from bot.mydata.sync import sync_customer, sync_customers
+from bot.mydata.store.db import create_schema, make_engine
+from bot.mydata.sync.run import sync_customer, sync_customers
 from bot.mydata.timefmt import KST
 from sandbox.app import SandboxClock, SandboxServer, SandboxState
 from sandbox.config import SandboxConfig

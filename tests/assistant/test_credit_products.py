@@ -10,7 +10,7 @@ from bot.assistant import (Query, credit_score, financial_advice, list_consents,
                            recommend_product)
 from bot.assistant.adapters import credit_inputs
 from bot.assistant.credit import CAVEAT, NO_MODEL
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 
 from .conftest import NOW
 from .expected import approvals, bank_txns, expected_cash_flow, loans, stamp

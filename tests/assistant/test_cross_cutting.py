@@ -10,7 +10,7 @@ from bot.assistant.freshness import age_words, freshness_notes
 from bot.assistant.korean import josa
 from bot.assistant.reply import intent_payload, page_of
 from bot.assistant.spending import search_transactions
-from bot.mydata.analytics import Freshness
+from bot.mydata.analytics.scope import Freshness
 from bot.mydata.masking import mask_number
 
 from .conftest import CUSTOMERS, DEMOS, EARLIER, FRESHNESS_CUSTOMER, NOW, REGISTERED_ONLY

@@ -14,8 +14,8 @@ from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.credit import NO_MODEL, score_customer, score_levers
 from bot.credit.levers import CARD_TARGET_SHARE
 from bot.credit.levers import score_levers as model_levers
-from bot.mydata import analytics
-from bot.mydata.db import session_scope
+from bot.mydata.analytics.transactions import search_transactions
+from bot.mydata.store.db import session_scope
 
 from .conftest import DEMOS, GENERATED, NOW, REGISTERED_ONLY
 from .expected import expected_cash_flow, stamp
@@ -125,8 +125,8 @@ def test_score_answer_leads_to_the_levers(store, ctx_for):
 def test_merchant_search_keeps_coupang_and_coupang_eats_apart(store, books, ctx_for):
     engine, linked, *_ = store
     with session_scope(engine) as session:
-        found = {m: analytics.search_transactions(session, "demo-salaried", start=date(2024, 6, 1),
-                                                  end=date(2025, 7, 3), merchant=m, limit=500, now=NOW)
+        found = {m: search_transactions(session, "demo-salaried", start=date(2024, 6, 1),
+                                        end=date(2025, 7, 3), merchant=m, limit=500, now=NOW)
                  for m in ("쿠팡", "쿠팡이츠")}
     assert found["쿠팡"].items and found["쿠팡이츠"].items
     assert {i.merchant for i in found["쿠팡"].items} == {"쿠팡"}

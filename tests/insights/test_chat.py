@@ -11,7 +11,7 @@ from bot.insights.chat import change_cycle, cycle_days_from_text, show_alerts
 from bot.insights.detectors import AlertDraft
 from bot.insights.inbox import inbox, store_alerts
 from bot.insights.models import CustomerActivity, SyncSchedule
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.tasks.schedule import refresh_schedules
 from tests.tasks.conftest import NOW, link, run
 

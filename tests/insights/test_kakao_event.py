@@ -15,7 +15,7 @@ from bot.delivery.kakao_event import KakaoEventClient, KakaoEventConfig, KakaoEv
 from bot.insights.detectors import AlertDraft
 from bot.insights.inbox import inbox, store_alerts
 from bot.insights.models import Alert, ensure_tables
-from bot.mydata.db import create_schema, make_engine, session_scope
+from bot.mydata.store.db import create_schema, make_engine, session_scope
 from bot.mydata.timefmt import KST
 
 DAY = datetime(2025, 6, 16, 12, 0, tzinfo=KST)

@@ -12,8 +12,8 @@ from bot.insights.detectors import detect
 from bot.insights.facts import load_facts
 from bot.insights.models import ensure_tables
 from bot.mydata.consent import grant_consents, register_customer
-from bot.mydata.db import create_schema, make_engine, session_scope
-from bot.mydata.sync import sync_customers
+from bot.mydata.store.db import create_schema, make_engine, session_scope
+from bot.mydata.sync.run import sync_customers
 from bot.mydata.timefmt import KST
 from sandbox.app import SandboxServer
 from sandbox.config import SandboxConfig

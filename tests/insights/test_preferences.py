@@ -7,8 +7,8 @@ from bot.insights.chat import change_preferences
 from bot.insights.detectors import KINDS
 from bot.insights.inbox import inbox, run_detectors
 from bot.insights.preferences import GROUPS, disabled_kinds, parse
-from bot.mydata.db import session_scope
-from bot.mydata.sync import sync_customer
+from bot.mydata.store.db import session_scope
+from bot.mydata.sync.run import sync_customer
 from tests.mydata.conftest import client
 from tests.tasks.conftest import NOW, link, run
 

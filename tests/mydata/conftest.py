@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.mydata.client import ClientSettings, MyDataClient
-from bot.mydata.db import create_schema, drop_schema, make_engine
+from bot.mydata.store.db import create_schema, drop_schema, make_engine
 from bot.mydata.timefmt import KST
 from sandbox.app import SandboxClock, SandboxServer, SandboxState
 from sandbox.config import SandboxConfig

@@ -3,12 +3,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.mydata import analytics
-from bot.mydata.db import session_scope
+from bot.mydata.analytics.balances import balances, net_worth
+from bot.mydata.analytics.cards import card_bills
+from bot.mydata.analytics.income import income
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.recurring import recurring_payments
+from bot.mydata.analytics.spending import spending
+from bot.mydata.analytics.transactions import search_transactions
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery
-from bot.mydata.profile import credit_profile
+from bot.mydata.masking import mask_number
+from bot.mydata.analytics.profile import credit_profile
+from bot.mydata.sync.run import sync_customers
 from sandbox.reference import STOCKS, security_price
-from bot.mydata.sync import sync_customers
 
 from . import truth
 from .conftest import NOW, client, link, run
@@ -19,7 +26,7 @@ N = truth.now_str(NOW)
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, sandbox, sandbox_config):
-    from bot.mydata.db import create_schema, make_engine
+    from bot.mydata.store.db import create_schema, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('analytics') / 'store.sqlite3'}")
     create_schema(engine, sandbox.url)
@@ -40,7 +47,7 @@ def test_balances_per_account_and_total(store, customer):
     engine, linked, books = store
     want = {num: bal for num, bal in truth.deposit_balances(books[customer], linked[customer], N).items()}
     with session_scope(engine) as s:
-        got = analytics.balances(s, customer, now=NOW)
+        got = balances(s, customer, now=NOW)
     assert sorted(a.balance for a in got.accounts) == sorted(want.values())
     assert got.total == sum(want.values())
     assert all("*" in a.account_masked for a in got.accounts)
@@ -66,7 +73,7 @@ def test_net_worth(store, sandbox_config, customer):
     debts += sum(b.charge_amt for org in linked[customer] for b in book.institutions[org].bills
                  if b.issued_dtime <= N < b.paid_dtime)
     with session_scope(engine) as s:
-        got = analytics.net_worth(s, customer, now=NOW)
+        got = net_worth(s, customer, now=NOW)
     assert (got.assets, got.debts, got.net) == (assets, debts, assets - debts)
 
 
@@ -76,8 +83,8 @@ def test_spending_by_category_and_month(store, customer):
     start, end = date(2025, 3, 1), date(2025, 5, 31)
     want = truth.spending_by_category(books[customer], linked[customer], N, "20250301", "20250531")
     with session_scope(engine) as s:
-        got = analytics.spending(s, customer, start, end, now=NOW)
-        april = analytics.spending(s, customer, date(2025, 4, 1), date(2025, 4, 30), now=NOW)
+        got = spending(s, customer, start, end, now=NOW)
+        april = spending(s, customer, date(2025, 4, 1), date(2025, 4, 30), now=NOW)
     assert {c.category: c.amount for c in got.by_category} == want
     assert got.total == sum(want.values())
     assert [m.month for m in got.by_month] == ["2025-03", "2025-04", "2025-05"][-len(got.by_month):]
@@ -87,10 +94,10 @@ def test_spending_by_category_and_month(store, customer):
 def test_salary_pension_and_business_income(store):
     engine, linked, books = store
     with session_scope(engine) as s:
-        salaried = analytics.income(s, "demo-salaried", now=NOW)
-        shop = analytics.income(s, "demo-shop", now=NOW)
-        retiree = analytics.income(s, "demo-retiree", now=NOW)
-        student = analytics.income(s, "demo-student", now=NOW)
+        salaried = income(s, "demo-salaried", now=NOW)
+        shop = income(s, "demo-shop", now=NOW)
+        retiree = income(s, "demo-retiree", now=NOW)
+        student = income(s, "demo-student", now=NOW)
     paid = [amount for dtime, amount in books["demo-salaried"].salary_payments if dtime <= N]
     assert salaried.monthly_salary == paid[-1]
     assert [s.source for s in salaried.streams if s.kind == "salary"] == [books["demo-salaried"].salary_memo]
@@ -111,7 +118,7 @@ def test_recurring_payments_match_what_the_generator_made_recurring(store, custo
         names |= {t.recurring for a in inst.deposits for t in a.txns if t.recurring and recent <= t.dtime <= N}
         names |= {a.recurring for c in inst.cards for a in c.approvals if a.recurring and recent <= a.dtime <= N}
     with session_scope(engine) as s:
-        got = analytics.recurring_payments(s, customer, now=NOW)
+        got = recurring_payments(s, customer, now=NOW)
     found = {i.raw_name if i.source == "bank" else i.name for i in got.items}
     assert found == names
     subs = {i.name for i in got.items if i.is_subscription}
@@ -126,13 +133,13 @@ def test_card_bills_and_loans(store):
                         if b.issued_dtime <= N < b.paid_dtime)
         loans = truth.loans(book, linked[customer], N)
         with session_scope(engine) as s:
-            bills = analytics.card_bills(s, customer, now=NOW)
-            got = analytics.loan_summary(s, customer, now=NOW)
+            bills = card_bills(s, customer, now=NOW)
+            got = loan_summary(s, customer, now=NOW)
         assert sorted(b.amount for b in bills.upcoming) == unpaid and bills.total_due == sum(unpaid)
         assert sorted(x.balance for x in got.loans) == sorted(x.balance_at(N) for _, x in loans)
         assert sorted(x.overdue_days for x in got.loans) == sorted(x.overdue_days(N) for _, x in loans)
     with session_scope(engine) as s:
-        shop = analytics.loan_summary(s, "demo-shop", now=NOW)
+        shop = loan_summary(s, "demo-shop", now=NOW)
     assert shop.overdue and shop.overdue[0].overdue_days > 0
 
 
@@ -142,16 +149,16 @@ def test_transaction_search(store):
     raw = [a for _, _, a, cancelled in truth.approvals(book, linked["demo-salaried"], N)
            if not cancelled and "20250101" <= a.dtime[:8] <= "20250630"]
     with session_scope(engine) as s:
-        by_merchant = analytics.search_transactions(s, "demo-salaried", start=date(2025, 1, 1),
+        by_merchant = search_transactions(s, "demo-salaried", start=date(2025, 1, 1),
                                                     end=date(2025, 6, 30), merchant="스타벅스", limit=500, now=NOW)
-        by_category = analytics.search_transactions(s, "demo-salaried", start=date(2025, 1, 1),
+        by_category = search_transactions(s, "demo-salaried", start=date(2025, 1, 1),
                                                     end=date(2025, 6, 30), category="카페", min_amount=5000,
                                                     max_amount=9000, now=NOW)
-        incoming = analytics.search_transactions(s, "demo-salaried", direction="in", now=NOW)
+        incoming = search_transactions(s, "demo-salaried", direction="in", now=NOW)
         with pytest.raises(InvalidQuery):
-            analytics.search_transactions(s, "demo-salaried", start=date(2025, 6, 1), end=date(2025, 5, 1), now=NOW)
+            search_transactions(s, "demo-salaried", start=date(2025, 6, 1), end=date(2025, 5, 1), now=NOW)
         with pytest.raises(InvalidQuery):
-            analytics.search_transactions(s, "demo-salaried", min_amount=-1, now=NOW)
+            search_transactions(s, "demo-salaried", min_amount=-1, now=NOW)
     starbucks = [a for a in raw if a.merchant == "스타벅스"]
     assert by_merchant.total_count == len(starbucks) and by_merchant.total_amount == sum(a.amount for a in starbucks)
     cafe = [a for a in raw if a.category == "카페" and 5000 <= a.amount <= 9000]
@@ -166,9 +173,9 @@ def test_customers_only_see_their_own_data(store):
     own = {c: {a.account_num for o in linked[c] for a in books[c].institutions[o].deposits} for c in CUSTOMERS}
     with session_scope(engine) as s:
         for customer in CUSTOMERS:
-            got = analytics.search_transactions(s, customer, start=date(2024, 7, 1), end=date(2025, 6, 30),
+            got = search_transactions(s, customer, start=date(2024, 7, 1), end=date(2025, 6, 30),
                                                 limit=500, now=NOW)
-            masked_own = {analytics.mask_number(n) for n in own[customer]}
+            masked_own = {mask_number(n) for n in own[customer]}
             assert {i.number_masked for i in got.items if i.source == "bank"} <= masked_own
 
 

@@ -11,14 +11,17 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from bot.mydata import analytics, vault
-from bot.mydata.db import create_schema, drop_schema, make_engine, session_scope
+from bot.mydata.analytics.balances import balances
+from bot.mydata.store import vault
+from bot.mydata.store.db import create_schema, drop_schema, make_engine, session_scope
 from bot.mydata.masking import mask_number
-from bot.mydata.models import SCHEMA_VERSION, Account, Base, InsurancePolicy, Loan, SchemaVersion, Token
-from bot.mydata.upgrade import reencrypt_store
+from bot.mydata.store.migrate import head_revision, store_revision
+from bot.mydata.store.models import Account, Base, InsurancePolicy, Loan, Token
+from bot.mydata.store.rotation import reencrypt_store
 
-from . import schema_v2, truth
+from . import schema_v2, schema_v3, truth
 from .conftest import NOW, run
+from .schema_check import schema_diff
 from .test_lifecycle import CUSTOMER, count, link, sync
 
 
@@ -79,7 +82,7 @@ def test_tokens_and_account_numbers_are_not_in_the_store(engine, sandbox, sandbo
         assert not [t for t in tokens if t.encode() in on_disk]
         assert not [n for n in numbers if n.encode() in on_disk]
     with session_scope(engine) as s:
-        shown = analytics.balances(s, CUSTOMER, now=NOW).accounts
+        shown = balances(s, CUSTOMER, now=NOW).accounts
         mine = {a.account_num for ib in truth.book(sandbox_config, CUSTOMER).institutions.values()
                 for a in ib.deposits}
         assert {a.account_masked for a in shown} <= {mask_number(n) for n in mine}
@@ -138,23 +141,27 @@ def test_the_key_file_and_the_store_are_private(tmp_path, sandbox, sandbox_confi
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
 
 
-def _older_store(engine, sandbox, sandbox_config, version: int, folder: Path) -> dict:
-    """A real store of schema `version` (1 or 2, plain tokens and numbers) holding a synced customer,
-    copied row by row from a current store; returns what it holds in plain text."""
+def older_store(engine, sandbox, sandbox_config, version: int, folder: Path) -> dict:
+    """A real store of schema `version` as the code before Alembic left it (1 or 2: plain tokens and
+    numbers; 3: encrypted), holding a synced customer copied row by row from a current store;
+    returns what it holds as stored, and its row count per table."""
     source = make_engine(f"sqlite:///{folder / 'source.sqlite3'}")
     create_schema(source, sandbox.url)
     run(link(source, sandbox, CUSTOMER))
     assert sync(source).ok
+    frozen = schema_v3 if version == 3 else schema_v2
     drop_schema(engine)
-    schema_v2.Base.metadata.create_all(engine)
+    frozen.Base.metadata.create_all(engine)
+    counts = {}
     with source.connect() as src, engine.begin() as dst:
-        for old in schema_v2.Base.metadata.sorted_tables:
-            current = Base.metadata.tables[old.name]
-            columns = [current.c[c.name] for c in old.columns]
-            rows = [dict(r._mapping) for r in src.execute(select(*columns))]
+        for old in frozen.Base.metadata.sorted_tables:
             if old.name == "schema_version":
                 rows = [{"version": version, "applied_at": NOW}]
-            if old.name == "cards":  # as issuers send them and older versions stored them: half-masked
+            else:  # version 3 keeps the ciphertext as stored; older versions get the plain values back
+                columns = list(old.columns) if version == 3 else [Base.metadata.tables[old.name].c[c.name]
+                                                                  for c in old.columns]
+                rows = [dict(r._mapping) for r in src.execute(select(*columns))]
+            if old.name == "cards" and version < 3:  # as issuers send them and older versions stored them
                 issued = {c.card_id: c.card_num for ib in truth.book(sandbox_config, CUSTOMER).institutions.values()
                           for c in ib.cards}
                 rows = [{**r, "card_num": issued[r["card_id"]]} for r in rows]
@@ -163,19 +170,26 @@ def _older_store(engine, sandbox, sandbox_config, version: int, folder: Path) ->
             if rows and engine.dialect.name == "postgresql" and "id" in old.c and old.c.id.autoincrement is True:
                 dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{old.name}', 'id'), "
                                  f"(SELECT max(id) FROM {old.name}))"))
+            counts[old.name] = len(rows)
         if version == 1:
             for table in ("accounts", "loans", "cards", "insurance_policies"):
                 dst.execute(text(f"ALTER TABLE {table} DROP COLUMN closed_at"))
             dst.execute(text("DROP TABLE data_access_log"))
+            del counts["data_access_log"]
         plain = {"tokens": [t for row in dst.execute(text("SELECT access_token, refresh_token FROM tokens"))
                             for t in row],
                  "numbers": [r[0] for r in dst.execute(text(
                      "SELECT account_num FROM accounts UNION ALL SELECT account_num FROM loans UNION ALL "
                      "SELECT insu_num FROM insurance_policies"))],
                  "cards": [r[0] for r in dst.execute(text("SELECT card_num FROM cards"))],
-                 "accounts": dst.execute(text("SELECT count(*) FROM accounts")).scalar()}
+                 "accounts": counts["accounts"], "counts": counts}
     source.dispose()
     return plain
+
+
+def row_counts(engine, tables) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -186,7 +200,7 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, sandbox_config, ve
         import sqlite3
         if sqlite3.sqlite_version_info < (3, 35):
             pytest.skip("making a version-1 store needs SQLite's DROP COLUMN (3.35+)")
-    plain = _older_store(engine, sandbox, sandbox_config, version, tmp_path / "source")
+    plain = older_store(engine, sandbox, sandbox_config, version, tmp_path / "source")
     assert plain["tokens"] and plain["numbers"] and all("**-****-" in c for c in plain["cards"]) and all(not vault.is_encrypted(t) for t in plain["tokens"])
     stored = raw_text(engine)
     assert all(t in stored for t in plain["tokens"]) and all(n in stored for n in plain["numbers"])
@@ -195,10 +209,12 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, sandbox_config, ve
 
     create_schema(engine, sandbox.url)
     with engine.connect() as conn:
-        versions = sorted(conn.execute(select(SchemaVersion.version)).scalars())
         cursors = [r[0] for r in conn.execute(text("SELECT resource FROM sync_cursors WHERE resource LIKE "
                                                    "'invest.products:%'"))]
-    assert versions == list(range(version, SCHEMA_VERSION + 1))
+    assert store_revision(engine) == head_revision()
+    assert schema_diff(engine) == []
+    kept = {t: n for t, n in plain["counts"].items() if t != "schema_version"}
+    assert row_counts(engine, kept) == kept
     stored = raw_text(engine)
     assert not [t for t in plain["tokens"] if t in stored]
     assert not [n for n in plain["numbers"] + plain["cards"] if n in stored]
@@ -216,4 +232,4 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, sandbox_config, ve
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM accounts")).scalar() == plain["accounts"]
     with session_scope(engine) as s:
-        assert all(a.account_masked.startswith("****-") for a in analytics.balances(s, CUSTOMER, now=NOW).accounts)
+        assert all(a.account_masked.startswith("****-") for a in balances(s, CUSTOMER, now=NOW).accounts)

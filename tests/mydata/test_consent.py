@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.mydata import analytics
+from bot.mydata.analytics.balances import balances, net_worth
+from bot.mydata.analytics.cards import card_bills
 from bot.mydata.consent import (deletion_records, expire_consent_now, grant_consent, list_consents, purge_expired,
                                 register_customer, revoke_consent)
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
-from bot.mydata.models import CUSTOMER_DATA_TABLES, DeletionRecord, Loan, Token
-from bot.mydata.sync import sync_customer
+from bot.mydata.store.models import CUSTOMER_DATA_TABLES, DeletionRecord, Loan, Token
+from bot.mydata.sync.run import sync_customer
 
 from .conftest import NOW, client, link, run
 
@@ -43,10 +44,10 @@ def test_no_consent_no_fetch_no_answer(engine, sandbox):
     assert sandbox.state.calls.get(SHINHAN_CARD, 0) == calls_before
     with session_scope(engine) as s:
         with pytest.raises(ConsentRequired):
-            analytics.card_bills(s, CUSTOMER, org_code=SHINHAN_CARD, now=NOW)
-        assert all(b.org_code != SHINHAN_CARD for b in analytics.card_bills(s, CUSTOMER, now=NOW).recent)
+            card_bills(s, CUSTOMER, org_code=SHINHAN_CARD, now=NOW)
+        assert all(b.org_code != SHINHAN_CARD for b in card_bills(s, CUSTOMER, now=NOW).recent)
         with pytest.raises(UnknownCustomer):
-            analytics.balances(s, "nobody", now=NOW)
+            balances(s, "nobody", now=NOW)
 
 
 def test_customer_without_any_consent_gets_no_answer(sqlite_engine, sandbox):
@@ -57,7 +58,7 @@ def test_customer_without_any_consent_gets_no_answer(sqlite_engine, sandbox):
     run(go())
     with session_scope(sqlite_engine) as s:
         with pytest.raises(ConsentRequired):
-            analytics.net_worth(s, "demo-student", now=NOW)
+            net_worth(s, "demo-student", now=NOW)
 
 
 def test_revocation_deletes_exactly_that_institution(engine, sandbox):
@@ -90,7 +91,7 @@ def test_revocation_deletes_exactly_that_institution(engine, sandbox):
         assert s.execute(select(func.count()).select_from(Token).where(Token.org_code == KAKAO_BANK,
                                                                        Token.customer_id == CUSTOMER)).scalar() == 0
         with pytest.raises(ConsentRequired):
-            analytics.balances(s, CUSTOMER, org_code=KAKAO_BANK, now=NOW)
+            balances(s, CUSTOMER, org_code=KAKAO_BANK, now=NOW)
     assert sandbox.state.auth._revoked  # the institution was told
 
 
@@ -110,7 +111,7 @@ def test_scopes_limit_what_is_fetched(sqlite_engine, sandbox):
     assert run(go()).ok
     with session_scope(sqlite_engine) as s:
         assert s.execute(select(func.count()).select_from(Loan)).scalar() == 0
-        assert analytics.balances(s, CUSTOMER, now=NOW).accounts
+        assert balances(s, CUSTOMER, now=NOW).accounts
 
 
 def test_expired_consent_data_is_purged(sqlite_engine, sandbox):

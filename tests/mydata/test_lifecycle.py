@@ -6,15 +6,22 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.mydata import analytics
+from bot.mydata.analytics.balances import balances, net_worth
+from bot.mydata.analytics.cards import card_bills
+from bot.mydata.analytics.linked import linked_assets
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.spending import spending
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.consent import deletion_records, grant_consent
-from bot.mydata.db import create_schema, session_scope
+from bot.mydata.store.db import create_schema, session_scope
 from bot.mydata.errors import ConsentRequired
-from bot.mydata.models import (SCHEMA_VERSION, Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
-                               Loan, LoanTransaction, SchemaVersion, SyncCursor, Transaction)
-from bot.mydata.profile import credit_profile
-from bot.mydata.sync import InstitutionFetcher, load_contexts, load_matcher, sync_customer, write_snapshot
+from bot.mydata.store.models import (Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
+                                     Loan, LoanTransaction, SyncCursor, Transaction)
+from bot.mydata.analytics.profile import credit_profile
+from bot.mydata.sync.context import load_contexts, load_matcher
+from bot.mydata.sync.fetch import InstitutionFetcher
+from bot.mydata.sync.run import sync_customer
+from bot.mydata.sync.write import write_snapshot
 
 from . import truth
 from .conftest import NOW, client, link, run
@@ -112,8 +119,8 @@ def test_assets_the_institution_closed_are_kept_for_history_but_not_live(engine,
     parking = next(a for a in book.institutions[KAKAO_BANK].deposits if a.account_type == "1001")
     auto_loan = book.institutions[HYUNDAI_CAPITAL].loans[0]
     with session_scope(engine) as s:
-        before = analytics.balances(s, CUSTOMER, now=NOW)
-        debts_before = analytics.net_worth(s, CUSTOMER, now=NOW).debts
+        before = balances(s, CUSTOMER, now=NOW)
+        debts_before = net_worth(s, CUSTOMER, now=NOW).debts
     parking_txns = count(engine, Transaction, KAKAO_BANK)
 
     later = NOW + timedelta(days=2)
@@ -133,12 +140,12 @@ def test_assets_the_institution_closed_are_kept_for_history_but_not_live(engine,
     assert count(engine, LoanTransaction, HYUNDAI_CAPITAL) > 0
     masked_parking = parking.account_num[-4:]
     with session_scope(engine) as s:
-        after = analytics.balances(s, CUSTOMER, now=later)
+        after = balances(s, CUSTOMER, now=later)
         assert not any(a.account_masked.endswith(masked_parking) for a in after.accounts)
         assert len(after.accounts) == len(before.accounts) - 1
-        assert HYUNDAI_CAPITAL not in {x.org_code for x in analytics.loan_summary(s, CUSTOMER, now=later).loans}
-        assert analytics.net_worth(s, CUSTOMER, now=later).debts < debts_before
-        linked = analytics.linked_assets(s, CUSTOMER, now=later).assets
+        assert HYUNDAI_CAPITAL not in {x.org_code for x in loan_summary(s, CUSTOMER, now=later).loans}
+        assert net_worth(s, CUSTOMER, now=later).debts < debts_before
+        linked = linked_assets(s, CUSTOMER, now=later).assets
         assert not any(a.number_masked.endswith(masked_parking) for a in linked)
         assert all(x.institution != "현대캐피탈" for x in credit_profile(s, CUSTOMER, now=later).loans)
 
@@ -150,16 +157,16 @@ def test_reads_are_recorded_without_amounts_or_numbers(engine, sandbox, sandbox_
     orgs = run(link(engine, sandbox, CUSTOMER))
     assert sync(engine).ok
     with session_scope(engine) as s:
-        analytics.balances(s, CUSTOMER, now=NOW)
+        balances(s, CUSTOMER, now=NOW)
     with reading_as("advisor-kim"):
         with session_scope(engine) as s:
-            analytics.card_bills(s, CUSTOMER, org_code=SHINHAN_CARD, now=NOW)
+            card_bills(s, CUSTOMER, org_code=SHINHAN_CARD, now=NOW)
             credit_profile(s, CUSTOMER, now=NOW)
             with pytest.raises(ConsentRequired):
-                analytics.balances(s, CUSTOMER, org_code="B0010002", now=NOW)
+                balances(s, CUSTOMER, org_code="B0010002", now=NOW)
     with pytest.raises(RuntimeError):
         with session_scope(engine) as s:
-            analytics.spending(s, CUSTOMER, now=NOW)
+            spending(s, CUSTOMER, now=NOW)
             raise RuntimeError("the caller's unit of work fails: its read is not recorded either")
 
     with session_scope(engine) as s:

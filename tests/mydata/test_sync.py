@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.mydata.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
-from bot.mydata.sync import FIRST_SYNC_DAYS, sync_customer, sync_customers
+from bot.mydata.store.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
+from bot.mydata.sync.fetch import FIRST_SYNC_DAYS
+from bot.mydata.sync.run import sync_customer, sync_customers
 from bot.mydata.timefmt import KST
 
 from . import truth

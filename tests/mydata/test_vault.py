@@ -6,7 +6,7 @@ import stat
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.mydata import vault
+from bot.mydata.store import vault
 from bot.private_files import create_private, private_sqlite, write_private
 
 

@@ -12,7 +12,7 @@ import pytest
 from kombu import Connection
 
 from bot.insights.models import ensure_tables
-from bot.mydata.db import create_schema, make_engine
+from bot.mydata.store.db import create_schema, make_engine
 from tests.mydata.conftest import (AS_OF, NOW, healthy_sandbox, link, run, sandbox,  # noqa: F401  (fixtures)
                                    sandbox_config)
 from tests.support.servers import ROOT, Process, start

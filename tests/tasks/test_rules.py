@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from bot.insights.inbox import inbox
 from bot.insights.models import Alert, LifecycleRecord, SyncSchedule
 from bot.mydata.consent import deletion_records, list_consents
-from bot.mydata.db import session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery
-from bot.mydata.models import Account, Consent
-from bot.mydata.sync import sync_customer
+from bot.mydata.store.models import Account, Consent
+from bot.mydata.sync.run import sync_customer
 from bot.tasks import guards, schedule
 from bot.tasks.lifecycle import apply_rules, record_conversation
 from tests.mydata.conftest import client

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 from bot.insights.detectors import detect
 from bot.insights.facts import load_facts
 from bot.insights.models import Alert, DeadLetter, SyncSchedule, TaskDelivery
-from bot.mydata.db import session_scope
-from bot.mydata.models import Consent, SyncRun, Transaction
+from bot.mydata.store.db import session_scope
+from bot.mydata.store.models import Consent, SyncRun, Transaction
 from bot.tasks import schedule
 from tests.tasks.conftest import NOW, link, run, wait_for
 

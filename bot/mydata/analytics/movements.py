@@ -1,6 +1,6 @@
 """Money moving through the customer's 입출금 accounts, as the bank shows it, for the cash flow.
 
-Unlike `analytics.search_transactions` this keeps the bank's transaction class and says which
+Unlike `transactions.search_transactions` this keeps the bank's transaction class and says which
 rows are transfers between the customer's own accounts, so the cash flow can tell income from
 own transfers, and a card bill or a loan repayment from spending.
 """
@@ -12,9 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.mydata.analytics import Freshness, _bounds, _period, _scope
-from bot.mydata.bulk import statement
-from bot.mydata.models import Account, Transaction
+from bot.mydata.analytics.scope import Freshness, checked_period, consented_scope, day_bounds
+from bot.mydata.store.bulk import statement
+from bot.mydata.store.models import Account, Transaction
 from bot.mydata.timefmt import KST
 
 
@@ -41,9 +41,9 @@ class Movements:
 def checking_movements(session: Session, customer_id: str, start: date, end: date, *, now: datetime | None = None
                        ) -> Movements:
     """Every transaction of the customer's linked 입출금 accounts in [start, end], oldest first."""
-    scope = _scope(session, customer_id, now, purpose="cash_flow")
-    start, end = _period(start, end, scope.now, 31)
-    lo, hi = _bounds(start, end)
+    scope = consented_scope(session, customer_id, now, purpose="cash_flow")
+    start, end = checked_period(start, end, scope.now, 31)
+    lo, hi = day_bounds(start, end)
     query = statement(("checking_movements",), lambda: select(
         Transaction.occurred_at, Transaction.direction, Transaction.trans_class, Transaction.memo,
         Transaction.amount, Transaction.category).join(Account, Account.id == Transaction.account_id).where(

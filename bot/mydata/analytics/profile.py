@@ -18,9 +18,11 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.mydata.analytics import Freshness, _income, _repayments, _scope
-from bot.mydata.bulk import statement
-from bot.mydata.models import Account, Card, CardApproval, Loan
+from bot.mydata.analytics.income import scoped_income
+from bot.mydata.analytics.loans import scoped_repayments
+from bot.mydata.analytics.scope import Freshness, consented_scope
+from bot.mydata.store.bulk import statement
+from bot.mydata.store.models import Account, Card, CardApproval, Loan
 from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
 
 DELINQUENT_DAYS = 5
@@ -67,13 +69,13 @@ class CreditProfile:
 
 
 def credit_profile(session: Session, customer_id: str, *, now: datetime | None = None) -> CreditProfile:
-    scope = _scope(session, customer_id, now, purpose="credit_profile")
+    scope = consented_scope(session, customer_id, now, purpose="credit_profile")
     today = scope.now.date()
     params = {"cid": customer_id, "orgs": scope.org_codes}
-    earned = _income(session, scope, 6)
+    earned = scoped_income(session, scope, 6)
     salary_months = max((s.months_seen for s in earned.streams if s.kind == "salary"), default=0)
 
-    repayments = _repayments(session, scope, add_months(today, -24))
+    repayments = scoped_repayments(session, scope, add_months(today, -24))
     worst: dict[str, int] = defaultdict(int)
     late_12 = late_24 = 0
     start_12 = add_months(today, -12)

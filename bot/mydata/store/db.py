@@ -1,4 +1,8 @@
-"""Engines, sessions and the schema: SQLite under var/ by default, PostgreSQL when DATABASE_URL says so."""
+"""Engines, sessions and the schema: SQLite under var/ by default, PostgreSQL when DATABASE_URL says so.
+
+The tables are made and changed by the migrations (`migrate.py`); this module adds the reference
+data (institutions, merchant categories) they are loaded with.
+"""
 from __future__ import annotations
 
 import functools
@@ -8,29 +12,19 @@ from pathlib import Path
 from typing import Iterator
 
 import yaml
-from sqlalchemy import create_engine, delete, event, func, inspect, select, text
+from sqlalchemy import create_engine, delete, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from bot.mydata.errors import StoreNotReady
 from bot.mydata.lexicons import REPO_ROOT, load_lexicon, merchant_pattern_rows, squash
-from bot.mydata.models import SCHEMA_VERSION, Base, Institution, MerchantCategory, SchemaVersion
-from bot.mydata.upgrade import DATA_MIGRATIONS, compact
+from bot.mydata.store.migrate import head_revision, store_metadata, store_revision, upgrade_store
+from bot.mydata.store.models import Institution, MerchantCategory
 from bot.private_files import private_sqlite
 
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "mydata.sqlite3"
 BANK_MEMO_RULES = Path(__file__).with_name("bank_memo_categories.yml")
-
-# Ordered schema changes after version 1: (version, columns added to existing tables as (table,
-# column), typed as in models.py). New tables need no entry: create_all makes them. Append, never edit.
-MIGRATIONS: list[tuple[int, list[tuple[str, str]]]] = [
-    (2, [("accounts", "closed_at"), ("loans", "closed_at"), ("cards", "closed_at"),
-         ("insurance_policies", "closed_at")]),  # and the data_access_log table
-    (3, [("accounts", "account_key"), ("accounts", "account_masked"), ("loans", "account_key"),
-         ("loans", "account_masked"), ("insurance_policies", "insu_key"),
-         ("insurance_policies", "insu_masked")]),  # and DATA_MIGRATIONS[3]: secrets encrypted
-]
 
 
 def database_url() -> str:
@@ -109,27 +103,11 @@ def category_rows() -> list[tuple[str, str, str, str]]:
 
 
 def create_schema(engine: Engine, api_base_url: str | None = None) -> None:
-    """Creates every table, applies migrations, and loads institutions and merchant categories."""
-    Base.metadata.create_all(engine)
+    """Creates the store or upgrades it to the newest migration, then loads institutions and
+    merchant categories."""
+    upgrade_store(engine)
     with session_scope(engine) as session:
-        applied = session.execute(select(SchemaVersion.version)).scalars().all()
-        current = max(applied, default=0)
-        rewritten = False
-        if current == 0:
-            session.add(SchemaVersion(version=SCHEMA_VERSION))
-            current = SCHEMA_VERSION
-        for version, columns in MIGRATIONS:
-            if version > current:
-                for table, column in columns:
-                    column_type = Base.metadata.tables[table].c[column].type.compile(dialect=engine.dialect)
-                    session.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {column_type}"))
-                if version in DATA_MIGRATIONS:
-                    DATA_MIGRATIONS[version](session)
-                    rewritten = True
-                session.add(SchemaVersion(version=version))
         sync_reference_data(session, api_base_url)
-    if rewritten:
-        compact(engine)
 
 
 def sync_reference_data(session: Session, api_base_url: str | None = None) -> None:
@@ -150,7 +128,9 @@ def sync_reference_data(session: Session, api_base_url: str | None = None) -> No
 
 
 def schema_exists(engine: Engine) -> bool:
-    return inspect(engine).has_table("schema_version")
+    """Whether the database holds a MyData store (at any version, before Alembic too)."""
+    found = inspect(engine)
+    return found.has_table("alembic_version") or found.has_table("schema_version")
 
 
 def require_schema(engine: Engine) -> Engine:
@@ -159,12 +139,14 @@ def require_schema(engine: Engine) -> Engine:
     if not schema_exists(engine):
         raise StoreNotReady(f"no MyData schema at {engine.url.render_as_string(hide_password=True)}; "
                             "run `python -m bot.mydata init-db` first")
-    with engine.connect() as conn:
-        version = conn.execute(select(func.max(SchemaVersion.version))).scalar() or 0
-    if version < SCHEMA_VERSION:
+    if store_revision(engine) != head_revision():
         create_schema(engine)
     return engine
 
 
 def drop_schema(engine: Engine) -> None:
-    Base.metadata.drop_all(engine)
+    """Every table of the store, and the record of its version."""
+    store_metadata().drop_all(engine)
+    with engine.begin() as conn:
+        for table in ("alembic_version", "schema_version"):
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")

@@ -1,9 +1,6 @@
-"""The aggregator's store: one row per thing an institution told us, scoped by customer.
-
-Every table that holds customer data carries `customer_id` and `org_code`, so each query can be
-scoped by customer and active consent, and revoking a consent deletes exactly one institution's
-rows. Money is BigInteger won; instants are stored as UTC and read back aware.
-"""
+"""Frozen copy of the version-3 store schema (bot/mydata/models.py as the code before Alembic
+created it), so the upgrade test can build a real store of that version. Secrets are plain Text
+here: the test copies them as another store encrypted them. Never edit."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -12,8 +9,6 @@ from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey,
                         UniqueConstraint)
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
-
-from bot.mydata.vault import vault
 
 SCHEMA_VERSION = 3
 
@@ -40,21 +35,6 @@ class UtcDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
-
-
-class EncryptedText(TypeDecorator):
-    """Text encrypted at rest with the store's key (bot.mydata.vault); plain only in memory.
-
-    Never compare it in SQL: every encryption of the same text differs."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return None if value is None else vault().encrypt(value)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else vault().decrypt(value)
 
 
 def utcnow() -> datetime:
@@ -115,8 +95,8 @@ class Token(Base):
     consent_id = Column(Id, ForeignKey("consents.id", ondelete="CASCADE"), primary_key=True)
     customer_id = Column(String(32), nullable=False, index=True)
     org_code = Column(String(10), nullable=False)
-    access_token = Column(EncryptedText, nullable=False)
-    refresh_token = Column(EncryptedText, nullable=False)
+    access_token = Column(Text, nullable=False)
+    refresh_token = Column(Text, nullable=False)
     access_expires_at = Column(UtcDateTime, nullable=False)
     refresh_expires_at = Column(UtcDateTime, nullable=False)
     updated_at = Column(UtcDateTime, nullable=False, default=utcnow)
@@ -129,7 +109,7 @@ class Account(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    account_num = Column(EncryptedText, nullable=False)  # the data API asks by it when the list is unchanged
+    account_num = Column(Text, nullable=False)  # the data API asks by it when the list is unchanged
     account_key = Column(String(40), nullable=False)  # vault.number_key(account_num): what records match on
     account_masked = Column(String(20), nullable=False, default="")  # masking.mask_number(account_num)
     seqno = Column(String(4), nullable=False, default="01")
@@ -193,7 +173,7 @@ class Loan(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    account_num = Column(EncryptedText, nullable=False)  # as in Account
+    account_num = Column(Text, nullable=False)  # as in Account
     account_key = Column(String(40), nullable=False)
     account_masked = Column(String(20), nullable=False, default="")
     prod_name = Column(String(100), nullable=False)
@@ -288,7 +268,7 @@ class InsurancePolicy(Base):
     id = Column(Id, primary_key=True, autoincrement=True)
     customer_id = Column(String(32), nullable=False)
     org_code = Column(String(10), nullable=False)
-    insu_num = Column(EncryptedText, nullable=False)  # the policy number, as Account.account_num
+    insu_num = Column(Text, nullable=False)  # the policy number, as Account.account_num
     insu_key = Column(String(40), nullable=False)
     insu_masked = Column(String(20), nullable=False, default="")
     prod_name = Column(String(100), nullable=False)

@@ -20,7 +20,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Table, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-from bot.mydata.models import UtcDateTime
+from bot.mydata.store.models import UtcDateTime
 
 _cache: dict[tuple, object] = {}
 SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999

@@ -19,17 +19,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
 from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
-from bot.assistant.korean import josa
 from bot.assistant.multi import answer_each
 from bot.assistant.spending import extreme_transaction
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
+from bot.conversation.form_values import loan_change
 from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment,
                                     points_at_shown, resolve, rewrite_period_words)
-from bot.conversation.form_values import loan_change
 from bot.conversation.message import MessageValues, problem_text, read_entities
-from bot.nlp.period import parse_period
-from bot.mydata.db import get_engine
 from bot.korean.calendar import now_kst
+from bot.korean.wording import josa
+from bot.mydata.db import get_engine
+from bot.nlp.period import parse_period
 
 logger = logging.getLogger(__name__)
 

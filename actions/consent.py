@@ -24,10 +24,10 @@ from actions.common import (
     send,
 )
 from actions.repair import RepairingFormValidation
-from bot.advisor.format import korean_date
 from bot.assistant import Query
 from bot.assistant.adapters import institution_kind
 from bot.conversation.form_values import MAX_CONSENT_MONTHS, SCOPE_CHOICES
+from bot.korean.wording import korean_date
 from bot.mydata import service
 from bot.mydata.consent import default_scopes
 from bot.mydata.errors import MyDataError

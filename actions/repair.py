@@ -19,7 +19,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import authenticated_customer, context_for, linked, query_from_message, reply_for, send
 from bot.assistant.consents import linked_institutions
-from bot.assistant.korean import josa
 from bot.conversation import form_values
 from bot.conversation.repair import (
     MISSES_BEFORE_BUTTONS,
@@ -46,6 +45,7 @@ from bot.conversation.repair import (
     slots_to_clear,
     with_linked_choices,
 )
+from bot.korean.wording import josa
 
 logger = logging.getLogger(__name__)
 

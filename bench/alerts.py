@@ -38,7 +38,7 @@ from bot.mydata.models import SyncRun  # noqa: E402
 from bot.mydata.sandbox.app import SandboxServer  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sync import sync_customer  # noqa: E402
-from bot.mydata.timefmt import KST  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 
 
 async def link_all(engine, client, url, ids, plan, now):

@@ -42,7 +42,7 @@ from bot.mydata.profile import credit_profile  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sandbox.manifest import save_config  # noqa: E402
 from bot.mydata.sync import sync_customers  # noqa: E402
-from bot.mydata.timefmt import KST  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)

@@ -38,7 +38,7 @@ from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E40
 from bot.mydata.models import Consent, SyncRun  # noqa: E402
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
-from bot.mydata.timefmt import KST  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 from bot.tasks.app import app, broker_url  # noqa: E402
 
 

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import issue_token
+from bot.korean.wording import won
 from bot.mydata.vault import vault
 from tests.support.bank import SECRET, deposit_total, sql
 from tests.support.servers import ROOT

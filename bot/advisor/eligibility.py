@@ -42,9 +42,9 @@ from typing import List, Optional, Sequence, Tuple
 from bot.advisor.catalog import LEGAL_MAX_RATE, Catalog, LoanProduct
 from bot.advisor.dsr import STRESS_ADD_ON, DsrResult, ProposedLoan, calculate_dsr, limit_bp_for, unsecured_credit
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import basis_points, percent, won_approx
 from bot.advisor.inputs import ExistingLoan, LoanRequest, require_int, require_items, require_rate, require_won
 from bot.advisor.money import floor_to, round_won
+from bot.korean.wording import basis_points, percent, won_approx
 
 BASE_RATE = Decimal("3.00")
 NONBANK_EXTRA_SPREAD = Decimal("4.00")

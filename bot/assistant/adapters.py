@@ -42,11 +42,11 @@ from sqlalchemy.orm import Session
 from bot.advisor.inputs import (DepositAccount, ExistingLoan, MonthFlow, MonthSpending, SpendingLine,
                                 Subscription)
 from bot.credit.profile import CreditProfile, LoanRecord
+from bot.korean.calendar import add_months, first_of_month, month_key
 from bot.mydata import analytics
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
 from bot.mydata.profile import credit_profile as mydata_credit_profile
-from bot.mydata.timefmt import add_months, first_of_month
 from bot.nlp.lexicon import load_lexicon
 
 LOAN_KINDS = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세자금대출",
@@ -157,7 +157,7 @@ def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFac
         return IncomeFacts(salary.last_amount, "salary", salary.last_amount, salary.typical_day,
                            salary.months_seen, salary.source, summary)
     start, _ = whole_months(now.date(), INCOME_MONTHS)
-    keys = [_key(m) for m in month_starts(start, INCOME_MONTHS)]
+    keys = [month_key(m) for m in month_starts(start, INCOME_MONTHS)]
     average = sum(summary.by_month.get(k, 0) for k in keys) // INCOME_MONTHS
     if average <= 0:
         return IncomeFacts(None, None, None, None, 0, None, summary)
@@ -208,7 +208,7 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
         card_limit = facts.card_limit_total
         start, _ = whole_months(today, 3)
         months = [add_months(start, k) for k in range(3)]
-        spending_3m = [facts.card_spending_by_month.get(f"{m.year:04d}-{m.month:02d}", 0) for m in months]
+        spending_3m = [facts.card_spending_by_month.get(month_key(m), 0) for m in months]
 
     profile = CreditProfile(
         monthly_salary=income.monthly, employment_months=income.salary_months if income.salary else None,
@@ -260,12 +260,12 @@ def deposit_accounts(summary: analytics.BalanceSummary) -> list[DepositAccount]:
 def month_flows(income: analytics.IncomeSummary, spending: analytics.SpendingSummary, months: Sequence[date]
                 ) -> list[MonthFlow]:
     spent = {m.month: m.total for m in spending.by_month}
-    return [MonthFlow(m, income.by_month.get(_key(m), 0), spent.get(_key(m), 0)) for m in months]
+    return [MonthFlow(m, income.by_month.get(month_key(m), 0), spent.get(month_key(m), 0)) for m in months]
 
 
 def month_spendings(spending: analytics.SpendingSummary, months: Sequence[date]) -> list[MonthSpending]:
     by_month = {m.month: m.by_category for m in spending.by_month}
-    return [MonthSpending(m, by_month.get(_key(m), {})) for m in months]
+    return [MonthSpending(m, by_month.get(month_key(m), {})) for m in months]
 
 
 def subscriptions(recurring: analytics.RecurringSummary) -> list[Subscription]:
@@ -276,6 +276,3 @@ def subscriptions(recurring: analytics.RecurringSummary) -> list[Subscription]:
 def month_starts(start: date, count: int) -> list[date]:
     return [add_months(first_of_month(start), k) for k in range(count)]
 
-
-def _key(month: date) -> str:
-    return f"{month.year:04d}-{month.month:02d}"

@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.advisor.format import korean_date, percent, rate, won
 from bot.assistant.common import Scope, label, no_kind_reply, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import (AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button,
                                  page_of)
+from bot.korean.wording import josa, korean_date, percent, rate, won
 from bot.mydata import analytics
 
 

@@ -23,6 +23,7 @@ from bot.advisor.cashflow import PAYMENT_KINDS, CashFlow, Inflow, ScheduledPayme
 from bot.advisor.inputs import MonthSpending
 from bot.assistant.adapters import (canonical_institution, linked_kinds, month_spendings, month_starts, org_code_of,
                                     whole_months)
+from bot.korean.calendar import month_key
 from bot.mydata import analytics
 from bot.mydata.movements import checking_movements
 
@@ -57,7 +58,7 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
                 if m.trans_class != "이자":
                     inflows.append(Inflow(m.day, m.memo, m.amount))
                 continue
-            key = f"{m.day.year:04d}-{m.day.month:02d}"
+            key = month_key(m.day)
             if m.category is not None:
                 continue  # already in the categorised spending
             if m.trans_class in PAYMENT_KINDS:
@@ -92,7 +93,7 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
         freshness = list(spent.freshness)
     spending = []
     for month in month_spendings(spent, starts):
-        key = f"{month.month.year:04d}-{month.month.month:02d}"
+        key = month_key(month.month)
         merged = dict(month.by_category)
         for label, amount in extra.get(key, {}).items():
             merged[label] = merged.get(label, 0) + amount

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.assistant.adapters import canonical_institution, institution_kind, linked_kinds, org_code_of
 from bot.assistant.freshness import freshness_notes
-from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, connect_button, not_linked_reply
+from bot.korean.wording import josa
 from bot.mydata.db import session_scope
 
 KIND_WORDS = {"bank": "은행", "card": "카드사", "securities": "증권사", "insurance": "보험사", "capital": "캐피탈"}

@@ -12,16 +12,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from bot.advisor.catalog import load_catalog
 from bot.advisor.cashflow import CashFlow, left_words
+from bot.advisor.catalog import load_catalog
 from bot.advisor.eligibility import DSR_EXEMPT_KINDS, PURPOSE_LOANS, LoanEligibility, indicative_rate
 from bot.advisor.eligibility import loan_eligibility as advise_loan
-from bot.advisor.format import basis_points, rate, won, won_approx
 from bot.advisor.inputs import LoanRequest as AdvisorLoanRequest
 from bot.assistant.adapters import CreditInputs, credit_inputs, existing_loans
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.credit.artifact import ArtifactError
 from bot.credit.levers import score_levers as score_levers_of
@@ -29,6 +27,7 @@ from bot.credit.profile import CreditProfile, LoanRecord
 from bot.credit.profile import LoanRequest as CreditLoanRequest
 from bot.credit.scorer import MISSING_WORDS, CreditResult, CreditScorer
 from bot.credit.train import DEFAULT_MODEL_DIR
+from bot.korean.wording import basis_points, josa, rate, won, won_approx
 
 log = logging.getLogger(__name__)
 

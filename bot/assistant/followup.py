@@ -9,17 +9,16 @@ import functools
 from datetime import datetime
 from typing import Mapping, Optional
 
-from bot.advisor.format import korean_date, won
-from bot.assistant.credit import NO_MODEL, score_levers
-from bot.assistant.korean import josa
 from bot.assistant.common import Scope, reading
+from bot.assistant.credit import NO_MODEL, score_levers
 from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.assistant.spending import period_words, previous_period
 from bot.conversation.frame import Frame
 from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
+from bot.korean.calendar import first_of_month
+from bot.korean.wording import josa, korean_date, won
 from bot.mydata import analytics
-from bot.mydata.timefmt import first_of_month
 
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
                       button("최근 거래내역", "/search_transactions"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from bot.advisor.format import won
 from bot.assistant.adapters import institution_kind
 from bot.assistant.reply import AnswerContext, Query, Reply, join
+from bot.korean.wording import won
 
 # Answers whose `total` adds up across values (money held, money spent); an institution's kind
 # or an account type decides which measure an answer reports, so mixed kinds get no total.

@@ -13,17 +13,16 @@
 from __future__ import annotations
 
 from bot.advisor.cards import rank_cards
-from bot.advisor.format import basis_points, won, won_approx
-from bot.advisor.savings import suggest_savings
 from bot.advisor.cashflow import CashFlow
 from bot.advisor.inputs import MonthFlow
+from bot.advisor.savings import suggest_savings
 from bot.assistant.adapters import card_spending_lines, deposit_accounts, income_facts, salary_bank, whole_months
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
 from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, amount_problem, assess_loan, assumed_words, catalog_for,
                                   no_income_reply, rate_words)
-from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button, page_of
+from bot.korean.wording import basis_points, josa, won, won_approx
 from bot.mydata import analytics
 
 PRODUCT_TYPES = ("예금", "적금", "카드", "대출")

@@ -14,8 +14,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from bot.assistant.korean import josa
-from bot.mydata.timefmt import KST, now_kst
+from bot.korean.calendar import KST, now_kst
+from bot.korean.wording import josa
 
 log = logging.getLogger(__name__)
 

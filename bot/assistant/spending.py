@@ -24,14 +24,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Optional
 
-from bot.advisor.format import korean_date, percent, won
 from bot.assistant.adapters import all_transactions
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import (PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join,
                                  more_button, page_of)
+from bot.korean.calendar import add_months, first_of_month, month_key
+from bot.korean.wording import josa, korean_date, percent, won
 from bot.mydata import analytics
-from bot.mydata.timefmt import add_months, first_of_month
 
 DEFAULT_SEARCH_DAYS = 90
 EARLY_MONTH_DAYS = 3  # "이번 달" this early says the month has just begun, beside last month's total
@@ -294,11 +293,9 @@ def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0)
                     f"들어온 {josa(won(salary.last_amount), '이에요')}.")
     else:
         head.append("급여로 보이는 정기 입금은 없어요.")
-    month_key = f"{today.year:04d}-{today.month:02d}"
     last_month = add_months(first_of_month(today), -1)
-    last_key = f"{last_month.year:04d}-{last_month.month:02d}"
-    head.append(f"지난달 들어온 돈은 {won(found.by_month.get(last_key, 0))}, 이번 달은 지금까지 "
-                f"{josa(won(found.by_month.get(month_key, 0)), '이에요')}.")
+    head.append(f"지난달 들어온 돈은 {won(found.by_month.get(month_key(last_month), 0))}, 이번 달은 지금까지 "
+                f"{josa(won(found.by_month.get(month_key(today), 0)), '이에요')}.")
     others = [s for s in found.streams if s is not salary]
     shown, more = page_of(others, page)
     lines = ["다른 입금:"] if shown else []

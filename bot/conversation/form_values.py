@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot.advisor.format import won
 from bot.conversation.repair import Value, pick
+from bot.korean.wording import won
 from bot.nlp.lexicon import load_lexicon
 from bot.nlp.loan_term import find_loan_terms
 from bot.nlp.money import find_amounts

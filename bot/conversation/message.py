@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Optional, Sequence
 
-from bot.assistant.korean import josa
+from bot.korean.wording import josa
 from bot.nlp.lexicon import load_lexicon
 
 MULTI_VALUED = ("institution", "account_type", "merchant", "category")

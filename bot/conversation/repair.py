@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from bot.assistant.korean import josa
+from bot.korean.wording import josa
 
 MISSES_BEFORE_BUTTONS = 2
 MISSES_BEFORE_LEAVING = 3

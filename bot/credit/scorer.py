@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from bot.kb.references import reference as kb_reference
+from bot.korean.calendar import whole_months_between
 
 from .artifact import CreditArtifact, load_artifact
 from .features import RAW_COLUMNS
@@ -142,10 +143,6 @@ def band_from_score(score: int) -> str:
     return BANDS[-1][1]
 
 
-def _months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + (end.month - start.month) - (1 if end.day < start.day else 0)
-
-
 def _emp_category(months: int) -> str:
     if months < 12:
         return "emp_lt_1"
@@ -196,8 +193,8 @@ def profile_to_raw(profile: CreditProfile, request: Optional[LoanRequest]):
     else:
         installment = [loan for loan in loans if loan.installment]
         raw["open_il_6m"] = sum(1 for loan in installment if loan.balance > 0)
-        raw["open_il_12m"] = sum(1 for loan in installment if _months_between(loan.opened, as_of) < 12)
-        raw["open_il_24m"] = sum(1 for loan in installment if _months_between(loan.opened, as_of) < 24)
+        raw["open_il_12m"] = sum(1 for loan in installment if whole_months_between(loan.opened, as_of) < 12)
+        raw["open_il_24m"] = sum(1 for loan in installment if whole_months_between(loan.opened, as_of) < 24)
         raw["num_il_tl"] = len(installment)
         raw["total_bal_il"] = krw_to_usd(sum(loan.balance for loan in installment))
         raw["total_il_high_credit_limit"] = krw_to_usd(sum(loan.principal for loan in installment))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.mydata.models import (Account, Card, CardApproval, CardBill, Consent, Institution, Loan, Transaction)
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 HISTORY_DAYS = 400
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.mydata.sandbox.app import SandboxState
 from bot.mydata.sandbox.generator import Approval, Bill, CustomerBook, SandboxConfig
-from bot.mydata.timefmt import KST, add_months
+from bot.korean.calendar import KST, add_months
 
 SEEDED_KINDS = ("duplicate_charge", "recurring_up", "recurring_new", "recurring_stopped", "spending_spike",
                 "balance_watch", "consent_expiring")

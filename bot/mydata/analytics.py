@@ -23,7 +23,7 @@ from bot.mydata.lexicons import MerchantMatcher, squash
 from bot.mydata.masking import mask_number
 from bot.mydata.models import (Account, Card, CardApproval, CardBill, Consent, Customer, Holding, Institution,
                                InsurancePolicy, Loan, LoanTransaction, MerchantCategory, Transaction)
-from bot.mydata.timefmt import KST, add_months, now_kst, day_start, first_of_month
+from bot.korean.calendar import KST, add_months, day_start, first_of_month, now_kst
 
 ACCOUNT_KIND_LABEL = {"checking": "입출금", "deposit": "예금", "savings": "적금", "invest": "증권"}
 LOAN_TYPE_LABEL = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세대출",

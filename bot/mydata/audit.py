@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.mydata.bulk import statement
 from bot.mydata.models import DataAccess
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 DEFAULT_READER = "assistant"
 _reader: ContextVar[str] = ContextVar("mydata_reader", default=DEFAULT_READER)

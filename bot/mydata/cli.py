@@ -37,7 +37,7 @@ from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
 from bot.mydata.service import sandbox_url
 from bot.mydata.sync import sync_customers
-from bot.mydata.timefmt import KST, now_kst
+from bot.korean.calendar import KST, now_kst
 from bot.mydata.upgrade import compact, reencrypt_store
 
 

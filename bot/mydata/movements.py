@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.mydata.analytics import Freshness, _bounds, _period, _scope
 from bot.mydata.bulk import statement
 from bot.mydata.models import Account, Transaction
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.korean.calendar import add_months, day_start, first_of_month, month_key, whole_months_between
 from bot.mydata.analytics import Freshness, _income, _repayments, _scope
 from bot.mydata.bulk import statement
 from bot.mydata.models import Account, Card, CardApproval, Loan
-from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
 
 DELINQUENT_DAYS = 5
 
@@ -109,8 +109,7 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
         CardApproval.status == "approved"))
     by_month: dict[str, int] = defaultdict(int)
     for when, amount in session.execute(spend_rows, {**params, "lo": lo, "hi": hi}):
-        local = when.astimezone(KST)
-        by_month[f"{local.year:04d}-{local.month:02d}"] += amount
+        by_month[month_key(when)] += amount
 
     account_rows = statement(("profile_accounts",), lambda: select(
         Account.kind, Account.balance, Account.opened_on, Account.closed_at).where(
@@ -123,7 +122,7 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
             opened.append(opened_on)
     opened += [x.opened_on for x in loans if x.opened_on] + [c.issued_on for c in cards if c.issued_on]
     oldest = min(opened) if opened else None
-    age = (today.year - oldest.year) * 12 + today.month - oldest.month - (today.day < oldest.day) if oldest else None
+    age = whole_months_between(oldest, today) if oldest else None
     return CreditProfile(customer_id, scope.now, earned.monthly_salary, salary_months, tuple(loans), cards,
                          sum(c.limit_amount or 0 for c in cards), sum(by_month.values()), dict(sorted(by_month.items())),
                          late_12, late_24, deposits, oldest, age, scope.freshness)

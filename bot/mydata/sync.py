@@ -34,7 +34,8 @@ from bot.mydata.masking import mask_number
 from bot.mydata.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Customer, Holding,
                                Institution, InsurancePolicy, Loan, LoanTransaction, MerchantCategory, SyncCursor,
                                SyncRun, Token, Transaction)
-from bot.mydata.timefmt import KST, fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
+from bot.korean.calendar import KST
+from bot.mydata.standard import fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
 from bot.mydata.vault import Vault, vault
 
 log = logging.getLogger(__name__)

@@ -98,7 +98,7 @@ def extract_value_entities(
         found.append(
             _entity(
                 "period",
-                f"{m.start_date.isoformat()}/{m.end_date.isoformat()}",
+                m.dates.text,
                 m.start,
                 m.end,
                 start_date=m.start_date.isoformat(),

@@ -17,6 +17,7 @@ import bot.assistant.reply as reply_module
 from bot.assistant import AnswerContext
 from bot.credit.scorer import CreditScorer
 from bot.credit.train import train_production_model
+from bot.korean.calendar import KST
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import register_customer
 from bot.mydata.db import create_schema, make_engine
@@ -24,7 +25,6 @@ from bot.mydata.demo import DEMO_UNLINKED, link_customer
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState
 from bot.mydata.sandbox.generator import SandboxConfig, generate_customer
 from bot.mydata.sync import sync_customer, sync_customers
-from bot.mydata.timefmt import KST
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 7, 3, 12, 0, tzinfo=KST)

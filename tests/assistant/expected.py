@@ -7,8 +7,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, timedelta
 
+from bot.korean.calendar import KST
 from bot.mydata.sandbox.generator import STOCKS, CustomerBook, security_price
-from bot.mydata.timefmt import KST
 
 
 def stamp(now: datetime) -> str:

@@ -1,8 +1,8 @@
 """Balances, linked accounts and net worth against the institutions' own records."""
 import pytest
 
-from bot.advisor.format import won, won_approx
 from bot.assistant import Query, check_balance, is_linked, list_accounts, total_assets
+from bot.korean.wording import won, won_approx
 from bot.mydata.db import session_scope
 from bot.mydata.masking import mask_number
 

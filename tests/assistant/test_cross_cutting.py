@@ -4,12 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.advisor.format import korean_date
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, answer
 from bot.assistant.freshness import age_words, freshness_notes
-from bot.assistant.korean import josa
 from bot.assistant.reply import intent_payload, page_of
 from bot.assistant.spending import search_transactions
+from bot.korean.wording import josa, korean_date
 from bot.mydata.analytics import Freshness
 from bot.mydata.masking import mask_number
 

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 
 from bot.advisor.cashflow import left_words
-from bot.advisor.format import won_approx
 from bot.assistant import Query, credit_score, financial_advice, loan_eligibility, recommend_product
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.credit import NO_MODEL, score_customer, score_levers
 from bot.credit.levers import CARD_TARGET_SHARE
 from bot.credit.levers import score_levers as model_levers
+from bot.korean.wording import won_approx
 from bot.mydata import analytics
 from bot.mydata.db import session_scope
 

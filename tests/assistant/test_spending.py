@@ -4,9 +4,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from bot.advisor.format import korean_date, won
 from bot.assistant import Query, income_summary, recurring_payments, search_transactions, spending_summary
 from bot.assistant.spending import amount_range, direction_of, previous_period
+from bot.korean.wording import korean_date, won
 from bot.mydata.sandbox.generator import SUBSCRIPTIONS
 
 from .conftest import DEMOS, NOW

@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import verify_token
+from bot.channels.webchat_sessions import well_formed
 from bot.channels.webpage import SESSION_TTL, VENDOR_FILES
+from bot.korean.wording import won
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from tests.support.bank import SECRET, deposit_total
 from tests.support.kakao import answer as kakao_answer, new_user, say as kakao_say
-from bot.channels.webchat_sessions import well_formed
 from tests.support.servers import ROOT
 from tests.support.webchat import ChatSocket, page_server, refusals
 

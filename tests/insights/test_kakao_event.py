@@ -15,8 +15,8 @@ from bot.delivery.kakao_event import KakaoEventClient, KakaoEventConfig, KakaoEv
 from bot.insights.detectors import AlertDraft
 from bot.insights.inbox import inbox, store_alerts
 from bot.insights.models import Alert, ensure_tables
+from bot.korean.calendar import KST
 from bot.mydata.db import create_schema, make_engine, session_scope
-from bot.mydata.timefmt import KST
 
 DAY = datetime(2025, 6, 16, 12, 0, tzinfo=KST)
 NIGHT = datetime(2025, 6, 16, 23, 30, tzinfo=KST)

@@ -12,12 +12,12 @@ from bot.insights.detectors import detect
 from bot.insights.facts import load_facts
 from bot.insights.models import ensure_tables
 from bot.insights.seeding import CONSENT_DAYS_SEEDED, SEEDED_KINDS, SeededSandboxState, natural_truth, plan_events
+from bot.korean.calendar import KST
 from bot.mydata.consent import grant_consents, register_customer
 from bot.mydata.db import create_schema, make_engine, session_scope
 from bot.mydata.sandbox.app import SandboxServer
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS, SandboxConfig
 from bot.mydata.sync import sync_customers
-from bot.mydata.timefmt import KST
 from tests.mydata.conftest import client
 
 

@@ -15,7 +15,7 @@ from bot.mydata.db import create_schema, drop_schema, make_engine
 from bot.mydata.demo import link_customer
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState
 from bot.mydata.sandbox.generator import SandboxConfig
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.mydata.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
 from bot.mydata.sync import FIRST_SYNC_DAYS, sync_customer, sync_customers
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 from . import truth
 from .conftest import NOW, client, link, run

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.mydata.sandbox.generator import CustomerBook, generate_customer
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 
 def now_str(now: datetime) -> str:

@@ -28,7 +28,8 @@ from bot.mydata.standard import (HTTP_STATUS, RSP_BAD_PARAM, RSP_NO_CONSENT, RSP
                                  RSP_SERVER_ERROR, RSP_UNAVAILABLE, SCOPES_BY_INDUSTRY)
 from bot.mydata.sandbox.generator import (STOCKS, CustomerBook, InstitutionBook, SandboxConfig, customer_orgs,
                                           generate_customer, security_price)
-from bot.mydata.timefmt import KST, fmt_date, fmt_rate, parse_dtime
+from bot.korean.calendar import KST
+from bot.mydata.standard import fmt_date, fmt_rate, parse_dtime
 
 DEFAULT_CLIENT_ID = "bankbot-aggregator"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from bot.mydata.lexicons import Institution, load_lexicon
-from bot.mydata.timefmt import add_months
+from bot.korean.calendar import add_months
 
 DEMO_CUSTOMERS = ("demo-salaried", "demo-student", "demo-shop", "demo-retiree")
 HISTORY_MONTHS = 13

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.mydata.lexicons import REPO_ROOT
 from bot.mydata.sandbox.generator import SandboxConfig
-from bot.mydata.timefmt import now_kst
+from bot.korean.calendar import now_kst
 from bot.private_files import write_private
 
 MANIFEST_PATH = Path(os.environ.get("MYDATA_SANDBOX_MANIFEST", REPO_ROOT / "var" / "sandbox.json"))

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.advisor.format import basis_points, korean_date, percent, percent_points, rate, won, won_approx
+from bot.korean.wording import basis_points, korean_date, percent, percent_points, rate, won, won_approx
 
 
 @pytest.mark.parametrize("amount, text", [(1234560, "1,234,560원"), (0, "0원"), (-5000, "-5,000원"), (999, "999원")])

@@ -8,7 +8,7 @@ because the institution's data is deleted.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -18,15 +18,14 @@ from actions.common import (
     AskAction,
     FormStartAction,
     authenticated_customer,
-    linked,
     now_in_seoul,
     reply_for,
     send,
 )
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
-from bot.assistant.adapters import institution_kind
 from bot.conversation.form_values import MAX_CONSENT_MONTHS, SCOPE_CHOICES
+from bot.kb.lexicon import load_lexicon
 from bot.korean.wording import korean_date
 from bot.mydata import service
 from bot.mydata.consent import default_scopes
@@ -38,7 +37,7 @@ CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "conn
 
 
 def scopes_for(institution: str, choice: str) -> List[str]:
-    scopes = default_scopes(institution_kind(institution))
+    scopes = default_scopes(load_lexicon().institution(institution).kind)
     return scopes if choice == "all" else [s for s in scopes if s.endswith(".list")]
 
 

@@ -1,6 +1,6 @@
 """MyData answers → the inputs of the credit model and the advisors, and institution names.
 
-Institutions: canonical lexicon names ↔ org codes come from `bot.nlp.lexicon` (lexicons.yml).
+Institutions: canonical lexicon names ↔ org codes come from `bot.kb.lexicon` (lexicons.yml).
 
 Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.profile.credit_profile` and
 `bot.mydata.analytics`:
@@ -42,12 +42,12 @@ from sqlalchemy.orm import Session
 from bot.advisor.inputs import (DepositAccount, ExistingLoan, MonthFlow, MonthSpending, SpendingLine,
                                 Subscription)
 from bot.credit.profile import CreditProfile, LoanRecord
+from bot.kb.lexicon import load_lexicon
 from bot.korean.calendar import add_months, first_of_month, month_key
 from bot.mydata import analytics
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
 from bot.mydata.profile import credit_profile as mydata_credit_profile
-from bot.nlp.lexicon import load_lexicon
 
 LOAN_KINDS = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세자금대출",
               "3400": "사업자대출", "3500": "할부금융"}
@@ -59,45 +59,13 @@ INCOME_MONTHS = 6
 
 # ---------------------------------------------------------------- institutions
 
-def org_code_of(institution: str | None) -> Optional[str]:
-    """Org code of a lexicon institution (canonical name or any synonym); None if unknown."""
-    if not institution:
-        return None
-    entry = load_lexicon().entry("institution", institution)
-    return entry.attributes.get("org_code") if entry else None
-
-
-def institution_name(org_code: str | None) -> Optional[str]:
-    if not org_code:
-        return None
-    for entry in load_lexicon().of_type("institution"):
-        if entry.attributes.get("org_code") == org_code:
-            return entry.value
-    return None
-
-
-def institution_kind(institution: str | None) -> Optional[str]:
-    """bank | card | securities | insurance | capital."""
-    if not institution:
-        return None
-    entry = load_lexicon().entry("institution", institution)
-    return entry.attributes.get("kind") if entry else None
-
-
-def canonical_institution(institution: str | None) -> Optional[str]:
-    if not institution:
-        return None
-    entry = load_lexicon().entry("institution", institution)
-    return entry.value if entry else None
-
-
 def linked_kinds(session: Session, customer_id: str, now: datetime) -> dict[str, str]:
     """org code → kind of every institution with an active consent (raises UnknownCustomer)."""
     return {c.org_code: c.kind for c in list_consents(session, customer_id, now)}
 
 
 def is_linked_in(session: Session, customer_id: str, institution: str, now: datetime) -> bool:
-    org = org_code_of(institution)
+    org = load_lexicon().org_code_of(institution)
     if org is None:
         return False
     try:

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.advisor.cashflow import PAYMENT_KINDS, CashFlow, Inflow, ScheduledPayment, UnlinkedPayment, monthly_cash_flow
 from bot.advisor.inputs import MonthSpending
-from bot.assistant.adapters import (canonical_institution, linked_kinds, month_spendings, month_starts, org_code_of,
-                                    whole_months)
+from bot.assistant.adapters import linked_kinds, month_spendings, month_starts, whole_months
+from bot.kb.lexicon import load_lexicon
 from bot.korean.calendar import month_key
 from bot.mydata import analytics
 from bot.mydata.movements import checking_movements
@@ -35,7 +35,8 @@ CHECK_CARD_LABEL = "체크카드 결제"
 
 def _institution(memo: str) -> str:
     first = memo.split()[0] if memo.split() else memo
-    return canonical_institution(first) or first
+    named = load_lexicon().institution(first)
+    return named.name if named else first
 
 
 def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: int = CASH_FLOW_MONTHS
@@ -63,7 +64,7 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
                 continue  # already in the categorised spending
             if m.trans_class in PAYMENT_KINDS:
                 institution = _institution(m.memo)
-                if org_code_of(institution) not in linked:
+                if load_lexicon().org_code_of(institution) not in linked:
                     unlinked.append(UnlinkedPayment(m.day, m.trans_class, institution, m.amount))
             elif m.trans_class == "체크카드":
                 if "card" not in kinds:

@@ -8,12 +8,13 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from bot.kb.lexicon import load_lexicon
 from bot.korean.calendar import KST, now_kst
 from bot.korean.wording import josa
 
@@ -197,10 +198,8 @@ def guarded(function: Callable[..., Reply]) -> Callable[..., Reply]:
             return Reply("아직 연결된 금융 정보가 없어요. 마이데이터로 은행이나 카드사를 연결해 볼까요?",
                          (connect_button(),))
         except ConsentRequired as exc:
-            from bot.assistant.adapters import institution_name
-
-            name = institution_name(exc.org_code) if exc.org_code else None
-            return not_linked_reply(name)
+            named = load_lexicon().by_org.get(exc.org_code or "")
+            return not_linked_reply(named.name if named else None)
         except InvalidQuery as exc:
             log.info("invalid query for %s: %s", function.__name__, exc)
             return Reply("조회 조건을 이해하지 못했어요. 기간이나 금액을 다시 알려주시겠어요? "

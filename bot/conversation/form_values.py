@@ -10,8 +10,8 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot.conversation.repair import Value, pick
+from bot.kb.lexicon import load_lexicon
 from bot.korean.wording import won
-from bot.nlp.lexicon import load_lexicon
 from bot.nlp.loan_term import find_loan_terms
 from bot.nlp.money import find_amounts
 

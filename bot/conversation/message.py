@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Optional, Sequence
 
+from bot.kb.lexicon import load_lexicon
 from bot.korean.wording import josa
-from bot.nlp.lexicon import load_lexicon
 
 MULTI_VALUED = ("institution", "account_type", "merchant", "category")
 NAMES = ("institution", "account_type", "merchant", "category", "product_type", "loan_purpose", "query_text")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer
 from bot.mydata.audit import record_read
 from bot.mydata.bulk import statement
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
-from bot.mydata.lexicons import MerchantMatcher, squash
+from bot.kb.merchants import MerchantMatcher, squash
 from bot.mydata.masking import mask_number
 from bot.mydata.models import (Account, Card, CardApproval, CardBill, Consent, Customer, Holding, Institution,
                                InsurancePolicy, Loan, LoanTransaction, MerchantCategory, Transaction)

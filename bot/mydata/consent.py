@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.mydata.client import MyDataClient, TokenSet
 from bot.mydata.db import session_scope
 from bot.mydata.errors import ApiError, ConsentRequired, InvalidQuery, UnknownCustomer, UnknownInstitution
-from bot.mydata.lexicons import INDUSTRY_OF_KIND
+from bot.mydata.standard import INDUSTRY_OF_KIND
 from bot.mydata.models import (CUSTOMER_DATA_TABLES, Account, Balance, CardApproval, CardBill, Consent, Customer,
                                DeletionRecord, Holding, Institution, InsurancePolicy, Loan, LoanTransaction,
                                SyncCursor, Token, Transaction)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from bot.mydata.errors import StoreNotReady
-from bot.mydata.lexicons import REPO_ROOT, load_lexicon, merchant_pattern_rows, squash
+from bot.kb.lexicon import REPO_ROOT, load_lexicon
+from bot.kb.merchants import merchant_pattern_rows, squash
 from bot.mydata.models import SCHEMA_VERSION, Base, Institution, MerchantCategory, SchemaVersion
 from bot.mydata.upgrade import DATA_MIGRATIONS, compact
 from bot.private_files import private_sqlite

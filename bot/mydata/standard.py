@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from bot.korean.calendar import KST
 
+# The API's industry of each institution kind the lexicon names.
+INDUSTRY_OF_KIND = {"bank": "bank", "card": "card", "securities": "invest", "insurance": "insu", "capital": "capital"}
 SCOPES_BY_INDUSTRY = {
     "bank": ("bank.list", "bank.deposit", "bank.loan"),
     "card": ("card.list", "card.approval", "card.bill"),

@@ -29,7 +29,8 @@ from bot.mydata.bulk import bulk_insert, insert_returning_ids, statement
 from bot.mydata.client import InstitutionApi, MyDataClient, TokenSet
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import ConsentRequired, MyDataError, UnknownCustomer
-from bot.mydata.lexicons import INDUSTRY_OF_KIND, MerchantMatcher
+from bot.mydata.standard import INDUSTRY_OF_KIND
+from bot.kb.merchants import MerchantMatcher
 from bot.mydata.masking import mask_number
 from bot.mydata.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Customer, Holding,
                                Institution, InsurancePolicy, Loan, LoanTransaction, MerchantCategory, SyncCursor,

@@ -1,6 +1,6 @@
 from datetime import date
 
-from bot.mydata.lexicons import load_lexicon
+from bot.kb.lexicon import load_lexicon
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS, SandboxConfig, generate_customer
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from bot.mydata.lexicons import Institution, load_lexicon
+from bot.kb.lexicon import InstitutionEntry, load_lexicon
 from bot.korean.calendar import add_months
 
 DEMO_CUSTOMERS = ("demo-salaried", "demo-student", "demo-shop", "demo-retiree")
@@ -210,7 +210,7 @@ class Policy:
 
 @dataclass
 class InstitutionBook:
-    institution: Institution
+    institution: InstitutionEntry
     deposits: list[DepositAccount] = field(default_factory=list)
     loans: list[Loan] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
@@ -308,7 +308,7 @@ DEPOSIT_NAMES = {"1001": ["입출금통장", "급여통장", "생활비통장", 
                  "1003": ["자유적금", "정기적금", "26주적금"]}
 
 
-def _kind_map() -> dict[str, list[Institution]]:
+def _kind_map() -> dict[str, list[InstitutionEntry]]:
     lex = load_lexicon()
     return {kind: lex.of_kind(kind) for kind in ("bank", "card", "securities", "insurance", "capital")}
 
@@ -370,12 +370,12 @@ class _Builder:
         self._months: list[tuple[date, int]] | None = None
 
     # -- small helpers
-    def book(self, inst: Institution) -> InstitutionBook:
+    def book(self, inst: InstitutionEntry) -> InstitutionBook:
         if inst.org_code not in self.books:
             self.books[inst.org_code] = InstitutionBook(institution=inst)
         return self.books[inst.org_code]
 
-    def pick(self, kind: str, exclude: set[str] = frozenset(), names: tuple[str, ...] = ()) -> Institution:
+    def pick(self, kind: str, exclude: set[str] = frozenset(), names: tuple[str, ...] = ()) -> InstitutionEntry:
         pool = [i for i in self.kinds[kind] if i.org_code not in exclude and (not names or i.name in names)]
         return self.rng.choice(pool)
 
@@ -413,7 +413,7 @@ class _Builder:
                 yield day
 
     # -- accounts
-    def deposit(self, inst: Institution, account_type: str, opened: date, rate_bp: int, *,
+    def deposit(self, inst: InstitutionEntry, account_type: str, opened: date, rate_bp: int, *,
                 prod_name: str | None = None, matures: date | None = None, commit_amt: int | None = None,
                 monthly_paid_in: int | None = None) -> DepositAccount:
         book = self.book(inst)
@@ -450,7 +450,7 @@ class _Builder:
         account.dtimes = [t.dtime for t in txns]
         account.pending = []
 
-    def loan(self, inst: Institution, account_type: str, prod_name: str, opened: date, months: int,
+    def loan(self, inst: InstitutionEntry, account_type: str, prod_name: str, opened: date, months: int,
              principal: int, rate_bp: int, repay_method: str, pay_from: DepositAccount | None,
              late: dict[int, int] | None = None) -> Loan:
         """A loan with its full monthly schedule; `late` maps schedule index to days paid late."""
@@ -486,7 +486,7 @@ class _Builder:
         book.loans.append(loan)
         return loan
 
-    def card(self, inst: Institution, card_type: str, limit_amt: int, issued: date,
+    def card(self, inst: InstitutionEntry, card_type: str, limit_amt: int, issued: date,
              linked: DepositAccount | None = None) -> Card:
         book = self.book(inst)
         bin_ = self.number((4,))
@@ -499,7 +499,7 @@ class _Builder:
         book.cards.append(card)
         return card
 
-    def invest(self, inst: Institution, opened: date, cash: int, picks: int) -> InvestAccount:
+    def invest(self, inst: InstitutionEntry, opened: date, cash: int, picks: int) -> InvestAccount:
         account = InvestAccount(account_num=self.number((3, 2, 6)), account_name="종합매매계좌",
                                 account_type="01", opened=opened, cash_balance=cash)
         for code, name, asset_type, base in self.rng.sample(STOCKS, picks):
@@ -509,7 +509,7 @@ class _Builder:
         self.book(inst).invest_accounts.append(account)
         return account
 
-    def policy(self, inst: Institution, insu_type: str, prod_name: str, issued: date, years: int,
+    def policy(self, inst: InstitutionEntry, insu_type: str, prod_name: str, issued: date, years: int,
                face_amt: int, premium: int, pay_from: DepositAccount) -> Policy:
         policy = Policy(insu_num=self.number((4, 7)), prod_name=prod_name, insu_type=insu_type, issued=issued,
                         expires=add_months(issued, 12 * years), face_amt=face_amt, premium=premium,
@@ -751,12 +751,12 @@ def generate_customer(config: SandboxConfig, customer_id: str) -> CustomerBook:
     return book
 
 
-def _by_name(name: str) -> Institution:
+def _by_name(name: str) -> InstitutionEntry:
     return load_lexicon().by_name[name]
 
 
 def _choose(b: _Builder, demo: dict, key: str, kind: str, exclude: set[str] = frozenset(),
-            names: tuple[str, ...] = ()) -> Institution:
+            names: tuple[str, ...] = ()) -> InstitutionEntry:
     if key in demo:
         return _by_name(demo[key])
     return b.pick(kind, exclude, names)
@@ -881,7 +881,7 @@ def _student(b: _Builder, book: CustomerBook, demo: dict) -> None:
         b.invest(sec, add_months(b.config.as_of, -rng.randrange(3, 12)), rng.randrange(1, 20) * 10000, 2)
 
 
-def _check_card_issuer(b: _Builder, bank: Institution) -> Institution:
+def _check_card_issuer(b: _Builder, bank: InstitutionEntry) -> InstitutionEntry:
     """A check card comes from the bank's own card company when it has one."""
     lex = load_lexicon()
     pairs = {"KB국민은행": "KB국민카드", "신한은행": "신한카드", "우리은행": "우리카드", "하나은행": "하나카드",
@@ -1001,6 +1001,6 @@ def _retiree(b: _Builder, book: CustomerBook, demo: dict) -> None:
 
 # ---------------------------------------------------------------- the directory
 
-def customer_orgs(book: CustomerBook) -> list[Institution]:
+def customer_orgs(book: CustomerBook) -> list[InstitutionEntry]:
     """Institutions where the customer holds something, in a stable order."""
     return [b.institution for b in sorted(book.institutions.values(), key=lambda x: x.org_code)]

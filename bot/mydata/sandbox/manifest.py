@@ -7,7 +7,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from bot.mydata.lexicons import REPO_ROOT
+from bot.kb.lexicon import REPO_ROOT
 from bot.mydata.sandbox.generator import SandboxConfig
 from bot.korean.calendar import now_kst
 from bot.private_files import write_private

@@ -14,8 +14,8 @@ from bot.assistant.credit import NO_MODEL, score_levers
 from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.assistant.spending import period_words, previous_period
 from bot.conversation.frame import Frame
-from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
+from bot.kb.intents import intent_label
 from bot.korean.calendar import first_of_month
 from bot.korean.wording import josa, korean_date, won
 from bot.mydata import analytics

@@ -43,10 +43,6 @@ def reading_as(reader: str) -> Iterator[None]:
         _reader.reset(token)
 
 
-def current_reader() -> str:
-    return _reader.get()
-
-
 def record_read(session: Session, customer_id: str, purpose: str, org_codes: Iterable[str]) -> None:
     """Adds one access row in the session's transaction (committed with the caller's work).
 

@@ -38,7 +38,7 @@ from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.demo import link_customer  # noqa: E402
 from bot.mydata.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
-from bot.mydata.profile import credit_profile  # noqa: E402
+from bot.mydata.profile import credit_facts  # noqa: E402
 from bot.mydata.sandbox.generator import SandboxConfig  # noqa: E402
 from bot.mydata.sandbox.manifest import save_config  # noqa: E402
 from bot.mydata.sync import sync_customers  # noqa: E402
@@ -114,7 +114,7 @@ QUERIES = {
     "insurance_summary": lambda s, c: analytics.insurance_summary(s, c, now=NOW),
     "investment_summary": lambda s, c: analytics.investment_summary(s, c, now=NOW),
     "linked_assets": lambda s, c: analytics.linked_assets(s, c, now=NOW),
-    "credit_profile": lambda s, c: credit_profile(s, c, now=NOW),
+    "credit_profile": lambda s, c: credit_facts(s, c, now=NOW),
 }
 
 

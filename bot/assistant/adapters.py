@@ -1,8 +1,8 @@
-"""MyData answers → the inputs of the credit model and the advisors, and institution names.
+"""MyData answers → the inputs of the credit model and the advisors.
 
 Institutions: canonical lexicon names ↔ org codes come from `bot.kb.lexicon` (lexicons.yml).
 
-Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.profile.credit_profile` and
+Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.profile.credit_facts` and
 `bot.mydata.analytics`:
 - `monthly_salary`: the latest detected salary; without a salary, what actually came in: the
   average monthly income of the last 6 whole months as `analytics.income` counts it (pension,
@@ -47,7 +47,7 @@ from bot.korean.calendar import add_months, first_of_month, month_key
 from bot.mydata import analytics
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
-from bot.mydata.profile import credit_profile as mydata_credit_profile
+from bot.mydata.profile import CreditFacts, credit_facts
 
 LOAN_KINDS = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세자금대출",
               "3400": "사업자대출", "3500": "할부금융"}
@@ -150,12 +150,12 @@ def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: dat
 class CreditInputs:
     profile: CreditProfile
     income: IncomeFacts
-    mydata: object  # bot.mydata.profile.CreditProfile (raw facts, with freshness)
+    facts: CreditFacts  # what the MyData store says, with freshness
     loans: Optional[analytics.LoanSummary]
 
 
 def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditInputs:
-    facts = mydata_credit_profile(session, customer_id, now=now)
+    facts = credit_facts(session, customer_id, now=now)
     kinds = set(linked_kinds(session, customer_id, now).values())
     income = income_facts(session, customer_id, now)
     today = now.date()

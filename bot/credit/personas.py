@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from .profile import CreditProfile, LoanRecord, LoanRequest
+from .profile import CreditProfile, LoanRecord, LoanApplication
 
 AS_OF = date(2025, 6, 30)
 
@@ -15,7 +15,7 @@ class Persona:
     name: str
     description: str
     profile: CreditProfile
-    request: Optional[LoanRequest]
+    request: Optional[LoanApplication]
 
 
 DEMO_PERSONAS = {
@@ -34,7 +34,7 @@ DEMO_PERSONAS = {
             finance_inquiries=0,
             as_of=AS_OF,
         ),
-        request=LoanRequest(amount=20_000_000, term_months=36, purpose="생활비"),
+        request=LoanApplication(amount=20_000_000, term_months=36, purpose="생활비"),
     ),
     "thin_filer_delinquent": Persona(
         name="thin_filer_delinquent",
@@ -60,7 +60,7 @@ DEMO_PERSONAS = {
             finance_inquiries=3,
             as_of=AS_OF,
         ),
-        request=LoanRequest(amount=10_000_000, term_months=60, purpose="대환"),
+        request=LoanApplication(amount=10_000_000, term_months=60, purpose="대환"),
     ),
     "young_borrower": Persona(
         name="young_borrower",
@@ -83,7 +83,7 @@ DEMO_PERSONAS = {
             finance_inquiries=1,
             as_of=AS_OF,
         ),
-        request=LoanRequest(amount=15_000_000, term_months=36, purpose="자동차"),
+        request=LoanApplication(amount=15_000_000, term_months=36, purpose="자동차"),
     ),
     "salary_only": Persona(
         name="salary_only",

@@ -31,7 +31,7 @@ from bot.mydata.consent import grant_consents, list_consents, register_customer,
 from bot.mydata.db import create_schema, database_url, get_engine, require_schema, session_scope
 from bot.mydata.demo import DEMO_PERSONAS, DEMO_UNLINKED, link_customer, setup_demo
 from bot.mydata.errors import MyDataError
-from bot.mydata.profile import credit_profile
+from bot.mydata.profile import credit_facts
 from bot.mydata.sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
 from bot.mydata.sandbox.generator import DEMO_CUSTOMERS
 from bot.mydata.sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
@@ -199,7 +199,7 @@ def cmd_summary(args) -> int:
         ins = analytics.insurance_summary(s, customer_id, now=now)
         for p in ins.policies:
             print(f"  보험 {p.institution:<8} {p.prod_name:<20} 월 {won(p.monthly_premium)}")
-        prof = credit_profile(s, customer_id, now=now)
+        prof = credit_facts(s, customer_id, now=now)
         print(f"\n신용 프로필: 연체 12개월 {prof.delinquencies_12m}건 / 24개월 {prof.delinquencies_24m}건, "
               f"카드 한도 {won(prof.card_limit_total)}, 최근 3개월 카드 {won(prof.card_spending_3m)}, "
               f"거래 기간 {prof.account_age_months}개월")

@@ -1,6 +1,6 @@
 """Raw credit facts about one customer from the MyData store, for the credit-scoring engineer.
 
-`credit_profile` returns facts, not a score: detected monthly salary, each loan (opened, principal,
+`credit_facts` returns facts, not a score: detected monthly salary, each loan (opened, principal,
 balance, rate, institution kind, current and worst overdue days), cards (limit, type) with the
 last three whole months of card spending, delinquency counts, deposit balances and account age.
 Like every analytics answer it reads only institutions under active consent and carries freshness.
@@ -48,7 +48,7 @@ class ProfileCard:
 
 
 @dataclass(frozen=True)
-class CreditProfile:
+class CreditFacts:
     customer_id: str
     as_of: datetime
     monthly_salary: int | None  # latest detected salary payment
@@ -66,7 +66,7 @@ class CreditProfile:
     freshness: tuple[Freshness, ...]
 
 
-def credit_profile(session: Session, customer_id: str, *, now: datetime | None = None) -> CreditProfile:
+def credit_facts(session: Session, customer_id: str, *, now: datetime | None = None) -> CreditFacts:
     scope = _scope(session, customer_id, now, purpose="credit_profile")
     today = scope.now.date()
     params = {"cid": customer_id, "orgs": scope.org_codes}
@@ -123,6 +123,6 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
     opened += [x.opened_on for x in loans if x.opened_on] + [c.issued_on for c in cards if c.issued_on]
     oldest = min(opened) if opened else None
     age = whole_months_between(oldest, today) if oldest else None
-    return CreditProfile(customer_id, scope.now, earned.monthly_salary, salary_months, tuple(loans), cards,
+    return CreditFacts(customer_id, scope.now, earned.monthly_salary, salary_months, tuple(loans), cards,
                          sum(c.limit_amount or 0 for c in cards), sum(by_month.values()), dict(sorted(by_month.items())),
                          late_12, late_24, deposits, oldest, age, scope.freshness)

@@ -13,7 +13,7 @@ from bot.mydata.db import create_schema, session_scope
 from bot.mydata.errors import ConsentRequired
 from bot.mydata.models import (SCHEMA_VERSION, Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
                                Loan, LoanTransaction, SchemaVersion, SyncCursor, Transaction)
-from bot.mydata.profile import credit_profile
+from bot.mydata.profile import credit_facts
 from bot.mydata.sync import InstitutionFetcher, load_contexts, load_matcher, sync_customer, write_snapshot
 
 from . import truth
@@ -140,7 +140,7 @@ def test_assets_the_institution_closed_are_kept_for_history_but_not_live(engine,
         assert analytics.net_worth(s, CUSTOMER, now=later).debts < debts_before
         linked = analytics.linked_assets(s, CUSTOMER, now=later).assets
         assert not any(a.number_masked.endswith(masked_parking) for a in linked)
-        assert all(x.institution != "현대캐피탈" for x in credit_profile(s, CUSTOMER, now=later).loans)
+        assert all(x.institution != "현대캐피탈" for x in credit_facts(s, CUSTOMER, now=later).loans)
 
     again = sync(engine, later)  # closed assets are not asked for again
     assert again.ok and again.new_records == 0
@@ -154,7 +154,7 @@ def test_reads_are_recorded_without_amounts_or_numbers(engine, sandbox, sandbox_
     with reading_as("advisor-kim"):
         with session_scope(engine) as s:
             analytics.card_bills(s, CUSTOMER, org_code=SHINHAN_CARD, now=NOW)
-            credit_profile(s, CUSTOMER, now=NOW)
+            credit_facts(s, CUSTOMER, now=NOW)
             with pytest.raises(ConsentRequired):
                 analytics.balances(s, CUSTOMER, org_code="B0010002", now=NOW)
     with pytest.raises(RuntimeError):

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
 from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
 from bot.assistant.multi import answer_each
+from bot.assistant.reply import not_linked_words
 from bot.assistant.spending import extreme_transaction
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
 from bot.conversation.form_values import loan_change
@@ -27,7 +28,6 @@ from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Fra
                                     points_at_shown, resolve, rewrite_period_words)
 from bot.conversation.message import MessageValues, problem_text, read_entities
 from bot.korean.calendar import now_kst
-from bot.korean.wording import josa
 from bot.mydata.db import get_engine
 from bot.nlp.period import parse_period
 
@@ -219,7 +219,7 @@ class PersonalAnswerAction(Action):
         else:
             if self.connects_unlinked and query.institution and not await linked(customer_id, query.institution):
                 dispatcher.utter_message(
-                    text=f"{josa(query.institution, '은')} 아직 연결되지 않았어요. 먼저 연결하면 바로 답변드릴게요."
+                    text=f"{not_linked_words(query.institution)} 먼저 연결하면 바로 답변드릴게요."
                 )
                 return start_connect_flow(query.institution, {"intent": intent, "query": query.to_entities()})
             reply = await reply_for(intent, customer_id, query, page)
@@ -278,10 +278,10 @@ class PersonalAnswerAction(Action):
 class FormStartAction(Action):
     """Starts a form with what the question already said, for a verified customer only."""
 
-    form_slots_name: Text = ""
+    action_name: Text = ""
 
     def name(self) -> Text:
-        return self.form_slots_name
+        return self.action_name
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         raise NotImplementedError

@@ -44,7 +44,7 @@ def scopes_for(institution: str, choice: str) -> List[str]:
 class ActionStartConnect(FormStartAction):
     """Starts the connect flow with what the message already named."""
 
-    form_slots_name = "action_start_connect"
+    action_name = "action_start_connect"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         return {**{slot: None for slot in CONNECT_SLOTS}, "connect_institution": query.institution}
@@ -135,7 +135,7 @@ class ActionConnectInstitution(Action):
 
 
 class ActionStartRevoke(FormStartAction):
-    form_slots_name = "action_start_revoke"
+    action_name = "action_start_revoke"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         return {"revoke_institution": query.institution, "revoke_confirmed": None}

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import authenticated_customer, context_for, linked, query_from_message, reply_for, send
 from bot.assistant.consents import linked_institutions
+from bot.assistant.reply import not_linked_words
 from bot.conversation import form_values
 from bot.conversation.repair import (
     MISSES_BEFORE_BUTTONS,
@@ -91,7 +92,7 @@ async def slot_problem(slot: str, value: Any, tracker: Tracker, dispatcher: Coll
         return problem
     customer_id = authenticated_customer(tracker, dispatcher)
     if customer_id and not await linked(customer_id, value):
-        return f"{josa(value, '은')} 연결되어 있지 않아요."
+        return not_linked_words(value)
     return None
 
 

@@ -20,7 +20,7 @@ class ActionStartTransactionSearch(FormStartAction):
     """Keeps what the question already said, so the form asks only for the rest. A fragment
     right after another answer ("카페는?") keeps that answer's other parameters."""
 
-    form_slots_name = "action_start_transaction_search"
+    action_name = "action_start_transaction_search"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         period = f"{query.period[0].isoformat()}/{query.period[1].isoformat()}" if query.period else None

@@ -48,9 +48,8 @@ from bot.mydata import analytics
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
 from bot.mydata.profile import CreditFacts, credit_facts
+from bot.mydata.standard import LOAN_TYPES
 
-LOAN_KINDS = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세자금대출",
-              "3400": "사업자대출", "3500": "할부금융"}
 CREDIT_DELINQUENCY_DAYS = 30
 LOAN_KINDS_OF_INSTITUTION = ("bank", "capital")
 SEARCH_LIMIT = 500
@@ -164,7 +163,7 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
     if kinds & set(LOAN_KINDS_OF_INSTITUTION):
         loan_summary = analytics.loan_summary(session, customer_id, now=now)
         loans = tuple(LoanRecord(opened=x.opened_on or today, principal=x.principal, balance=x.balance,
-                                 installment=x.loan_type != "3150", delinquent_days=x.overdue_days,
+                                 installment=LOAN_TYPES.get(x.loan_type) != "마이너스통장", delinquent_days=x.overdue_days,
                                  rate_percent=x.rate_bp / 100 if x.rate_bp is not None else None,
                                  institution_kind=x.institution_kind)
                       for x in loan_summary.loans)
@@ -201,7 +200,7 @@ def _months_left(today: date, matures: Optional[date]) -> int:
 def existing_loans(summary: analytics.LoanSummary, today: date) -> list[ExistingLoan]:
     out = []
     for x in summary.loans:
-        kind = LOAN_KINDS.get(x.loan_type, "신용대출")
+        kind = LOAN_TYPES.get(x.loan_type, "신용대출")
         rate = _rate(x.rate_bp)
         remaining = _months_left(today, x.matures_on)
         annual = None

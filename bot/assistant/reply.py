@@ -220,10 +220,15 @@ def guarded(function: Callable[..., Reply]) -> Callable[..., Reply]:
     return wrapper
 
 
+def not_linked_words(institution: str) -> str:
+    """How every answer says an institution has no active consent: "신한카드는 아직 연결되지 않았어요."."""
+    return f"{josa(institution, '은')} 아직 연결되지 않았어요."
+
+
 def not_linked_reply(institution: str | None) -> Reply:
     """The institution asked about has no active consent: offer the connect flow."""
     if institution:
-        return Reply(f"{josa(institution, '은')} 아직 연결되지 않았어요. 연결하면 바로 확인해 드릴게요. 연결할까요?",
+        return Reply(f"{not_linked_words(institution)} 연결하면 바로 확인해 드릴게요. 연결할까요?",
                      (connect_button(institution),))
     return Reply("연결된 금융기관이 없어요. 마이데이터로 은행이나 카드사를 연결해 볼까요?", (connect_button(),))
 

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
 from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
 from bot.assistant.multi import answer_each
-from bot.assistant.reply import not_linked_words
+from bot.assistant.reply import not_linked_words, period_entities
 from bot.assistant.spending import extreme_transaction
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
 from bot.conversation.form_values import loan_change
@@ -101,15 +101,14 @@ def clarified_query(tracker: Tracker, values: MessageValues) -> Optional[Query]:
 
 
 def follow_up_change(values: MessageValues, text: str) -> Dict[str, Any]:
-    """The parameters a follow-up names, periods as period_start/period_end."""
+    """The parameters a follow-up names, as the frame's entities write them (JSON)."""
     change = dict(values.first())
     period = change.pop("period", None)
-    if period is None and "period_start" not in change:
+    if period is None:
         found = parse_period(rewrite_period_words(text), now_kst().date())
-        if found is not None:
-            period = {"start": found.start_date.isoformat(), "end": found.end_date.isoformat()}
-    if period:
-        change["period_start"], change["period_end"] = period["start"], period["end"]
+        period = found.dates if found is not None else None
+    if period is not None:
+        change.update(period_entities(period))
     return change
 
 

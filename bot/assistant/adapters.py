@@ -43,7 +43,7 @@ from bot.advisor.inputs import (DepositAccount, ExistingLoan, MonthFlow, MonthSp
                                 Subscription)
 from bot.credit.profile import CreditProfile, LoanRecord
 from bot.kb.lexicon import load_lexicon
-from bot.korean.calendar import add_months, first_of_month, month_key
+from bot.korean.calendar import DateRange, add_months, first_of_month, month_key
 from bot.mydata import analytics
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
@@ -75,29 +75,30 @@ def is_linked_in(session: Session, customer_id: str, institution: str, now: date
 
 # ---------------------------------------------------------------- transactions, whole months
 
-def whole_months(today: date, count: int) -> tuple[date, date]:
-    """First and last day of the `count` whole months before the current one."""
+def whole_months(today: date, count: int) -> DateRange:
+    """The `count` whole months before the current one."""
     this_month = first_of_month(today)
-    return add_months(this_month, -count), this_month - timedelta(days=1)
+    return DateRange(add_months(this_month, -count), this_month - timedelta(days=1))
 
 
-def all_transactions(session: Session, customer_id: str, start: date, end: date, now: datetime, **filters
+def all_transactions(session: Session, customer_id: str, period: DateRange, now: datetime, **filters
                      ) -> list[analytics.TransactionItem]:
-    """Every match of `analytics.search_transactions` over [start, end], splitting the period
-    when one call would be cut at its 500-row limit."""
+    """Every match of `analytics.search_transactions` over the period, splitting it when one call
+    would be cut at its 500-row limit."""
+    start, end = period
     found = analytics.search_transactions(session, customer_id, start=start, end=end, limit=SEARCH_LIMIT,
                                           now=now, **filters)
     if found.total_count <= SEARCH_LIMIT or start == end:
         return list(found.items)
     middle = start + (end - start) // 2
-    return (all_transactions(session, customer_id, middle + timedelta(days=1), end, now, **filters)
-            + all_transactions(session, customer_id, start, middle, now, **filters))
+    return (all_transactions(session, customer_id, DateRange(middle + timedelta(days=1), end), now, **filters)
+            + all_transactions(session, customer_id, DateRange(start, middle), now, **filters))
 
 
-def card_spending_lines(session: Session, customer_id: str, start: date, end: date, now: datetime
+def card_spending_lines(session: Session, customer_id: str, period: DateRange, now: datetime
                         ) -> list[SpendingLine]:
     """Card approvals (not cancelled) as advisor spending lines, oldest first."""
-    items = all_transactions(session, customer_id, start, end, now, direction="out")
+    items = all_transactions(session, customer_id, period, now, direction="out")
     lines = [SpendingLine(i.occurred_at.date(), i.merchant or "", i.category or "", i.amount)
              for i in items if i.source == "card" and i.status == "approved" and i.amount > 0]
     return sorted(lines, key=lambda line: line.day)
@@ -123,8 +124,8 @@ def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFac
     if salary is not None:
         return IncomeFacts(salary.last_amount, "salary", salary.last_amount, salary.typical_day,
                            salary.months_seen, salary.source, summary)
-    start, _ = whole_months(now.date(), INCOME_MONTHS)
-    keys = [month_key(m) for m in month_starts(start, INCOME_MONTHS)]
+    months = whole_months(now.date(), INCOME_MONTHS)
+    keys = [month_key(m) for m in month_starts(months.start, INCOME_MONTHS)]
     average = sum(summary.by_month.get(k, 0) for k in keys) // INCOME_MONTHS
     if average <= 0:
         return IncomeFacts(None, None, None, None, 0, None, summary)
@@ -173,8 +174,7 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
     card_limit = spending_3m = None
     if "card" in kinds:
         card_limit = facts.card_limit_total
-        start, _ = whole_months(today, 3)
-        months = [add_months(start, k) for k in range(3)]
+        months = month_starts(whole_months(today, 3).start, 3)
         spending_3m = [facts.card_spending_by_month.get(month_key(m), 0) for m in months]
 
     profile = CreditProfile(

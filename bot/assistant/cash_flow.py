@@ -42,15 +42,15 @@ def _institution(memo: str) -> str:
 def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: int = CASH_FLOW_MONTHS
                  ) -> tuple[CashFlow, list]:
     """(the cash flow of the last `months` whole months, freshness of what it read)."""
-    start, end = whole_months(now.date(), months)
-    starts = month_starts(start, months)
+    period = whole_months(now.date(), months)
+    starts = month_starts(period.start, months)
     linked = linked_kinds(session, customer_id, now)
     kinds = set(linked.values())
     inflows, unlinked, unseen, freshness = [], [], [], []
     extra: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     unclassified = 0
     if "bank" in kinds:
-        moves = checking_movements(session, customer_id, start, end, now=now)
+        moves = checking_movements(session, customer_id, period.start, period.end, now=now)
         freshness = list(moves.freshness)
         for m in moves.items:
             if m.own:
@@ -89,7 +89,7 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
         policies = analytics.insurance_summary(session, customer_id, now=now)
         scheduled += [ScheduledPayment("보험료", p.prod_name or p.insu_type_label, p.monthly_premium)
                       for p in policies.policies if p.monthly_premium]
-    spent = analytics.spending(session, customer_id, start, end, now=now)
+    spent = analytics.spending(session, customer_id, period.start, period.end, now=now)
     if not freshness:
         freshness = list(spent.freshness)
     spending = []

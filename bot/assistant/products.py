@@ -53,11 +53,11 @@ def recommend_product(ctx: AnswerContext, query: Query = Query(), *, page: int =
     with reading(ctx) as session:
         scope = Scope(session, ctx, query)
         today = scope.now.date()
-        start, end = whole_months(today, COMPARE_MONTHS)
+        compared = whole_months(today, COMPARE_MONTHS)
         if kind == "카드":
             if not scope.has_kind("card"):
                 return no_kind_reply("카드", "card")
-            lines = card_spending_lines(session, ctx.customer_id, start, end, scope.now)
+            lines = card_spending_lines(session, ctx.customer_id, compared, scope.now)
             freshness = analytics.linked_assets(session, ctx.customer_id, now=scope.now).freshness
         else:
             if not scope.has_kind("bank"):

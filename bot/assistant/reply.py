@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from sqlalchemy.engine import Engine
 
 from bot.kb.lexicon import load_lexicon
-from bot.korean.calendar import KST, now_kst
+from bot.korean.calendar import KST, DateRange, now_kst
 from bot.korean.wording import josa
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class Query:
     account_type: str | None = None  # 입출금/예금/적금/대출/카드/보험/증권
     merchant: str | None = None  # canonical, e.g. "스타벅스"
     category: str | None = None  # lexicon category, e.g. "카페"
-    period: tuple[date, date] | None = None  # inclusive, Asia/Seoul
+    period: DateRange | None = None  # inclusive, Asia/Seoul
     amount: int | None = None  # won
     product_type: str | None = None  # 예금/적금/카드/대출
     loan_purpose: str | None = None
@@ -50,14 +50,15 @@ class Query:
             if value is not None:
                 out[name] = value
         if self.period is not None:
-            out["period_start"], out["period_end"] = self.period[0].isoformat(), self.period[1].isoformat()
+            out.update(period_entities(self.period))
         if self.text:
             out["query_text"] = self.text
         return out
 
     @classmethod
     def from_entities(cls, entities: Mapping[str, Any], text: str = "") -> "Query":
-        """The inverse of `to_entities`; also takes `period` as {"start": iso, "end": iso}.
+        """The inverse of `to_entities`, which also takes a message's checked values
+        (`bot.conversation.message`: the period as a `DateRange` under `period`).
 
         Unknown keys (e.g. "page") are ignored; `query_text` wins over `text` so a 더 보기 button
         keeps the original wording (the amount direction is read from it).
@@ -66,19 +67,21 @@ class Query:
             value = entities.get(name)
             return value if value not in ("", None) else None
 
-        period = None
+        period = pick("period")
         start, end = pick("period_start"), pick("period_end")
-        raw = pick("period")
-        if isinstance(raw, Mapping):
-            start, end = raw.get("start") or start, raw.get("end") or end
-        if start and end:
-            period = (_as_date(start), _as_date(end))
+        if not isinstance(period, DateRange):
+            period = DateRange(_as_date(start), _as_date(end)) if start and end else None
         amount, term = pick("amount"), pick("loan_term_months")
         return cls(text=str(pick("query_text") or text or ""), institution=pick("institution"),
                    account_type=pick("account_type"), merchant=pick("merchant"), category=pick("category"),
                    period=period, amount=int(amount) if amount is not None else None,
                    product_type=pick("product_type"), loan_purpose=pick("loan_purpose"),
                    loan_term_months=int(term) if term is not None else None)
+
+
+def period_entities(period: DateRange) -> dict[str, str]:
+    """A period as button payloads and the conversation frame carry it (JSON, two entities)."""
+    return {"period_start": period.start.isoformat(), "period_end": period.end.isoformat()}
 
 
 def _as_date(value: Any) -> date:

@@ -5,7 +5,8 @@ from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
 
-from actions.common import FormStartAction, PersonalAnswerAction
+from actions.forms import FormStartAction
+from actions.personal import PersonalAnswerAction
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
 from bot.conversation.form_values import values_in

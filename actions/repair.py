@@ -17,7 +17,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import authenticated_customer, context_for, linked, query_from_message, reply_for, send
+from actions.context import authenticated_customer, context_for, linked, reply_for, send
+from actions.reading import query_from_message
 from bot.assistant.consents import linked_institutions
 from bot.assistant.reply import not_linked_words
 from bot.conversation import form_values

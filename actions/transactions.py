@@ -7,8 +7,10 @@ from typing import Any, Dict, Text
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.common import FormStartAction, PersonalAnswerAction, clarified_query, current_frame, follow_up_change, message_values
 from actions.followups import ActionFollowUp
+from actions.forms import FormStartAction
+from actions.personal import PersonalAnswerAction
+from actions.reading import clarified_query, current_frame, follow_up_change, message_values
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
 from bot.conversation.frame import CLARIFY, is_fragment, points_at_shown, refined

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from bot.kb.lexicon import load_lexicon
 from bot.korean.calendar import DateRange
-from bot.korean.wording import josa
+from bot.korean.wording import particle_after
 
 MULTI_VALUED = ("institution", "account_type", "merchant", "category")
 NAMES = ("institution", "account_type", "merchant", "category", "product_type", "loan_purpose", "query_text")
@@ -75,7 +75,7 @@ def _period(value: Any) -> tuple[Optional[DateRange], Optional[str]]:
     """The range "a/b" (or {"start": a, "end": b}) names, or a problem."""
     if isinstance(value, Mapping) and isinstance(value.get("invalid"), str):  # bot.nlp.period: 2099년 13월
         words = value["invalid"][:40]
-        return None, f"'{words}'{_topic(words)} 달력에 없는 날짜예요"
+        return None, f"'{words}'{particle_after(words, '은')} 달력에 없는 날짜예요"
     if isinstance(value, str) and "/" in value:
         start, end = value.split("/", 1)
     elif isinstance(value, Mapping):
@@ -90,19 +90,14 @@ def _period(value: Any) -> tuple[Optional[DateRange], Optional[str]]:
     return DateRange(first, last), None
 
 
-def _topic(word: str) -> str:
-    """은 or 는, whichever follows `word`."""
-    return josa(word, "은")[len(word):]
-
-
 def _name(entity: str, value: Any) -> tuple[Optional[str], Optional[str]]:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_CHARS:
         return None, "이름 대신 다른 값이 들어 있어요"
     value = value.strip()
     if entity == "account_type" and value not in ACCOUNT_TYPES:
-        return None, f"'{value}'{_topic(value)} 알 수 없는 계좌 종류예요"
+        return None, f"'{value}'{particle_after(value, '은')} 알 수 없는 계좌 종류예요"
     if entity == "institution" and load_lexicon().entry("institution", value) is None:
-        return None, f"'{value}'{_topic(value)} 제가 아는 금융기관이 아니에요"
+        return None, f"'{value}'{particle_after(value, '은')} 제가 아는 금융기관이 아니에요"
     return value, None
 
 

@@ -140,11 +140,17 @@ def _final(word: str) -> tuple[bool, bool]:
 
 def josa(word: str, particle: str) -> str:
     """`word` followed by the right form of `particle`: josa("현대카드", "은") → "현대카드는"."""
+    return word + particle_after(word, particle)
+
+
+def particle_after(word: str, particle: str) -> str:
+    """The right form of `particle` alone, for text between the word and it ("'우리'는"):
+    particle_after("현대카드", "은") → "는"."""
     if particle not in _PAIRS and particle not in _AFTER_CONSONANT:
         raise ValueError(f"unknown particle {particle!r}")
     consonant, rieul = _final(word)
     after_consonant = _AFTER_CONSONANT.get(particle, particle)
     after_vowel = _PAIRS.get(after_consonant, particle)
     if after_consonant == "으로" and rieul:
-        return word + "로"
-    return word + (after_consonant if consonant else after_vowel)
+        return "로"
+    return after_consonant if consonant else after_vowel

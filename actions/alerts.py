@@ -7,10 +7,11 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import authenticated_customer, now_in_seoul, store
+from actions.context import authenticated_customer, store
 from bot.auth.identity import CUSTOMER_KEY, identity_of
 from bot.insights.chat import (Message, change_cycle, change_preferences, cycle_days_from_text, greeting_news,
                                show_alerts)
+from bot.korean.calendar import now_kst
 
 
 def _say(dispatcher: CollectingDispatcher, messages: List[Message]) -> None:
@@ -31,7 +32,7 @@ class ActionShowAlerts(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         customer_id = authenticated_customer(tracker, dispatcher)
         if customer_id is not None:
-            _say(dispatcher, await asyncio.to_thread(show_alerts, store(), customer_id, now_in_seoul()))
+            _say(dispatcher, await asyncio.to_thread(show_alerts, store(), customer_id, now_kst()))
         return []
 
 
@@ -52,7 +53,7 @@ class ActionSetSyncCycle(Action):
             days = int(days) if days is not None else cycle_days_from_text(tracker.latest_message.get("text") or "")
         except (TypeError, ValueError):
             days = None
-        message = await asyncio.to_thread(change_cycle, store(), customer_id, days, now_in_seoul())
+        message = await asyncio.to_thread(change_cycle, store(), customer_id, days, now_kst())
         _say(dispatcher, [message])
         return []
 
@@ -68,7 +69,7 @@ class ActionAlertPreferences(Action):
         customer_id = authenticated_customer(tracker, dispatcher)
         if customer_id is not None:
             text = tracker.latest_message.get("text") or ""
-            _say(dispatcher, [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_in_seoul())])
+            _say(dispatcher, [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_kst())])
         return []
 
 

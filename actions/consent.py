@@ -11,23 +11,17 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (
-    AskAction,
-    FormStartAction,
-    authenticated_customer,
-    linked,
-    now_in_seoul,
-    reply_for,
-    send,
-)
+from actions.context import authenticated_customer, reply_for, send
+from actions.forms import AskAction, FormStartAction
 from actions.repair import RepairingFormValidation
-from bot.advisor.format import korean_date
 from bot.assistant import Query
-from bot.assistant.adapters import institution_kind
 from bot.conversation.form_values import MAX_CONSENT_MONTHS, SCOPE_CHOICES
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import now_kst
+from bot.korean.wording import korean_date
 from bot.mydata import service
 from bot.mydata.consent import default_scopes
 from bot.mydata.errors import MyDataError
@@ -37,15 +31,22 @@ logger = logging.getLogger(__name__)
 CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "connect_agreed", "pending_question")
 
 
+def start_connect_flow(institution: Optional[str], pending: Optional[Dict[str, Any]]) -> List[Dict[Text, Any]]:
+    """The connect form for `institution`, keeping the question that needs it (`pending`: its intent
+    and query) to answer right after the sync."""
+    slots = {**{slot: None for slot in CONNECT_SLOTS}, "connect_institution": institution, "pending_question": pending}
+    return [SlotSet(slot, value) for slot, value in slots.items()] + [FollowupAction("connect_form")]
+
+
 def scopes_for(institution: str, choice: str) -> List[str]:
-    scopes = default_scopes(institution_kind(institution))
+    scopes = default_scopes(load_lexicon().institution(institution).kind)
     return scopes if choice == "all" else [s for s in scopes if s.endswith(".list")]
 
 
 class ActionStartConnect(FormStartAction):
     """Starts the connect flow with what the message already named."""
 
-    form_slots_name = "action_start_connect"
+    action_name = "action_start_connect"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         return {**{slot: None for slot in CONNECT_SLOTS}, "connect_institution": query.institution}
@@ -116,7 +117,7 @@ class ActionConnectInstitution(Action):
         try:
             consent, result = await service.connect_institution(
                 customer_id, institution, scopes=scopes, days=min(365, months * 30 + months // 2),
-                now=now_in_seoul(),
+                now=now_kst(),
             )
         except MyDataError as error:
             logger.warning("connect %s failed: %s", institution, type(error).__name__)
@@ -136,7 +137,7 @@ class ActionConnectInstitution(Action):
 
 
 class ActionStartRevoke(FormStartAction):
-    form_slots_name = "action_start_revoke"
+    action_name = "action_start_revoke"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         return {"revoke_institution": query.institution, "revoke_confirmed": None}
@@ -176,7 +177,7 @@ class ActionRevokeConsent(Action):
             return reset
         institution = tracker.get_slot("revoke_institution")
         try:
-            deletion = await service.disconnect_institution(customer_id, institution, now=now_in_seoul())
+            deletion = await service.disconnect_institution(customer_id, institution, now=now_kst())
         except MyDataError as error:
             logger.warning("revoke %s failed: %s", institution, type(error).__name__)
             dispatcher.utter_message(text=f"{institution} 연결 해지에 실패했어요. 잠시 후 다시 시도해 주세요.")

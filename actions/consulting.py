@@ -1,7 +1,7 @@
 """Consulting: the credit score, product suggestions and advice from the customer's own data."""
 from __future__ import annotations
 
-from actions.common import PersonalAnswerAction
+from actions.personal import PersonalAnswerAction
 
 
 class ActionCreditScore(PersonalAnswerAction):

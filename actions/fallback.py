@@ -6,8 +6,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
+from bot.kb.intents import intent_label
 
 IGNORED_INTENTS = {"nlu_fallback", "inform", "affirm", "deny"}
 # Below this an intent is no guess worth a button: a keyboard mash leaves

@@ -7,8 +7,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (PersonalAnswerAction, authenticated_customer, current_frame, follow_up_change,
-                            message_values, send)
+from actions.context import authenticated_customer, send
+from actions.personal import PersonalAnswerAction
+from actions.reading import current_frame, follow_up_change, message_values
 from bot.assistant import INTENT_HANDLERS, Query
 from bot.assistant.followup import no_context_reply
 from bot.conversation.frame import CLARIFY, SLOT, Frame, is_fragment, runner_up

@@ -7,7 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.alerts import ALERT_ACTIONS
-from actions.common import authenticated_customer, query_from_message, reply_for, send
+from actions.context import authenticated_customer, reply_for, send
+from actions.reading import query_from_message
 from bot.assistant import INTENT_HANDLERS
 
 ANSWERED_IN_PLACE = set(INTENT_HANDLERS) - {"loan_eligibility", "search_transactions"}

@@ -1,20 +1,16 @@
 """Loan eligibility: a form for amount, term and purpose, then the estimate."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
 
-from actions.common import FormStartAction, PersonalAnswerAction
+from actions.forms import FormStartAction
+from actions.personal import PersonalAnswerAction
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
 from bot.conversation.form_values import values_in
-from bot.nlp.loan_term import find_loan_terms
-
-
-def term_from_text(text: str) -> Optional[int]:
-    terms = find_loan_terms(text or "")
-    return terms[0].months if len(terms) == 1 else None
+from bot.nlp.loan_term import parse_loan_term
 
 
 class ActionStartLoanForm(FormStartAction):
@@ -23,13 +19,13 @@ class ActionStartLoanForm(FormStartAction):
     A bare `2천` is 2천만 원 in a loan, as in the form's answers (bot.conversation.form_values).
     """
 
-    form_slots_name = "action_start_loan_form"
+    action_name = "action_start_loan_form"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
         amounts = {v.value for v in values_in("loan_form", query.text, []) if v.slot == "loan_amount"}
         return {
             "loan_amount": amounts.pop() if len(amounts) == 1 else query.amount,
-            "loan_term": query.loan_term_months or term_from_text(query.text),
+            "loan_term": query.loan_term_months or parse_loan_term(query.text),
             "loan_purpose": query.loan_purpose,
         }
 

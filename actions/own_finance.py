@@ -1,7 +1,7 @@
 """Own-finance questions answered from the customer's MyData, one action per intent."""
 from __future__ import annotations
 
-from actions.common import PersonalAnswerAction
+from actions.personal import PersonalAnswerAction
 
 
 class ActionCheckBalance(PersonalAnswerAction):

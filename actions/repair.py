@@ -17,9 +17,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import authenticated_customer, context_for, linked, query_from_message, reply_for, send
+from actions.context import authenticated_customer, context_for, linked, reply_for, send
+from actions.reading import query_from_message
 from bot.assistant.consents import linked_institutions
-from bot.assistant.korean import josa
+from bot.assistant.reply import not_linked_words
 from bot.conversation import form_values
 from bot.conversation.repair import (
     MISSES_BEFORE_BUTTONS,
@@ -46,6 +47,7 @@ from bot.conversation.repair import (
     slots_to_clear,
     with_linked_choices,
 )
+from bot.korean.wording import josa
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ async def slot_problem(slot: str, value: Any, tracker: Tracker, dispatcher: Coll
         return problem
     customer_id = authenticated_customer(tracker, dispatcher)
     if customer_id and not await linked(customer_id, value):
-        return f"{josa(value, '은')} 연결되어 있지 않아요."
+        return not_linked_words(value)
     return None
 
 

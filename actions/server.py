@@ -97,7 +97,7 @@ def create_app(secret: str, package: str = "actions") -> Sanic:
 
     @app.listener("before_server_start")
     async def warm(_: Sanic, __: Any) -> None:
-        from actions.common import store
+        from actions.context import store
 
         store()
 

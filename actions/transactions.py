@@ -1,17 +1,21 @@
 """Transaction search: answered at once when the period is known, asked for when not."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.common import FormStartAction, PersonalAnswerAction, clarified_query, current_frame, follow_up_change, message_values
 from actions.followups import ActionFollowUp
+from actions.forms import FormStartAction
+from actions.personal import PersonalAnswerAction
+from actions.reading import clarified_query, current_frame, follow_up_change, message_values
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
 from bot.conversation.frame import CLARIFY, is_fragment, points_at_shown, refined
 from bot.conversation.message import MessageValues
+from bot.korean.calendar import DateRange
 
 EACH_KEY = "each"  # several values of one entity ("배민이랑 쿠팡이츠"), kept through the form
 
@@ -20,11 +24,12 @@ class ActionStartTransactionSearch(FormStartAction):
     """Keeps what the question already said, so the form asks only for the rest. A fragment
     right after another answer ("카페는?") keeps that answer's other parameters."""
 
-    form_slots_name = "action_start_transaction_search"
+    action_name = "action_start_transaction_search"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
-        period = f"{query.period[0].isoformat()}/{query.period[1].isoformat()}" if query.period else None
-        return {"search_query": query.to_entities(), "search_period": period}
+        """The period goes to the form's slot (as Rasa carries it), the rest of the question to search_query."""
+        return {"search_query": replace(query, period=None).to_entities(),
+                "search_period": query.period.text if query.period else None}
 
     def query_of(self, tracker: Tracker) -> Query:
         message = tracker.latest_message
@@ -92,8 +97,6 @@ class ActionSearchTransactions(PersonalAnswerAction):
         return MessageValues(named, asked.page, asked.problems)
 
     def query(self, tracker: Tracker) -> Query:
-        entities = dict(tracker.get_slot("search_query") or {})
-        period = tracker.get_slot("search_period")
-        if period:
-            entities["period_start"], entities["period_end"] = period.split("/", 1)
-        return Query.from_entities(entities, text=tracker.latest_message.get("text") or "")
+        asked = Query.from_entities(tracker.get_slot("search_query") or {},
+                                    text=tracker.latest_message.get("text") or "")
+        return replace(asked, period=DateRange.parse(tracker.get_slot("search_period")))

@@ -35,10 +35,10 @@ from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import SyncRun  # noqa: E402
 from bot.mydata.sync.run import sync_customer  # noqa: E402
-from bot.mydata.timefmt import KST  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
 from sandbox.seeded_events import CONSENT_DAYS_SEEDED, SeededSandboxState, natural_truth, plan_events  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 
 
 async def link_all(engine, client, url, ids, plan, now):

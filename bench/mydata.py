@@ -46,12 +46,12 @@ from bot.mydata.audit import reading_as  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
-from bot.mydata.analytics.profile import credit_profile  # noqa: E402
+from bot.mydata.analytics.profile import credit_facts  # noqa: E402
 from bot.mydata.sync.run import sync_customers  # noqa: E402
-from bot.mydata.timefmt import KST  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
 from sandbox.linking import link_customer  # noqa: E402
 from sandbox.manifest import save_config  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)
@@ -123,7 +123,7 @@ QUERIES = {
     "insurance_summary": lambda s, c: insurance_summary(s, c, now=NOW),
     "investment_summary": lambda s, c: investment_summary(s, c, now=NOW),
     "linked_assets": lambda s, c: linked_assets(s, c, now=NOW),
-    "credit_profile": lambda s, c: credit_profile(s, c, now=NOW),
+    "credit_profile": lambda s, c: credit_facts(s, c, now=NOW),
 }
 
 

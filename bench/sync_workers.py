@@ -36,7 +36,7 @@ from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import Consent, SyncRun  # noqa: E402
-from bot.mydata.timefmt import KST  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 from bot.tasks.app import app, broker_url  # noqa: E402
 from sandbox.app import SandboxClock, SandboxServer, SandboxState  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402

@@ -22,15 +22,15 @@ from typing import Any, Awaitable, Callable
 import ujson
 from aiohttp import web
 
-from bot.mydata.lexicons import load_lexicon
-from bot.mydata.standard import (HTTP_STATUS, RSP_BAD_PARAM, RSP_NO_CONSENT, RSP_NOT_FOUND, RSP_OK, RSP_RATE_LIMIT,
-                                 RSP_SERVER_ERROR, RSP_UNAVAILABLE, SCOPES_BY_INDUSTRY)
-from bot.mydata.timefmt import KST, fmt_date, fmt_rate, parse_dtime
+from bot.mydata.standard import HTTP_STATUS, RSP_BAD_PARAM, RSP_NO_CONSENT, RSP_NOT_FOUND, RSP_OK, RSP_RATE_LIMIT, RSP_SERVER_ERROR, RSP_UNAVAILABLE, SCOPES_BY_INDUSTRY
 from sandbox.auth import AuthFailure, Grant, TokenAuthority
 from sandbox.config import SandboxConfig
 from sandbox.generator import customer_orgs, generate_customer
 from sandbox.records import CustomerBook, InstitutionBook
 from sandbox.reference import STOCKS, security_price
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import KST
+from bot.mydata.standard import INDUSTRY_OF_KIND, fmt_date, fmt_rate, parse_dtime
 
 DEFAULT_CLIENT_ID = "bankbot-aggregator"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"
@@ -531,7 +531,7 @@ def _guard(state: SandboxState, path: str, industry: str, scope: str, handler: H
         tran_id = request.headers.get("x-api-tran-id")
         try:
             inst = state.institutions.get(org_code)
-            if inst is None or inst.industry != industry:
+            if inst is None or INDUSTRY_OF_KIND[inst.kind] != industry:
                 raise ApiFailure(RSP_NOT_FOUND, f"no such API at institution {org_code}")
             state.calls[org_code] = state.calls.get(org_code, 0) + 1
             await state.inject(org_code)
@@ -587,7 +587,7 @@ def _oauth_routes(state: SandboxState) -> list[web.RouteDef]:
             _require(dict(q), "redirect_uri", "user_id", "consent_id", "scope")
             if not state.config.has_customer(q["user_id"]):
                 raise ApiFailure(RSP_NOT_FOUND, "no such customer at this institution")
-            industry = state.institutions[org_code].industry
+            industry = INDUSTRY_OF_KIND[state.institutions[org_code].kind]
             scopes = q["scope"].split()
             allowed = SCOPES_BY_INDUSTRY[industry]
             if not scopes or any(s not in allowed for s in scopes):
@@ -650,7 +650,8 @@ def _portal_and_admin_routes(state: SandboxState) -> list[web.RouteDef]:
         if not state.config.has_customer(customer_id):
             return _failure(RSP_NOT_FOUND, "no such customer")
         book = state.book(customer_id)
-        orgs = [{"org_code": i.org_code, "org_name": i.name, "industry": i.industry} for i in customer_orgs(book)]
+        orgs = [{"org_code": i.org_code, "org_name": i.name, "industry": INDUSTRY_OF_KIND[i.kind]}
+                for i in customer_orgs(book)]
         return _json({"rsp_code": RSP_OK, "rsp_msg": "정상처리", "customer_id": customer_id, "name": book.name,
                       "org_cnt": len(orgs), "org_list": orgs})
 

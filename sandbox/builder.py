@@ -12,8 +12,8 @@ import math
 import random
 from datetime import date, timedelta
 
-from bot.mydata.lexicons import Institution, load_lexicon
-from bot.mydata.timefmt import add_months
+from bot.kb.lexicon import InstitutionEntry, load_lexicon
+from bot.korean.calendar import add_months
 from sandbox.config import SandboxConfig
 from sandbox.records import (Approval, BankTxn, Bill, Card, DepositAccount, Holding, InstitutionBook, InvestAccount,
                              Loan, LoanPayment, Policy)
@@ -21,7 +21,7 @@ from sandbox.reference import (CATEGORY_SEASON, DEPOSIT_NAMES, HOURS, MERCHANTS_
                                STOCKS, WEEKEND_BOOST)
 
 
-def _kind_map() -> dict[str, list[Institution]]:
+def _kind_map() -> dict[str, list[InstitutionEntry]]:
     lex = load_lexicon()
     return {kind: lex.of_kind(kind) for kind in ("bank", "card", "securities", "insurance", "capital")}
 
@@ -71,12 +71,12 @@ class BookBuilder:
         self._charge_days: dict[str, int] = {}
 
     # -- small helpers
-    def book(self, inst: Institution) -> InstitutionBook:
+    def book(self, inst: InstitutionEntry) -> InstitutionBook:
         if inst.org_code not in self.books:
             self.books[inst.org_code] = InstitutionBook(institution=inst)
         return self.books[inst.org_code]
 
-    def pick(self, kind: str, exclude: set[str] = frozenset(), names: tuple[str, ...] = ()) -> Institution:
+    def pick(self, kind: str, exclude: set[str] = frozenset(), names: tuple[str, ...] = ()) -> InstitutionEntry:
         pool = [i for i in self.kinds[kind] if i.org_code not in exclude and (not names or i.name in names)]
         return self.rng.choice(pool)
 
@@ -118,12 +118,12 @@ class BookBuilder:
         """Every card company's credit-card bills are debited from `account` (from none until set)."""
         self._bill_account = account
 
-    def set_charge_day(self, inst: Institution, day_of_month: int) -> None:
+    def set_charge_day(self, inst: InstitutionEntry, day_of_month: int) -> None:
         """The day of the month `inst`'s card bill is due (14th unless set)."""
         self._charge_days[inst.org_code] = day_of_month
 
     # -- accounts
-    def deposit(self, inst: Institution, account_type: str, opened: date, rate_bp: int, *,
+    def deposit(self, inst: InstitutionEntry, account_type: str, opened: date, rate_bp: int, *,
                 prod_name: str | None = None, matures: date | None = None, commit_amt: int | None = None,
                 monthly_paid_in: int | None = None) -> DepositAccount:
         book = self.book(inst)
@@ -160,7 +160,7 @@ class BookBuilder:
         account.dtimes = [t.dtime for t in txns]
         account.pending = []
 
-    def loan(self, inst: Institution, account_type: str, prod_name: str, opened: date, months: int,
+    def loan(self, inst: InstitutionEntry, account_type: str, prod_name: str, opened: date, months: int,
              principal: int, rate_bp: int, repay_method: str, pay_from: DepositAccount | None,
              late: dict[int, int] | None = None) -> Loan:
         """A loan with its full monthly schedule; `late` maps schedule index to days paid late."""
@@ -196,7 +196,7 @@ class BookBuilder:
         book.loans.append(loan)
         return loan
 
-    def card(self, inst: Institution, card_type: str, limit_amt: int, issued: date,
+    def card(self, inst: InstitutionEntry, card_type: str, limit_amt: int, issued: date,
              linked: DepositAccount | None = None) -> Card:
         book = self.book(inst)
         bin_ = self.number((4,))
@@ -209,7 +209,7 @@ class BookBuilder:
         book.cards.append(card)
         return card
 
-    def invest(self, inst: Institution, opened: date, cash: int, picks: int) -> InvestAccount:
+    def invest(self, inst: InstitutionEntry, opened: date, cash: int, picks: int) -> InvestAccount:
         account = InvestAccount(account_num=self.number((3, 2, 6)), account_name="종합매매계좌",
                                 account_type="01", opened=opened, cash_balance=cash)
         for code, name, asset_type, base in self.rng.sample(STOCKS, picks):
@@ -219,7 +219,7 @@ class BookBuilder:
         self.book(inst).invest_accounts.append(account)
         return account
 
-    def policy(self, inst: Institution, insu_type: str, prod_name: str, issued: date, years: int,
+    def policy(self, inst: InstitutionEntry, insu_type: str, prod_name: str, issued: date, years: int,
                face_amt: int, premium: int, pay_from: DepositAccount) -> Policy:
         policy = Policy(insu_num=self.number((4, 7)), prod_name=prod_name, insu_type=insu_type, issued=issued,
                         expires=add_months(issued, 12 * years), face_amt=face_amt, premium=premium,

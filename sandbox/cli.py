@@ -28,7 +28,7 @@ from bot.mydata.consent import grant_consents, register_customer
 from bot.mydata.store.db import create_schema, database_url, get_engine
 from bot.mydata.errors import MyDataError
 from bot.mydata.service import api_base_url
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 from sandbox.app import SandboxClock, SandboxServer, SandboxState, serve_forever
 from sandbox.config import SandboxConfig
 from sandbox.demo import DEMO_CUSTOMERS

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.mydata.timefmt import add_months
+from bot.korean.calendar import add_months
 from sandbox.demo import DEMO_CUSTOMERS
 
 HISTORY_MONTHS = 13

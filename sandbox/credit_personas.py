@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from bot.credit.profile import CreditProfile, LoanRecord, LoanRequest
+from bot.credit.profile import CreditProfile, LoanApplication, LoanRecord
 
 AS_OF = date(2025, 6, 30)
 
@@ -18,7 +18,7 @@ class CreditPersona:
     name: str
     description: str
     profile: CreditProfile
-    request: Optional[LoanRequest]
+    request: Optional[LoanApplication]
 
 
 CREDIT_PERSONAS = {
@@ -37,7 +37,7 @@ CREDIT_PERSONAS = {
             finance_inquiries=0,
             as_of=AS_OF,
         ),
-        request=LoanRequest(amount=20_000_000, term_months=36, purpose="생활비"),
+        request=LoanApplication(amount=20_000_000, term_months=36, purpose="생활비"),
     ),
     "thin_filer_delinquent": CreditPersona(
         name="thin_filer_delinquent",
@@ -63,7 +63,7 @@ CREDIT_PERSONAS = {
             finance_inquiries=3,
             as_of=AS_OF,
         ),
-        request=LoanRequest(amount=10_000_000, term_months=60, purpose="대환"),
+        request=LoanApplication(amount=10_000_000, term_months=60, purpose="대환"),
     ),
     "young_borrower": CreditPersona(
         name="young_borrower",
@@ -86,7 +86,7 @@ CREDIT_PERSONAS = {
             finance_inquiries=1,
             as_of=AS_OF,
         ),
-        request=LoanRequest(amount=15_000_000, term_months=36, purpose="자동차"),
+        request=LoanApplication(amount=15_000_000, term_months=36, purpose="자동차"),
     ),
     "salary_only": CreditPersona(
         name="salary_only",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from bot.mydata.lexicons import Institution
+from bot.kb.lexicon import InstitutionEntry
 from sandbox.builder import BookBuilder
 from sandbox.config import SandboxConfig
 from sandbox.demo import DEMO_CUSTOMERS
@@ -59,6 +59,6 @@ def generate_customer(config: SandboxConfig, customer_id: str) -> CustomerBook:
     return book
 
 
-def customer_orgs(book: CustomerBook) -> list[Institution]:
+def customer_orgs(book: CustomerBook) -> list[InstitutionEntry]:
     """Institutions where the customer holds something, in a stable order."""
     return [b.institution for b in sorted(book.institutions.values(), key=lambda x: x.org_code)]

@@ -7,9 +7,9 @@ import os
 from datetime import date
 from pathlib import Path
 
-from bot.mydata.lexicons import REPO_ROOT
 from sandbox.config import SandboxConfig
-from bot.mydata.timefmt import now_kst
+from bot.kb.lexicon import REPO_ROOT
+from bot.korean.calendar import now_kst
 from bot.private_files import write_private
 
 MANIFEST_PATH = Path(os.environ.get("MYDATA_SANDBOX_MANIFEST", REPO_ROOT / "var" / "sandbox.json"))

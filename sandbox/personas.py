@@ -9,19 +9,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Callable, Mapping
 
-from bot.mydata.lexicons import Institution, load_lexicon
-from bot.mydata.timefmt import add_months
+from bot.kb.lexicon import InstitutionEntry, load_lexicon
+from bot.korean.calendar import add_months
 from sandbox.builder import BookBuilder
 from sandbox.records import CustomerBook
 from sandbox.reference import COMPANIES, SEASON, SEOUL_AREAS, SUBSCRIPTIONS, SUPPLIERS, SURNAMES, TELECOMS
 
 
-def _by_name(name: str) -> Institution:
+def _by_name(name: str) -> InstitutionEntry:
     return load_lexicon().by_name[name]
 
 
 def _choose(b: BookBuilder, demo: Mapping, key: str, kind: str, exclude: set[str] = frozenset(),
-            names: tuple[str, ...] = ()) -> Institution:
+            names: tuple[str, ...] = ()) -> InstitutionEntry:
     if key in demo:
         return _by_name(demo[key])
     return b.pick(kind, exclude, names)
@@ -146,7 +146,7 @@ def student(b: BookBuilder, book: CustomerBook, demo: Mapping) -> None:
         b.invest(sec, add_months(b.config.as_of, -rng.randrange(3, 12)), rng.randrange(1, 20) * 10000, 2)
 
 
-def _check_card_issuer(bank: Institution) -> Institution:
+def _check_card_issuer(bank: InstitutionEntry) -> InstitutionEntry:
     """A check card comes from the bank's own card company when it has one."""
     lex = load_lexicon()
     pairs = {"KB국민은행": "KB국민카드", "신한은행": "신한카드", "우리은행": "우리카드", "하나은행": "하나카드",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from bot.mydata.lexicons import Institution
+from bot.kb.lexicon import InstitutionEntry
 
 
 class BankTxn(NamedTuple):
@@ -166,7 +166,7 @@ class Policy:
 
 @dataclass
 class InstitutionBook:
-    institution: Institution
+    institution: InstitutionEntry
     deposits: list[DepositAccount] = field(default_factory=list)
     loans: list[Loan] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)

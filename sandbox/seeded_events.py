@@ -10,11 +10,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.mydata.timefmt import KST, add_months
 from sandbox.app import SandboxClock, SandboxState
 from sandbox.config import SandboxConfig
 from sandbox.records import Approval, Bill, CustomerBook
 from sandbox.reference import SUBSCRIPTIONS
+from bot.korean.calendar import KST, add_months
 
 SEEDED_KINDS = ("duplicate_charge", "recurring_up", "recurring_new", "recurring_stopped", "spending_spike",
                 "balance_watch", "consent_expiring")

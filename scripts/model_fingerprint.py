@@ -18,7 +18,7 @@ MODEL = ROOT / "models" / "current.tar.gz"
 STAMP = ROOT / "models" / "current.fingerprint"
 INPUTS = [
     "config.yml", "domain.yml", "nlu_data", "knowledge_base/faq.yml",
-    "knowledge_base/lexicons.yml", "bot/nlp", "bot/rasa/components.py", "requirements.txt",
+    "knowledge_base/lexicons.yml", "bot/nlp", "bot/rasa/components.py", "bot/kb/lexicon.py", "requirements.txt",
 ]
 
 

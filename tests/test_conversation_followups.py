@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import issue_token
+from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total, sql
 
 pytestmark = pytest.mark.slow

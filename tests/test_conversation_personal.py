@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import issue_token
 from bot.mydata.store.vault import vault
+from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total, sql
 from tests.support.servers import ROOT
 

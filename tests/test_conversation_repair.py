@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import issue_token
+from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total, sql
 
 pytestmark = pytest.mark.slow
@@ -370,7 +370,7 @@ def test_revoke_of_an_unlinked_institution_is_refused_without_an_error_about_not
     text = chat("연결 해지할래요")
     assert "어느 금융사" in text and not any(line in text for line in ERROR_LINES), text
     text = chat("삼성화재")
-    assert "연결되어 있지 않아요" in text and "삭제돼요" not in text
+    assert "삼성화재는 아직 연결되지 않았어요" in text and "삭제돼요" not in text
     chat("취소")
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.kb.faq import load_faq, render_responses
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT.parent / "shared" / "spec" / "conversation.md"

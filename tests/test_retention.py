@@ -10,7 +10,7 @@ import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy import create_engine, text
 
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 from bot.retention import ROOT, purge_conversations
 from tests.mydata.conftest import pg_database  # noqa: F401  (the throwaway PostgreSQL database)
 

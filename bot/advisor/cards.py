@@ -25,9 +25,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.advisor.catalog import Catalog, CardBenefit, CardProduct
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import won, won_approx
 from bot.advisor.inputs import SpendingLine, require_int, require_items
 from bot.advisor.money import HUNDRED, TWELVE, round_won
+from bot.korean.calendar import add_months
+from bot.korean.wording import won, won_approx
 
 DEFAULT_MONTHS = 3
 
@@ -57,23 +58,18 @@ class CardSuggestion:
     reason: str
 
 
-def _add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def comparison_months(lines: Sequence[SpendingLine], months: int = DEFAULT_MONTHS) -> Tuple[date, ...]:
     """The last `months` calendar months of the data (fewer if the data is shorter)."""
     if not lines:
         return ()
     first = min(line.day for line in lines).replace(day=1)
     last = max(line.day for line in lines).replace(day=1)
-    start = max(first, _add_months(last, -(months - 1)))
+    start = max(first, add_months(last, -(months - 1)))
     window = []
     month = start
     while month <= last:
         window.append(month)
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return tuple(window)
 
 
@@ -147,7 +143,7 @@ def evaluate_card(card: CardProduct, lines: Sequence[SpendingLine], months: int 
     earned: Dict[int, int] = defaultdict(int)
     qualified_months = 0
     for month in window:
-        previous = _add_months(month, -1)
+        previous = add_months(month, -1)
         basis = by_month.get(previous, []) if earliest is not None and previous >= earliest else by_month[month]
         qualified = _performance(card, basis) >= card.min_prev_month_spend
         qualified_months += qualified

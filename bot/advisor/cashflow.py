@@ -31,9 +31,9 @@ from decimal import Decimal
 from typing import Dict, List, Sequence, Tuple
 
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import won_approx
 from bot.advisor.inputs import MonthFlow, MonthSpending, require_day, require_items, require_text, require_won
 from bot.advisor.money import round_won
+from bot.korean.wording import won_approx
 
 REGULAR_SHARE = Decimal(1) / 2
 MIN_REGULAR_MONTHS = 2

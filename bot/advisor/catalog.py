@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bot.advisor.errors import CatalogError
-from bot.nlp.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
+from bot.kb.lexicon import DEFAULT_LEXICON_PATH, Lexicon, load_lexicon
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOG_PATH = REPO_ROOT / "knowledge_base" / "products.yml"

@@ -18,9 +18,9 @@ from typing import Dict, Optional, Sequence, Tuple
 
 from bot.advisor.cashflow import CashFlow
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import basis_points, rate, won_approx
 from bot.advisor.inputs import ExistingLoan, MonthSpending, Subscription, require_items, require_won
 from bot.advisor.money import HUNDRED, floor_to, round_won
+from bot.korean.wording import basis_points, rate, won_approx
 
 HIGH_RATE = Decimal("10")
 HIGH_RATE_KINDS = ("카드론", "현금서비스")

@@ -31,11 +31,11 @@ from decimal import Decimal
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import percent_points
 from bot.advisor.inputs import (LOAN_KINDS, RATE_TYPES, REPAYMENT_METHODS, ExistingLoan, require_int, require_items,
                                 require_rate, require_text, require_won)
 from bot.advisor.money import HUNDRED, monthly_rate, round_won
 from bot.kb.references import reference
+from bot.korean.wording import percent_points
 
 LIMIT_BP = {"bank": int(reference("dsr_limit_bank_percent").value) * 100,
             "nonbank": int(reference("dsr_limit_nonbank_percent").value) * 100}

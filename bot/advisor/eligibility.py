@@ -2,8 +2,8 @@
 
 Approval probability (an estimate for talking, not a credit decision), monotone by design —
 higher score, lower PD or more DSR headroom never lowers it:
-- the score is turned into a PD on the credit model's scale (700 points = PD 5%, every 60
-  points doubles the good:bad odds) and averaged with the model's PD in log-odds;
+- the score is turned into a PD on the credit model's scale (`bot.credit.scale`: 700 points =
+  PD 5%, every 60 points doubles the good:bad odds) and averaged with the model's PD in log-odds;
 - credit part = 1 / (1 + exp(-1.5 × (logit(cutoff) − logit(PD)))), cutoff PD 8% for banks,
   20% for non-banks (a PD at the cutoff gives 50%);
 - affordability part from u = post-loan yearly repayment ÷ the DSR ceiling: 1 while
@@ -42,30 +42,28 @@ from typing import List, Optional, Sequence, Tuple
 from bot.advisor.catalog import LEGAL_MAX_RATE, Catalog, LoanProduct
 from bot.advisor.dsr import STRESS_ADD_ON, DsrResult, ProposedLoan, calculate_dsr, limit_bp_for, unsecured_credit
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import basis_points, percent, won_approx
 from bot.advisor.inputs import ExistingLoan, LoanRequest, require_int, require_items, require_rate, require_won
 from bot.advisor.money import floor_to, round_won
+from bot.credit.scale import band_from_score, pd_from_score
+from bot.korean.wording import basis_points, percent, won_approx
 
 BASE_RATE = Decimal("3.00")
 NONBANK_EXTRA_SPREAD = Decimal("4.00")
 DEFAULT_INCOME_MULTIPLE = Decimal("1.0")
 JEONSE_DEPOSIT_RATIO = Decimal("0.80")
-# (lowest score, band, spread low %p, spread high %p)
-SCORE_BANDS = (
-    (900, "1등급", "1.00", "1.80"),
-    (870, "2등급", "1.30", "2.30"),
-    (840, "3등급", "1.80", "3.00"),
-    (805, "4등급", "2.50", "4.00"),
-    (750, "5등급", "3.50", "5.50"),
-    (665, "6등급", "5.00", "8.00"),
-    (600, "7등급", "7.50", "11.00"),
-    (515, "8등급", "10.00", "14.00"),
-    (445, "9등급", "13.00", "16.00"),
-    (1, "10등급", "15.00", "16.90"),
-)
-SCORE_AT_ANCHOR = 700
-ANCHOR_ODDS = 19.0
-POINTS_TO_DOUBLE_ODDS = 60
+# band (bot.credit.scale) -> (spread low %p, spread high %p)
+BAND_SPREADS = {
+    "1등급": ("1.00", "1.80"),
+    "2등급": ("1.30", "2.30"),
+    "3등급": ("1.80", "3.00"),
+    "4등급": ("2.50", "4.00"),
+    "5등급": ("3.50", "5.50"),
+    "6등급": ("5.00", "8.00"),
+    "7등급": ("7.50", "11.00"),
+    "8등급": ("10.00", "14.00"),
+    "9등급": ("13.00", "16.00"),
+    "10등급": ("15.00", "16.90"),
+}
 PD_CUTOFF = {"bank": 0.08, "nonbank": 0.20}
 CREDIT_SLOPE = 1.5
 AFFORDABLE_SHARE = 0.70
@@ -130,10 +128,9 @@ class LoanEligibility:
 def score_band(score: int) -> Tuple[str, Decimal, Decimal]:
     """Band name and spread range (%p) for a 1-1000 score."""
     require_int("score", score, 1, 1000)
-    for floor, band, low, high in SCORE_BANDS:
-        if score >= floor:
-            return band, Decimal(low), Decimal(high)
-    raise AssertionError("SCORE_BANDS must end at 1")
+    band = band_from_score(score)
+    low, high = BAND_SPREADS[band]
+    return band, Decimal(low), Decimal(high)
 
 
 def indicative_rate(score: int, *, lender_kind: str = "bank", base_rate: Decimal = BASE_RATE,
@@ -150,11 +147,6 @@ def indicative_rate(score: int, *, lender_kind: str = "bank", base_rate: Decimal
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
-
-
-def pd_from_score(score: int) -> float:
-    odds = ANCHOR_ODDS * 2 ** ((score - SCORE_AT_ANCHOR) / POINTS_TO_DOUBLE_ODDS)
-    return 1 / (1 + odds)
 
 
 def credit_factor(score: int, pd: float, lender_kind: str = "bank") -> float:

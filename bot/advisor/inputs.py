@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Optional, Tuple
-from zoneinfo import ZoneInfo
 
 from bot.advisor.errors import AdvisorInputError
-
-SEOUL = ZoneInfo("Asia/Seoul")
+from bot.korean.calendar import KST
 
 ACCOUNT_TYPES = ("입출금", "예금", "적금")
 LOAN_KINDS = (
@@ -69,7 +67,7 @@ def require_day(name: str, value: object) -> date:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise AdvisorInputError(f"{name} is a naive datetime; give a date or an aware datetime")
-        return value.astimezone(SEOUL).date()
+        return value.astimezone(KST).date()
     if not isinstance(value, date):
         raise AdvisorInputError(f"{name} must be a date, got {type(value).__name__} {value!r}")
     return value

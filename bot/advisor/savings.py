@@ -21,9 +21,9 @@ from typing import Optional, Sequence, Tuple
 
 from bot.advisor.catalog import Catalog, RateBonus, RatedProduct
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.format import percent, rate, won, won_approx
 from bot.advisor.inputs import DepositAccount, MonthFlow, require_int, require_items, require_text
 from bot.advisor.money import HUNDRED, TWELVE, floor_to, interest_tax, round_won
+from bot.korean.wording import percent, rate, won, won_approx
 
 DEFAULT_SAVE_SHARE = Decimal("0.40")
 SAVE_SHARE_BAND = (Decimal("0.30"), Decimal("0.50"))

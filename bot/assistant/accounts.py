@@ -8,16 +8,15 @@ from typing import Union
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.advisor.format import won, won_approx
 from bot.assistant.adapters import is_linked_in
 from bot.assistant.common import Scope, label, no_kind_reply, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import (AnswerContext, Query, Reply, button, connect_button, guarded, intent_payload, join,
                                  more_button, page_of)
 from bot.mydata.analytics.balances import balances, net_worth
 from bot.mydata.analytics.linked import linked_assets
 from bot.mydata.store.db import session_scope
-from bot.mydata.timefmt import KST, now_kst
+from bot.korean.calendar import KST, now_kst
+from bot.korean.wording import josa, won, won_approx
 
 BALANCE_KINDS = {"입출금": "checking", "예금": "deposit", "적금": "savings"}
 ASSET_KIND_WORDS = {"checking": "입출금", "deposit": "예금", "savings": "적금", "invest": "증권", "loan": "대출",

@@ -1,8 +1,8 @@
-"""MyData answers → the inputs of the credit model and the advisors, and institution names.
+"""MyData answers → the inputs of the credit model and the advisors.
 
-Institutions: canonical lexicon names ↔ org codes come from `bot.nlp.lexicon` (lexicons.yml).
+Institutions: canonical lexicon names ↔ org codes come from `bot.kb.lexicon` (lexicons.yml).
 
-Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.analytics.profile.credit_profile` and
+Credit model (`bot.credit.profile.CreditProfile`), from `bot.mydata.analytics.profile.credit_facts` and
 `bot.mydata.analytics`:
 - `monthly_salary`: the latest detected salary; without a salary, what actually came in: the
   average monthly income of the last 6 whole months as `analytics.income.income` counts it (pension,
@@ -50,12 +50,11 @@ from bot.mydata.analytics.spending import SpendingSummary
 from bot.mydata.analytics.transactions import TransactionItem, search_transactions
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
-from bot.mydata.analytics.profile import credit_profile as mydata_credit_profile
-from bot.mydata.timefmt import add_months, first_of_month
-from bot.nlp.lexicon import load_lexicon
+from bot.mydata.analytics.profile import CreditFacts, credit_facts
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import DateRange, add_months, first_of_month, month_key
+from bot.mydata.standard import LOAN_TYPES
 
-LOAN_KINDS = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세자금대출",
-              "3400": "사업자대출", "3500": "할부금융"}
 CREDIT_DELINQUENCY_DAYS = 30
 LOAN_KINDS_OF_INSTITUTION = ("bank", "capital")
 SEARCH_LIMIT = 500
@@ -64,45 +63,13 @@ INCOME_MONTHS = 6
 
 # ---------------------------------------------------------------- institutions
 
-def org_code_of(institution: str | None) -> Optional[str]:
-    """Org code of a lexicon institution (canonical name or any synonym); None if unknown."""
-    if not institution:
-        return None
-    entry = load_lexicon().entry("institution", institution)
-    return entry.attributes.get("org_code") if entry else None
-
-
-def institution_name(org_code: str | None) -> Optional[str]:
-    if not org_code:
-        return None
-    for entry in load_lexicon().of_type("institution"):
-        if entry.attributes.get("org_code") == org_code:
-            return entry.value
-    return None
-
-
-def institution_kind(institution: str | None) -> Optional[str]:
-    """bank | card | securities | insurance | capital."""
-    if not institution:
-        return None
-    entry = load_lexicon().entry("institution", institution)
-    return entry.attributes.get("kind") if entry else None
-
-
-def canonical_institution(institution: str | None) -> Optional[str]:
-    if not institution:
-        return None
-    entry = load_lexicon().entry("institution", institution)
-    return entry.value if entry else None
-
-
 def linked_kinds(session: Session, customer_id: str, now: datetime) -> dict[str, str]:
     """org code → kind of every institution with an active consent (raises UnknownCustomer)."""
     return {c.org_code: c.kind for c in list_consents(session, customer_id, now)}
 
 
 def is_linked_in(session: Session, customer_id: str, institution: str, now: datetime) -> bool:
-    org = org_code_of(institution)
+    org = load_lexicon().org_code_of(institution)
     if org is None:
         return False
     try:
@@ -113,29 +80,30 @@ def is_linked_in(session: Session, customer_id: str, institution: str, now: date
 
 # ---------------------------------------------------------------- transactions, whole months
 
-def whole_months(today: date, count: int) -> tuple[date, date]:
-    """First and last day of the `count` whole months before the current one."""
+def whole_months(today: date, count: int) -> DateRange:
+    """The `count` whole months before the current one."""
     this_month = first_of_month(today)
-    return add_months(this_month, -count), this_month - timedelta(days=1)
+    return DateRange(add_months(this_month, -count), this_month - timedelta(days=1))
 
 
-def all_transactions(session: Session, customer_id: str, start: date, end: date, now: datetime, **filters
+def all_transactions(session: Session, customer_id: str, period: DateRange, now: datetime, **filters
                      ) -> list[TransactionItem]:
-    """Every match of `search_transactions` over [start, end], splitting the period
-    when one call would be cut at its 500-row limit."""
+    """Every match of `search_transactions` over the period, splitting it when one call
+    would be cut at its 500-row limit."""
+    start, end = period
     found = search_transactions(session, customer_id, start=start, end=end, limit=SEARCH_LIMIT,
                                 now=now, **filters)
     if found.total_count <= SEARCH_LIMIT or start == end:
         return list(found.items)
     middle = start + (end - start) // 2
-    return (all_transactions(session, customer_id, middle + timedelta(days=1), end, now, **filters)
-            + all_transactions(session, customer_id, start, middle, now, **filters))
+    return (all_transactions(session, customer_id, DateRange(middle + timedelta(days=1), end), now, **filters)
+            + all_transactions(session, customer_id, DateRange(start, middle), now, **filters))
 
 
-def card_spending_lines(session: Session, customer_id: str, start: date, end: date, now: datetime
+def card_spending_lines(session: Session, customer_id: str, period: DateRange, now: datetime
                         ) -> list[SpendingLine]:
     """Card approvals (not cancelled) as advisor spending lines, oldest first."""
-    items = all_transactions(session, customer_id, start, end, now, direction="out")
+    items = all_transactions(session, customer_id, period, now, direction="out")
     lines = [SpendingLine(i.occurred_at.date(), i.merchant or "", i.category or "", i.amount)
              for i in items if i.source == "card" and i.status == "approved" and i.amount > 0]
     return sorted(lines, key=lambda line: line.day)
@@ -161,8 +129,8 @@ def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFac
     if salary is not None:
         return IncomeFacts(salary.last_amount, "salary", salary.last_amount, salary.typical_day,
                            salary.months_seen, salary.source, summary)
-    start, _ = whole_months(now.date(), INCOME_MONTHS)
-    keys = [_key(m) for m in month_starts(start, INCOME_MONTHS)]
+    months = whole_months(now.date(), INCOME_MONTHS)
+    keys = [month_key(m) for m in month_starts(months.start, INCOME_MONTHS)]
     average = sum(summary.by_month.get(k, 0) for k in keys) // INCOME_MONTHS
     if average <= 0:
         return IncomeFacts(None, None, None, None, 0, None, summary)
@@ -187,12 +155,12 @@ def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: dat
 class CreditInputs:
     profile: CreditProfile
     income: IncomeFacts
-    mydata: object  # bot.mydata.analytics.profile.CreditProfile (raw facts, with freshness)
+    facts: CreditFacts  # what the MyData store says, with freshness
     loans: Optional[LoanSummary]
 
 
 def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditInputs:
-    facts = mydata_credit_profile(session, customer_id, now=now)
+    facts = credit_facts(session, customer_id, now=now)
     kinds = set(linked_kinds(session, customer_id, now).values())
     income = income_facts(session, customer_id, now)
     today = now.date()
@@ -201,7 +169,7 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
     if kinds & set(LOAN_KINDS_OF_INSTITUTION):
         found_loans = loan_summary(session, customer_id, now=now)
         loans = tuple(LoanRecord(opened=x.opened_on or today, principal=x.principal, balance=x.balance,
-                                 installment=x.loan_type != "3150", delinquent_days=x.overdue_days,
+                                 installment=LOAN_TYPES.get(x.loan_type) != "마이너스통장", delinquent_days=x.overdue_days,
                                  rate_percent=x.rate_bp / 100 if x.rate_bp is not None else None,
                                  institution_kind=x.institution_kind)
                       for x in found_loans.loans)
@@ -211,9 +179,8 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
     card_limit = spending_3m = None
     if "card" in kinds:
         card_limit = facts.card_limit_total
-        start, _ = whole_months(today, 3)
-        months = [add_months(start, k) for k in range(3)]
-        spending_3m = [facts.card_spending_by_month.get(f"{m.year:04d}-{m.month:02d}", 0) for m in months]
+        months = month_starts(whole_months(today, 3).start, 3)
+        spending_3m = [facts.card_spending_by_month.get(month_key(m), 0) for m in months]
 
     profile = CreditProfile(
         monthly_salary=income.monthly, employment_months=income.salary_months if income.salary else None,
@@ -238,7 +205,7 @@ def _months_left(today: date, matures: Optional[date]) -> int:
 def existing_loans(summary: LoanSummary, today: date) -> list[ExistingLoan]:
     out = []
     for x in summary.loans:
-        kind = LOAN_KINDS.get(x.loan_type, "신용대출")
+        kind = LOAN_TYPES.get(x.loan_type, "신용대출")
         rate = _rate(x.rate_bp)
         remaining = _months_left(today, x.matures_on)
         annual = None
@@ -265,12 +232,12 @@ def deposit_accounts(summary: BalanceSummary) -> list[DepositAccount]:
 def month_flows(income: IncomeSummary, spending: SpendingSummary, months: Sequence[date]
                 ) -> list[MonthFlow]:
     spent = {m.month: m.total for m in spending.by_month}
-    return [MonthFlow(m, income.by_month.get(_key(m), 0), spent.get(_key(m), 0)) for m in months]
+    return [MonthFlow(m, income.by_month.get(month_key(m), 0), spent.get(month_key(m), 0)) for m in months]
 
 
 def month_spendings(spending: SpendingSummary, months: Sequence[date]) -> list[MonthSpending]:
     by_month = {m.month: m.by_category for m in spending.by_month}
-    return [MonthSpending(m, by_month.get(_key(m), {})) for m in months]
+    return [MonthSpending(m, by_month.get(month_key(m), {})) for m in months]
 
 
 def subscriptions(recurring: RecurringSummary) -> list[Subscription]:
@@ -281,6 +248,3 @@ def subscriptions(recurring: RecurringSummary) -> list[Subscription]:
 def month_starts(start: date, count: int) -> list[date]:
     return [add_months(first_of_month(start), k) for k in range(count)]
 
-
-def _key(month: date) -> str:
-    return f"{month.year:04d}-{month.month:02d}"

@@ -4,14 +4,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.advisor.format import korean_date, percent, rate, won
 from bot.assistant.common import Scope, label, no_kind_reply, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import (AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button,
                                  page_of)
 from bot.mydata.analytics import insurance, investments
 from bot.mydata.analytics.cards import card_bills
 from bot.mydata.analytics.loans import loan_summary
+from bot.korean.wording import josa, korean_date, percent, rate, won
 
 
 def _signed(amount: int) -> str:

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from bot.advisor.cashflow import PAYMENT_KINDS, CashFlow, Inflow, ScheduledPayment, UnlinkedPayment, monthly_cash_flow
 from bot.advisor.inputs import MonthSpending
-from bot.assistant.adapters import (canonical_institution, linked_kinds, month_spendings, month_starts, org_code_of,
-                                    whole_months)
+from bot.assistant.adapters import linked_kinds, month_spendings, month_starts, whole_months
 from bot.mydata.analytics.insurance import insurance_summary
 from bot.mydata.analytics.loans import loan_summary
 from bot.mydata.analytics.recurring import SAVINGS_WORDS
 from bot.mydata.analytics.spending import spending
 from bot.mydata.analytics.movements import checking_movements
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import month_key
 
 CASH_FLOW_MONTHS = 6
 CASH_CLASSES = ("ATM출금", "현금출금")
@@ -37,21 +38,22 @@ CHECK_CARD_LABEL = "체크카드 결제"
 
 def _institution(memo: str) -> str:
     first = memo.split()[0] if memo.split() else memo
-    return canonical_institution(first) or first
+    named = load_lexicon().institution(first)
+    return named.name if named else first
 
 
 def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: int = CASH_FLOW_MONTHS
                  ) -> tuple[CashFlow, list]:
     """(the cash flow of the last `months` whole months, freshness of what it read)."""
-    start, end = whole_months(now.date(), months)
-    starts = month_starts(start, months)
+    period = whole_months(now.date(), months)
+    starts = month_starts(period.start, months)
     linked = linked_kinds(session, customer_id, now)
     kinds = set(linked.values())
     inflows, unlinked, unseen, freshness = [], [], [], []
     extra: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     unclassified = 0
     if "bank" in kinds:
-        moves = checking_movements(session, customer_id, start, end, now=now)
+        moves = checking_movements(session, customer_id, period.start, period.end, now=now)
         freshness = list(moves.freshness)
         for m in moves.items:
             if m.own:
@@ -60,12 +62,12 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
                 if m.trans_class != "이자":
                     inflows.append(Inflow(m.day, m.memo, m.amount))
                 continue
-            key = f"{m.day.year:04d}-{m.day.month:02d}"
+            key = month_key(m.day)
             if m.category is not None:
                 continue  # already in the categorised spending
             if m.trans_class in PAYMENT_KINDS:
                 institution = _institution(m.memo)
-                if org_code_of(institution) not in linked:
+                if load_lexicon().org_code_of(institution) not in linked:
                     unlinked.append(UnlinkedPayment(m.day, m.trans_class, institution, m.amount))
             elif m.trans_class == "체크카드":
                 if "card" not in kinds:
@@ -90,12 +92,12 @@ def cash_flow_of(session: Session, customer_id: str, now: datetime, *, months: i
         policies = insurance_summary(session, customer_id, now=now)
         scheduled += [ScheduledPayment("보험료", p.prod_name or p.insu_type_label, p.monthly_premium)
                       for p in policies.policies if p.monthly_premium]
-    spent = spending(session, customer_id, start, end, now=now)
+    spent = spending(session, customer_id, period.start, period.end, now=now)
     if not freshness:
         freshness = list(spent.freshness)
     month_spending = []
     for month in month_spendings(spent, starts):
-        key = f"{month.month.year:04d}-{month.month.month:02d}"
+        key = month_key(month.month)
         merged = dict(month.by_category)
         for label, amount in extra.get(key, {}).items():
             merged[label] = merged.get(label, 0) + amount

@@ -7,11 +7,12 @@ from typing import Iterable, Iterator, Optional
 
 from sqlalchemy.orm import Session
 
-from bot.assistant.adapters import canonical_institution, institution_kind, linked_kinds, org_code_of
+from bot.assistant.adapters import linked_kinds
 from bot.assistant.freshness import freshness_notes
-from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, connect_button, not_linked_reply
 from bot.mydata.store.db import session_scope
+from bot.kb.lexicon import load_lexicon
+from bot.korean.wording import josa
 
 KIND_WORDS = {"bank": "은행", "card": "카드사", "securities": "증권사", "insurance": "보험사", "capital": "캐피탈"}
 
@@ -29,10 +30,11 @@ class Scope:
     def __init__(self, session: Session, ctx: AnswerContext, query: Query):
         self.now = ctx.moment()
         self.linked = linked_kinds(session, ctx.customer_id, self.now)  # raises UnknownCustomer
-        self.institution = canonical_institution(query.institution)
-        self.org_code = org_code_of(self.institution)
-        self.kind = institution_kind(self.institution)
-        self.unknown_institution = bool(query.institution) and self.org_code is None
+        named = load_lexicon().institution(query.institution)
+        self.institution = named.name if named else None
+        self.org_code = named.org_code if named else None
+        self.kind = named.kind if named else None
+        self.unknown_institution = bool(query.institution) and named is None
 
     def problem(self) -> Optional[Reply]:
         """A reply when the named institution is unknown or not linked, else None."""

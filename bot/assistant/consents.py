@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.advisor.format import korean_date
 from bot.assistant.common import Scope, notes, reading
 from bot.assistant.reply import AnswerContext, Query, Reply, button, connect_button, guarded, join, more_button, page_of
 from bot.mydata.analytics.scope import Freshness
+from bot.korean.wording import korean_date
 from bot.mydata.consent import list_consents as mydata_list_consents
 
 SCOPE_WORDS = {

@@ -12,23 +12,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from bot.advisor.catalog import load_catalog
 from bot.advisor.cashflow import CashFlow, left_words
+from bot.advisor.catalog import load_catalog
 from bot.advisor.eligibility import DSR_EXEMPT_KINDS, PURPOSE_LOANS, LoanEligibility, indicative_rate
 from bot.advisor.eligibility import loan_eligibility as advise_loan
-from bot.advisor.format import basis_points, rate, won, won_approx
-from bot.advisor.inputs import LoanRequest as AdvisorLoanRequest
+from bot.advisor.inputs import LoanRequest
 from bot.assistant.adapters import CreditInputs, credit_inputs, existing_loans
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.credit.artifact import ArtifactError
 from bot.credit.levers import score_levers as score_levers_of
-from bot.credit.profile import CreditProfile, LoanRecord
-from bot.credit.profile import LoanRequest as CreditLoanRequest
+from bot.credit.profile import CreditProfile, LoanApplication, LoanRecord
 from bot.credit.scorer import MISSING_WORDS, CreditResult, CreditScorer
 from bot.credit.train import DEFAULT_MODEL_DIR
+from bot.korean.wording import basis_points, josa, rate, won, won_approx
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ def score_customer(ctx: AnswerContext) -> tuple[Optional[CreditResult], CreditIn
         inputs = replace(inputs, profile=replace(inputs.profile, monthly_salary=cash.monthly_income))
     scorer = scorer_for(ctx)
     result = scorer.score(inputs.profile) if scorer is not None else None
-    return result, inputs, list(inputs.mydata.freshness), cash
+    return result, inputs, list(inputs.facts.freshness), cash
 
 
 def with_new_loan(profile: CreditProfile, amount: int) -> CreditProfile:
@@ -173,11 +171,11 @@ def assess_loan(ctx: AnswerContext, query: Query, amount: int) -> Eligibility:
     result, inputs, freshness, cash = score_customer(ctx)
     after = advice = None
     if result is not None:
-        after = scorer_for(ctx).score(with_new_loan(inputs.profile, amount), CreditLoanRequest(amount, term, purpose))
+        after = scorer_for(ctx).score(with_new_loan(inputs.profile, amount), LoanApplication(amount, term, purpose))
         if cash.monthly_income:
             loans = existing_loans(inputs.loans, ctx.today()) if inputs.loans is not None else []
             advice = advise_loan(result.score, after.pd, cash.monthly_income * 12, loans,
-                                 AdvisorLoanRequest(amount, term, purpose), catalog_for(ctx))
+                                 LoanRequest(amount, term, purpose), catalog_for(ctx))
     return Eligibility(purpose, term, tuple(assumed), result, after, inputs, cash, freshness, advice)
 
 

@@ -9,17 +9,15 @@ import functools
 from datetime import datetime
 from typing import Mapping, Optional
 
-from bot.advisor.format import korean_date, won
-from bot.assistant.credit import NO_MODEL, score_levers
-from bot.assistant.korean import josa
 from bot.assistant.common import Scope, reading
+from bot.assistant.credit import NO_MODEL, score_levers
 from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join
-from bot.assistant.spending import period_words, previous_period
+from bot.assistant.spending import month_so_far, period_words, previous_period
 from bot.conversation.frame import Frame
-from bot.conversation.intents import intent_label
 from bot.kb.faq import load_faq
 from bot.mydata.analytics.spending import spending
-from bot.mydata.timefmt import first_of_month
+from bot.kb.intents import intent_label
+from bot.korean.wording import josa, korean_date, won
 
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
                       button("최근 거래내역", "/search_transactions"))
@@ -82,15 +80,16 @@ def category_changes(ctx: AnswerContext, query: Query) -> tuple[str, int, int, l
     with reading(ctx) as session:
         scope = Scope(session, ctx, query)
         today = scope.now.date()
-        start, end = query.period or (first_of_month(today), today)
-        now = spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
-        prev_start, prev_end = previous_period(start, end)
-        before = spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
-                          now=scope.now)
+        period = query.period or month_so_far(today)
+        now = spending(session, ctx.customer_id, period.start, period.end, category=query.category,
+                                 now=scope.now)
+        previous = previous_period(period)
+        before = spending(session, ctx.customer_id, previous.start, previous.end, category=query.category,
+                                    now=scope.now)
     now_by = {c.category: c.amount for c in now.by_category}
     before_by = {c.category: c.amount for c in before.by_category}
     rows = [(name, now_by.get(name, 0), before_by.get(name, 0)) for name in {**before_by, **now_by}]
-    return period_words(start, end, today), now.total, before.total, rows
+    return period_words(period, today), now.total, before.total, rows
 
 
 def extreme_reply(item: Mapping[str, object], largest: bool, ask: str) -> Reply:

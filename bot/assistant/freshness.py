@@ -14,8 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from bot.advisor.format import korean_date
-from bot.assistant.korean import josa
+from bot.korean.wording import josa, korean_date
 
 STALE_AFTER = timedelta(hours=24)
 

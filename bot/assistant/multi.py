@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from bot.advisor.format import won
-from bot.assistant.adapters import institution_kind
 from bot.assistant.reply import AnswerContext, Query, Reply, join
+from bot.kb.lexicon import load_lexicon
+from bot.korean.wording import won
 
 # Answers whose `total` adds up across values (money held, money spent); an institution's kind
 # or an account type decides which measure an answer reports, so mixed kinds get no total.
@@ -23,7 +23,8 @@ MAX_BUTTONS = 6
 
 def _same_measure(name: str, values: Sequence[str]) -> bool:
     if name == "institution":
-        return len({institution_kind(v) for v in values}) == 1
+        lexicon = load_lexicon()
+        return len({found.kind if (found := lexicon.institution(v)) else None for v in values}) == 1
     if name == "account_type":
         return set(values) <= DEPOSIT_TYPES
     return True

@@ -13,19 +13,18 @@
 from __future__ import annotations
 
 from bot.advisor.cards import rank_cards
-from bot.advisor.format import basis_points, won, won_approx
-from bot.advisor.savings import suggest_savings
 from bot.advisor.cashflow import CashFlow
 from bot.advisor.inputs import MonthFlow
+from bot.advisor.savings import suggest_savings
 from bot.assistant.adapters import card_spending_lines, deposit_accounts, income_facts, salary_bank, whole_months
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
 from bot.assistant.credit import (CAVEAT, CREDIT_KINDS, NO_MODEL, amount_problem, assess_loan, assumed_words, catalog_for,
                                   no_income_reply, rate_words)
-from bot.assistant.korean import josa
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button, page_of
 from bot.mydata.analytics.balances import balances
 from bot.mydata.analytics.linked import linked_assets
+from bot.korean.wording import basis_points, josa, won, won_approx
 
 PRODUCT_TYPES = ("예금", "적금", "카드", "대출")
 COMPARE_MONTHS = 3
@@ -55,11 +54,11 @@ def recommend_product(ctx: AnswerContext, query: Query = Query(), *, page: int =
     with reading(ctx) as session:
         scope = Scope(session, ctx, query)
         today = scope.now.date()
-        start, end = whole_months(today, COMPARE_MONTHS)
+        compared = whole_months(today, COMPARE_MONTHS)
         if kind == "카드":
             if not scope.has_kind("card"):
                 return no_kind_reply("카드", "card")
-            lines = card_spending_lines(session, ctx.customer_id, start, end, scope.now)
+            lines = card_spending_lines(session, ctx.customer_id, compared, scope.now)
             freshness = linked_assets(session, ctx.customer_id, now=scope.now).freshness
         else:
             if not scope.has_kind("bank"):

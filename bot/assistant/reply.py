@@ -8,14 +8,15 @@ import functools
 import json
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from bot.assistant.korean import josa
-from bot.mydata.timefmt import KST, now_kst
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import KST, DateRange, now_kst
+from bot.korean.wording import josa
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Query:
     account_type: str | None = None  # 입출금/예금/적금/대출/카드/보험/증권
     merchant: str | None = None  # canonical, e.g. "스타벅스"
     category: str | None = None  # lexicon category, e.g. "카페"
-    period: tuple[date, date] | None = None  # inclusive, Asia/Seoul
+    period: DateRange | None = None  # inclusive, Asia/Seoul
     amount: int | None = None  # won
     product_type: str | None = None  # 예금/적금/카드/대출
     loan_purpose: str | None = None
@@ -49,14 +50,15 @@ class Query:
             if value is not None:
                 out[name] = value
         if self.period is not None:
-            out["period_start"], out["period_end"] = self.period[0].isoformat(), self.period[1].isoformat()
+            out.update(period_entities(self.period))
         if self.text:
             out["query_text"] = self.text
         return out
 
     @classmethod
     def from_entities(cls, entities: Mapping[str, Any], text: str = "") -> "Query":
-        """The inverse of `to_entities`; also takes `period` as {"start": iso, "end": iso}.
+        """The inverse of `to_entities`, which also takes a message's checked values
+        (`bot.conversation.message`: the period as a `DateRange` under `period`).
 
         Unknown keys (e.g. "page") are ignored; `query_text` wins over `text` so a 더 보기 button
         keeps the original wording (the amount direction is read from it).
@@ -65,19 +67,21 @@ class Query:
             value = entities.get(name)
             return value if value not in ("", None) else None
 
-        period = None
+        period = pick("period")
         start, end = pick("period_start"), pick("period_end")
-        raw = pick("period")
-        if isinstance(raw, Mapping):
-            start, end = raw.get("start") or start, raw.get("end") or end
-        if start and end:
-            period = (_as_date(start), _as_date(end))
+        if not isinstance(period, DateRange):
+            period = DateRange(_as_date(start), _as_date(end)) if start and end else None
         amount, term = pick("amount"), pick("loan_term_months")
         return cls(text=str(pick("query_text") or text or ""), institution=pick("institution"),
                    account_type=pick("account_type"), merchant=pick("merchant"), category=pick("category"),
                    period=period, amount=int(amount) if amount is not None else None,
                    product_type=pick("product_type"), loan_purpose=pick("loan_purpose"),
                    loan_term_months=int(term) if term is not None else None)
+
+
+def period_entities(period: DateRange) -> dict[str, str]:
+    """A period as button payloads and the conversation frame carry it (JSON, two entities)."""
+    return {"period_start": period.start.isoformat(), "period_end": period.end.isoformat()}
 
 
 def _as_date(value: Any) -> date:
@@ -197,10 +201,8 @@ def guarded(function: Callable[..., Reply]) -> Callable[..., Reply]:
             return Reply("아직 연결된 금융 정보가 없어요. 마이데이터로 은행이나 카드사를 연결해 볼까요?",
                          (connect_button(),))
         except ConsentRequired as exc:
-            from bot.assistant.adapters import institution_name
-
-            name = institution_name(exc.org_code) if exc.org_code else None
-            return not_linked_reply(name)
+            named = load_lexicon().by_org.get(exc.org_code or "")
+            return not_linked_reply(named.name if named else None)
         except InvalidQuery as exc:
             log.info("invalid query for %s: %s", function.__name__, exc)
             return Reply("조회 조건을 이해하지 못했어요. 기간이나 금액을 다시 알려주시겠어요? "
@@ -221,10 +223,15 @@ def guarded(function: Callable[..., Reply]) -> Callable[..., Reply]:
     return wrapper
 
 
+def not_linked_words(institution: str) -> str:
+    """How every answer says an institution has no active consent: "신한카드는 아직 연결되지 않았어요."."""
+    return f"{josa(institution, '은')} 아직 연결되지 않았어요."
+
+
 def not_linked_reply(institution: str | None) -> Reply:
     """The institution asked about has no active consent: offer the connect flow."""
     if institution:
-        return Reply(f"{josa(institution, '은')} 아직 연결되지 않았어요. 연결하면 바로 확인해 드릴게요. 연결할까요?",
+        return Reply(f"{not_linked_words(institution)} 연결하면 바로 확인해 드릴게요. 연결할까요?",
                      (connect_button(institution),))
     return Reply("연결된 금융기관이 없어요. 마이데이터로 은행이나 카드사를 연결해 볼까요?", (connect_button(),))
 

@@ -24,17 +24,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Optional
 
-from bot.advisor.format import korean_date, percent, won
 from bot.assistant.adapters import all_transactions
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
-from bot.assistant.korean import josa
 from bot.assistant.reply import (PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join,
-                                 more_button, page_of)
+                                 more_button, page_of, period_entities)
+from bot.korean.calendar import DateRange, add_months, first_of_month, month_key
+from bot.korean.wording import josa, korean_date, percent, won
 from bot.mydata.analytics import recurring
 from bot.mydata.analytics.income import income
 from bot.mydata.analytics.linked import linked_assets
 from bot.mydata.analytics.spending import spending
-from bot.mydata.timefmt import add_months, first_of_month
 
 DEFAULT_SEARCH_DAYS = 90
 EARLY_MONTH_DAYS = 3  # "이번 달" this early says the month has just begun, beside last month's total
@@ -73,24 +72,30 @@ def direction_of(text: str) -> Optional[str]:
     return None
 
 
-def period_words(start: date, end: date, today: date) -> str:
+def period_words(period: DateRange, today: date) -> str:
+    start, end = period
     with_year = start.year != today.year or end.year != today.year
     if start == end:
         return korean_date(start, with_year=with_year)
     return f"{korean_date(start, with_year=with_year)}~{korean_date(end, with_year=with_year)}"
 
 
-def previous_period(start: date, end: date) -> tuple[date, date]:
+def previous_period(period: DateRange) -> DateRange:
     """The period of the same length just before (calendar-aligned for month periods)."""
+    start, end = period
     if start.day == 1:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         prev_start = add_months(start, -months)
         prev_end = add_months(end, -months)
         if (end + timedelta(days=1)).day == 1:  # the period ends on a month's last day
             prev_end = first_of_month(add_months(prev_start, months)) - timedelta(days=1)
-        return prev_start, min(prev_end, start - timedelta(days=1))
-    days = (end - start).days + 1
-    return start - timedelta(days=days), start - timedelta(days=1)
+        return DateRange(prev_start, min(prev_end, start - timedelta(days=1)))
+    return DateRange(start - timedelta(days=period.days), start - timedelta(days=1))
+
+
+def month_so_far(today: date) -> DateRange:
+    """The default period of spending questions: this month up to today."""
+    return DateRange(first_of_month(today), today)
 
 
 def _change(now: int, before: int) -> str:
@@ -113,18 +118,18 @@ def without_check_card_debits(items: list) -> list:
 def _matching(session, ctx: AnswerContext, scope: Scope, query: Query):
     """Every transaction the search for `query` finds, newest first, with its period and amount range."""
     today = scope.now.date()
-    start, end = query.period or (today - timedelta(days=DEFAULT_SEARCH_DAYS - 1), today)
+    period = query.period or DateRange(today - timedelta(days=DEFAULT_SEARCH_DAYS - 1), today)
     low, high = amount_range(query.amount, query.text)
     direction = direction_of(query.text)
     if direction is None and (query.merchant or query.category):
         direction = "out"
-    found = all_transactions(session, ctx.customer_id, start, end, scope.now, merchant=query.merchant,
+    found = all_transactions(session, ctx.customer_id, period, scope.now, merchant=query.merchant,
                              category=query.category, min_amount=low, max_amount=high, org_code=scope.org_code,
                              direction=direction)
     items = sorted(without_check_card_debits(found), key=lambda i: i.occurred_at, reverse=True)
     if card_only(query):
         items = [i for i in items if i.source == "card"]
-    return items, start, end, low, high
+    return items, period, low, high
 
 
 def card_only(query: Query) -> bool:
@@ -160,7 +165,7 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
         if (problem := scope.problem()) is not None:
             return problem
         today = scope.now.date()
-        items, start, end, low, high = _matching(session, ctx, scope, query)
+        items, period, low, high = _matching(session, ctx, scope, query)
         freshness = linked_assets(session, ctx.customer_id, now=scope.now).freshness
     subject = " ".join(w for w in (scope.institution or ("카드" if card_only(query) else None), query.merchant,
                                    query.category) if w)
@@ -168,7 +173,7 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
         subject += (" " if subject else "") + (
             f"{won(low)}~{won(high)}" if low is not None and high is not None
             else f"{won(low)} 이상" if low is not None else f"{won(high)} 이하")
-    when = period_words(start, end, today)
+    when = period_words(period, today)
     footnotes = notes(freshness, ctx, orgs=[scope.org_code] if scope.org_code else None, kinds=("bank", "card"))
     if not items:
         return Reply(join(f"{when} {subject + ' ' if subject else ''}거래 내역이 없어요.", footnotes),
@@ -190,16 +195,15 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
     buttons = [more_button("search_transactions", query, page)] if more else []
     listed = tuple(_listed(i) for i in shown)
     if query.category or query.merchant:
-        buttons.append(button("지출 요약 보기", intent_payload("spending_summary", {
-            "period_start": start.isoformat(), "period_end": end.isoformat()})))
+        buttons.append(button("지출 요약 보기", intent_payload("spending_summary", period_entities(period))))
     spent = sum(i.amount for i in items if i.direction == "out")
     return Reply(join(head, lines, footnotes), tuple(buttons), items=listed, total=spent)
 
 
-def month_just_begun(start: date, end: date, today: date, little_spending: bool) -> bool:
+def month_just_begun(period: DateRange, today: date, little_spending: bool) -> bool:
     """The period is this month so far, and the month is only a few days old or has almost no
     spending yet."""
-    this_month = start == first_of_month(today) and end >= today
+    this_month = period.start == first_of_month(today) and period.end >= today
     return this_month and (today.day <= EARLY_MONTH_DAYS or little_spending)
 
 
@@ -210,26 +214,27 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     if query.merchant or query.institution or card_only(query):
         # spending at one merchant, on one institution's cards and accounts, or on cards, is a search for money out
         text = query.text if direction_of(query.text) == "out" else f"{query.text} 지출".strip()
-        period = query.period or (first_of_month(ctx.today()), ctx.today())
+        period = query.period or month_so_far(ctx.today())
         return search_transactions(ctx, replace(query, text=text, period=period), page=page)
     with reading(ctx) as session:
         scope = Scope(session, ctx, query)
         if (problem := scope.problem()) is not None:
             return problem
         today = scope.now.date()
-        start, end = query.period or (first_of_month(today), today)
-        now_spend = spending(session, ctx.customer_id, start, end, category=query.category, now=scope.now)
-        prev_start, prev_end = previous_period(start, end)
-        before = spending(session, ctx.customer_id, prev_start, prev_end, category=query.category,
-                          now=scope.now)
+        period = query.period or month_so_far(today)
+        now_spend = spending(session, ctx.customer_id, period.start, period.end, category=query.category,
+                                       now=scope.now)
+        previous = previous_period(period)
+        before = spending(session, ctx.customer_id, previous.start, previous.end,
+                                    category=query.category, now=scope.now)
         begun = None
         little = query.category is None and len(now_spend.by_category) < 2
-        if month_just_begun(start, end, today, little):
-            last_start = add_months(start, -1)
-            last = spending(session, ctx.customer_id, last_start, start - timedelta(days=1),
-                            category=query.category, now=scope.now)
+        if month_just_begun(period, today, little):
+            last_start = add_months(period.start, -1)
+            last = spending(session, ctx.customer_id, last_start, period.start - timedelta(days=1),
+                                      category=query.category, now=scope.now)
             begun = (last_start, last.total)
-    when = period_words(start, end, today)
+    when = period_words(period, today)
     what = f"{query.category} 지출" if query.category else "지출"
     footnotes = notes(now_spend.freshness, ctx, kinds=("bank", "card"))
     opening = None
@@ -244,31 +249,31 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     if opening:
         head.insert(0, opening)
     if before.total:
-        head.append(f"직전 같은 기간({period_words(prev_start, prev_end, today)}) {won(before.total)}보다 "
+        head.append(f"직전 같은 기간({period_words(previous, today)}) {won(before.total)}보다 "
                     f"{_change(now_spend.total, before.total)}.")
-    previous = {c.category: c.amount for c in before.by_category}
+    spent_before = {c.category: c.amount for c in before.by_category}
     shown, more = page_of(now_spend.by_category, page)
     lines = ["많이 쓴 분야:" if not page else "이어서 다른 분야예요:"]
     for rank, c in enumerate(shown, start=page * PAGE_SIZE + 1):
         line = f"{rank}. {c.category} {won(c.amount)}({percent(Decimal(str(c.share_pct)))})"
         if before.total:
-            diff = c.amount - previous.get(c.category, 0)
+            diff = c.amount - spent_before.get(c.category, 0)
             line += f" · 직전 대비 {'+' if diff > 0 else '-'}{won(abs(diff))}" if diff else " · 직전과 같아요"
         lines.append(line)
     merchants = [f"{m.merchant} {won(m.amount)}({m.count}건)" for m in now_spend.top_merchants[:3]]
     merchant_line = f"많이 쓴 곳: {', '.join(merchants)}" if merchants and not page else None
     chart = {"type": "category_breakdown", "title": f"{when} 분야별 {what}",
-             "period": [start.isoformat(), end.isoformat()],
+             "period": [period.start.isoformat(), period.end.isoformat()],
              "items": [{"label": c.category, "amount": c.amount} for c in now_spend.by_category]}
     buttons = [more_button("spending_summary", query, page)] if more else []
     top = now_spend.by_category[0].category
     buttons.append(button(f"{top} 내역 보기", intent_payload("search_transactions", {
-        "category": top, "period_start": start.isoformat(), "period_end": end.isoformat()})))
+        "category": top, **period_entities(period)})))
     buttons.append(button("돈 모으는 방법", "/financial_advice"))
     listed = tuple({"kind": "category", "label": c.category, "amount": c.amount,
-                    "previous": previous.get(c.category, 0) if before.total else None,
+                    "previous": spent_before.get(c.category, 0) if before.total else None,
                     "follow": {"intent": "search_transactions", "entities": {
-                        "category": c.category, "period_start": start.isoformat(), "period_end": end.isoformat()}}}
+                        "category": c.category, **period_entities(period)}}}
                    for c in shown)
     return Reply(join(" ".join(head), lines, merchant_line, footnotes), tuple(buttons), chart, items=listed,
                  total=now_spend.total)
@@ -297,11 +302,9 @@ def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0)
                     f"들어온 {josa(won(salary.last_amount), '이에요')}.")
     else:
         head.append("급여로 보이는 정기 입금은 없어요.")
-    month_key = f"{today.year:04d}-{today.month:02d}"
     last_month = add_months(first_of_month(today), -1)
-    last_key = f"{last_month.year:04d}-{last_month.month:02d}"
-    head.append(f"지난달 들어온 돈은 {won(found.by_month.get(last_key, 0))}, 이번 달은 지금까지 "
-                f"{josa(won(found.by_month.get(month_key, 0)), '이에요')}.")
+    head.append(f"지난달 들어온 돈은 {won(found.by_month.get(month_key(last_month), 0))}, 이번 달은 지금까지 "
+                f"{josa(won(found.by_month.get(month_key(today), 0)), '이에요')}.")
     others = [s for s in found.streams if s is not salary]
     shown, more = page_of(others, page)
     lines = ["다른 입금:"] if shown else []

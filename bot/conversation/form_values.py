@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot.advisor.format import won
 from bot.conversation.repair import Value, pick
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import DateRange
+from bot.korean.wording import won
 from bot.nlp.loan_term import find_loan_terms
 from bot.nlp.money import find_amounts
 
@@ -81,8 +82,8 @@ def values_in(form: str, text: str, entities: Sequence[Mapping[str, Any]]) -> Li
     elif form == "revoke_form":
         found += [Value("revoke_institution", v, s, e) for s, e, v in _institutions(text, entities) if v]
     elif form == "transaction_search_form":
-        found += [Value("search_period", v, s, e) for s, e, v in _entities(entities, "period")
-                  if isinstance(v, str) and "/" in v]
+        found += [Value("search_period", period.text, s, e) for s, e, v in _entities(entities, "period")
+                  if (period := DateRange.parse(v))]
     return sorted(found, key=lambda v: v.start)
 
 
@@ -105,7 +106,7 @@ def problem_with(slot: str, value: Any) -> Optional[str]:
         ok = isinstance(value, int) and 1 <= value <= MAX_CONSENT_MONTHS
         return None if ok else "동의 기간은 최대 1년까지예요."
     if slot == "search_period":
-        return None if isinstance(value, str) and "/" in value else "기간을 이해하지 못했어요."
+        return None if DateRange.parse(value) else "기간을 이해하지 못했어요."
     return None
 
 
@@ -127,9 +128,8 @@ def shown(slot: str, value: Any) -> str:
         return f"{value // 12}년" if value % 12 == 0 else f"{value}개월"
     if slot == "connect_scope":
         return SCOPE_CHOICES.get(value, str(value))
-    if slot == "search_period" and isinstance(value, str) and "/" in value:
-        start, end = value.split("/", 1)
-        return f"{start}~{end}"
+    if slot == "search_period" and (period := DateRange.parse(value)):
+        return f"{period.start.isoformat()}~{period.end.isoformat()}"
     return str(value)
 
 

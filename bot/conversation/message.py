@@ -5,6 +5,8 @@ entities, so anything may be in them: a dict where a name belongs, an impossible
 negative page. `read_entities` keeps what is usable and lists, in Korean, what is not; it never
 raises. Every value of a multi-valued entity is kept in order ("신한이랑 우리" → two institutions),
 and a generic account word with "전부/다/모든" ("통장 전부") does not narrow to one account type.
+A period leaves here as a `DateRange` (under `period`), whether the NLU wrote it (`period`,
+"YYYY-MM-DD/YYYY-MM-DD") or a button did (`period_start` and `period_end`).
 
 Pure Python, no Rasa import.
 """
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Optional, Sequence
 
-from bot.assistant.korean import josa
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import DateRange
+from bot.korean.wording import particle_after
 
 MULTI_VALUED = ("institution", "account_type", "merchant", "category")
 NAMES = ("institution", "account_type", "merchant", "category", "product_type", "loan_purpose", "query_text")
@@ -68,11 +71,11 @@ def _whole_number(value: Any) -> Optional[int]:
     return None
 
 
-def _period(value: Any) -> tuple[Optional[dict], Optional[str]]:
-    """{"start", "end"} ISO dates from "a/b" or {"start": a, "end": b}, or a problem."""
+def _period(value: Any) -> tuple[Optional[DateRange], Optional[str]]:
+    """The range "a/b" (or {"start": a, "end": b}) names, or a problem."""
     if isinstance(value, Mapping) and isinstance(value.get("invalid"), str):  # bot.nlp.period: 2099년 13월
         words = value["invalid"][:40]
-        return None, f"'{words}'{_topic(words)} 달력에 없는 날짜예요"
+        return None, f"'{words}'{particle_after(words, '은')} 달력에 없는 날짜예요"
     if isinstance(value, str) and "/" in value:
         start, end = value.split("/", 1)
     elif isinstance(value, Mapping):
@@ -84,12 +87,7 @@ def _period(value: Any) -> tuple[Optional[dict], Optional[str]]:
         return None, "없는 날짜가 들어 있어요"
     if first > last:
         return None, "기간의 시작일이 종료일보다 늦어요"
-    return {"start": first.isoformat(), "end": last.isoformat()}, None
-
-
-def _topic(word: str) -> str:
-    """은 or 는, whichever follows `word`."""
-    return josa(word, "은")[len(word):]
+    return DateRange(first, last), None
 
 
 def _name(entity: str, value: Any) -> tuple[Optional[str], Optional[str]]:
@@ -97,9 +95,9 @@ def _name(entity: str, value: Any) -> tuple[Optional[str], Optional[str]]:
         return None, "이름 대신 다른 값이 들어 있어요"
     value = value.strip()
     if entity == "account_type" and value not in ACCOUNT_TYPES:
-        return None, f"'{value}'{_topic(value)} 알 수 없는 계좌 종류예요"
+        return None, f"'{value}'{particle_after(value, '은')} 알 수 없는 계좌 종류예요"
     if entity == "institution" and load_lexicon().entry("institution", value) is None:
-        return None, f"'{value}'{_topic(value)} 제가 아는 금융기관이 아니에요"
+        return None, f"'{value}'{particle_after(value, '은')} 제가 아는 금융기관이 아니에요"
     return value, None
 
 
@@ -143,8 +141,8 @@ def read_entities(entities: Sequence[Mapping[str, Any]], text: str = "") -> Mess
         elif name == "period":
             value, problem = _period(value)
         elif name in ("period_start", "period_end"):
-            day = _iso_date(value)
-            value, problem = (day.isoformat(), None) if day else (None, "없는 날짜가 들어 있어요")
+            value = _iso_date(value)
+            problem = None if value else "없는 날짜가 들어 있어요"
         elif name == "amount":
             value = _whole_number(value)
             if value is None or not 0 < value <= MAX_AMOUNT:
@@ -163,9 +161,12 @@ def read_entities(entities: Sequence[Mapping[str, Any]], text: str = "") -> Mess
             problems.append(problem)
         elif value is not None and value not in values.setdefault(name, []):
             values[name].append(value)
-    if "period_start" in values and "period_end" in values and values["period_start"][0] > values["period_end"][0]:
-        problems.append("기간의 시작일이 종료일보다 늦어요")
-        values.pop("period_start"), values.pop("period_end")
+    start, end = values.pop("period_start", None), values.pop("period_end", None)
+    if start and end:  # a button's period; one the NLU read as `period` wins
+        if start[0] > end[0]:
+            problems.append("기간의 시작일이 종료일보다 늦어요")
+        elif not values.get("period"):
+            values["period"] = [DateRange(start[0], end[0])]
     return MessageValues({k: tuple(v) for k, v in values.items() if v}, page, tuple(dict.fromkeys(problems)))
 
 

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from bot.assistant.korean import josa
+from bot.korean.wording import josa
 
 MISSES_BEFORE_BUTTONS = 2
 MISSES_BEFORE_LEAVING = 3
@@ -314,12 +314,12 @@ def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = 
     spec = form.slots[slot]
     if misses >= MISSES_BEFORE_LEAVING:
         return MissReply(
-            f"{form.label}{_josa_eul(form.label)} 여기서 멈출게요. 입력하신 내용은 저장하지 않았어요. "
+            f"{josa(form.label, '을')} 여기서 멈출게요. 입력하신 내용은 저장하지 않았어요. "
             f"다시 하시려면 {form.come_back}. 상담원과 이야기하시겠어요?",
             (("상담원 연결", "/human_handoff"), ("다시 해볼게요", f"/{form.own_intent}")),
             leave=True,
         )
-    lead = problem or ("괜찮아요, 도와드릴게요." if dont_know else f"{spec.label}{_josa_eul(spec.label)} 알아듣지 못했어요.")
+    lead = problem or ("괜찮아요, 도와드릴게요." if dont_know else f"{josa(spec.label, '을')} 알아듣지 못했어요.")
     buttons: Tuple[Tuple[str, str], ...] = ()
     if misses >= MISSES_BEFORE_BUTTONS or dont_know:
         buttons = () if spec.asked_with_buttons else spec.buttons
@@ -361,7 +361,7 @@ def cancel_text(form: FormSpec, filled: Mapping[str, Any], shown: Mapping[str, s
         what = f"{subject} {form.label}" if subject else form.label
         said = ", ".join(f"{form.slots[s].label} {shown[s]}" for s in form.slots if s in shown)
         done = f"말씀하신 내용({said})은 저장하지 않았어요." if said else "아무것도 저장하지 않았어요."
-    return f"{what}{_josa_eul(what)} 취소했어요. {done} 다른 도움이 필요하시면 말씀해 주세요."
+    return f"{josa(what, '을')} 취소했어요. {done} 다른 도움이 필요하시면 말씀해 주세요."
 
 
 def internal_error_reply(form: FormSpec) -> MissReply:
@@ -375,20 +375,12 @@ def internal_error_reply(form: FormSpec) -> MissReply:
 
 
 def other_form_text(form: FormSpec) -> str:
-    return f"지금은 {form.label}{_josa_eul(form.label)} 진행하고 있어요. 이것부터 마치거나 '취소'라고 말씀해 주시면 바로 도와드릴게요."
+    return f"지금은 {josa(form.label, '을')} 진행하고 있어요. 이것부터 마치거나 '취소'라고 말씀해 주시면 바로 도와드릴게요."
 
 
 def corrected_text(form: FormSpec, slot: str, shown: str) -> str:
     label = form.slots[slot].label
-    return f"{label}{_josa_eul(label)} {shown}{_ro(shown)} 바꿨어요."
-
-
-def _josa_eul(word: str) -> str:
-    return josa(word, "을")[len(word):]
-
-
-def _ro(word: str) -> str:
-    return josa(word, "으로")[len(word):]
+    return f"{josa(label, '을')} {josa(shown, '으로')} 바꿨어요."
 
 
 def filled_slots(form: FormSpec, slots: Mapping[str, Any]) -> Dict[str, Any]:

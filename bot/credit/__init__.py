@@ -1,6 +1,6 @@
 """Credit scoring: entropy-based fuzzy SVMs, the Lending Club features, and the scorer."""
 from .fuzzy_svm import EFSVMClassifier, IEFSVMClassifier
-from .profile import CreditProfile, LoanRecord, LoanRequest
+from .profile import CreditProfile, LoanRecord, LoanApplication
 from .scorer import CreditResult, CreditScorer, Factor
 
 __all__ = [
@@ -8,7 +8,7 @@ __all__ = [
     "IEFSVMClassifier",
     "CreditProfile",
     "LoanRecord",
-    "LoanRequest",
+    "LoanApplication",
     "CreditScorer",
     "CreditResult",
     "Factor",

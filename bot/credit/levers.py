@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable, List, Optional
 
+from bot.korean.calendar import whole_months_between
+
 from .policy import CURRENT_DELINQUENCY_DAYS
 from .profile import CreditProfile, LoanRecord
 from .scorer import CreditScorer
@@ -43,10 +45,6 @@ class Lever:
 
 def _manwon(amount: int) -> str:
     return f"{amount / 10_000:,.0f}만 원"
-
-
-def _months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + (end.month - start.month) - (1 if end.day < start.day else 0)
 
 
 def card_under_target(profile: CreditProfile) -> Optional[tuple[str, CreditProfile]]:
@@ -75,7 +73,7 @@ def _installments(profile: CreditProfile) -> List[LoanRecord]:
 
 def _newest_recent(profile: CreditProfile) -> Optional[LoanRecord]:
     as_of = profile.as_of or date.today()
-    recent = [loan for loan in _installments(profile) if _months_between(loan.opened, as_of) < RECENT_MONTHS]
+    recent = [loan for loan in _installments(profile) if whole_months_between(loan.opened, as_of) < RECENT_MONTHS]
     return max(recent, key=lambda loan: loan.opened, default=None)
 
 

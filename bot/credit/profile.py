@@ -58,9 +58,10 @@ class CreditProfile:
 
 
 @dataclass(frozen=True)
-class LoanRequest:
-    """The loan the customer asks about. ``purpose`` is kept for the conversation but is
-    not a model input: the training data has no purpose column."""
+class LoanApplication:
+    """The loan the customer asks about (신청), as the model reads it. ``purpose`` is kept for
+    the conversation but is not a model input: the training data has no purpose column.
+    (`bot.advisor.inputs.LoanRequest` is the same question as the loan advisor reads it.)"""
 
     amount: int
     term_months: int

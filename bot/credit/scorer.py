@@ -26,15 +26,11 @@ model, linear or not (it needs no gradient or additivity); factors are ranked by
 size of the change. Income verification is not a factor: every MyData income is
 verified, so it cannot explain differences between customers.
 
-Score: 1-1000, higher is better: ``700 + 60 * log2(odds / 19)`` with ``odds = (1-PD)/PD``
-(PD 5%, odds 19:1, scores 700; every doubling of the odds adds 60 points), clipped to
-1..1000. Band: the 1-10등급 ranges NICE published for converting its 1-1000 score to
-the old grades (1등급 900+, 2: 870-899, 3: 840-869, 4: 805-839, 5: 750-804, 6: 665-749,
-7: 600-664, 8: 515-599, 9: 445-514, 10: 444 and below). Our score is not a bureau score.
+Score and band: the scale of :mod:`bot.credit.scale` (PD 5% scores 700, 60 points double the
+odds; NICE's 1-10등급 ranges).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
@@ -43,30 +39,16 @@ import numpy as np
 import pandas as pd
 
 from bot.kb.references import reference as kb_reference
+from bot.korean.calendar import whole_months_between
 
 from .artifact import CreditArtifact, load_artifact
 from .features import RAW_COLUMNS
 from .policy import CURRENT_DELINQUENCY_DAYS, apply_delinquency_policy
-from .profile import CreditProfile, LoanRequest
+from .profile import CreditProfile, LoanApplication
+from .scale import band_from_score, score_from_pd
 
 KRW_PER_USD = 1400
 INCOME_REFERENCE = "wage_median_monthly"
-
-SCORE_AT_ANCHOR = 700
-ANCHOR_ODDS = 19.0
-POINTS_TO_DOUBLE_ODDS = 60
-BANDS = (
-    (900, "1등급"),
-    (870, "2등급"),
-    (840, "3등급"),
-    (805, "4등급"),
-    (750, "5등급"),
-    (665, "6등급"),
-    (600, "7등급"),
-    (515, "8등급"),
-    (445, "9등급"),
-    (1, "10등급"),
-)
 
 DELINQUENCY_FACTOR = ("delinquency", "연체 이력")
 FACTOR_GROUPS = {
@@ -128,24 +110,6 @@ class CreditResult:
     model_version: str
 
 
-def score_from_pd(pd_: float) -> int:
-    pd_ = min(max(float(pd_), 1e-9), 1 - 1e-9)
-    odds = (1.0 - pd_) / pd_
-    points = SCORE_AT_ANCHOR + POINTS_TO_DOUBLE_ODDS * math.log2(odds / ANCHOR_ODDS)
-    return int(min(1000, max(1, round(points))))
-
-
-def band_from_score(score: int) -> str:
-    for floor, band in BANDS:
-        if score >= floor:
-            return band
-    return BANDS[-1][1]
-
-
-def _months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + (end.month - start.month) - (1 if end.day < start.day else 0)
-
-
 def _emp_category(months: int) -> str:
     if months < 12:
         return "emp_lt_1"
@@ -153,7 +117,7 @@ def _emp_category(months: int) -> str:
     return "emp_ge_10" if years >= 10 else f"emp_{years}"
 
 
-def profile_to_raw(profile: CreditProfile, request: Optional[LoanRequest]):
+def profile_to_raw(profile: CreditProfile, request: Optional[LoanApplication]):
     """Customer facts -> Lending Club raw columns (USD); ``None`` where unknown.
 
     Returns ``(raw, missing_inputs)`` with ``missing_inputs`` the keys of
@@ -196,8 +160,8 @@ def profile_to_raw(profile: CreditProfile, request: Optional[LoanRequest]):
     else:
         installment = [loan for loan in loans if loan.installment]
         raw["open_il_6m"] = sum(1 for loan in installment if loan.balance > 0)
-        raw["open_il_12m"] = sum(1 for loan in installment if _months_between(loan.opened, as_of) < 12)
-        raw["open_il_24m"] = sum(1 for loan in installment if _months_between(loan.opened, as_of) < 24)
+        raw["open_il_12m"] = sum(1 for loan in installment if whole_months_between(loan.opened, as_of) < 12)
+        raw["open_il_24m"] = sum(1 for loan in installment if whole_months_between(loan.opened, as_of) < 24)
         raw["num_il_tl"] = len(installment)
         raw["total_bal_il"] = krw_to_usd(sum(loan.balance for loan in installment))
         raw["total_il_high_credit_limit"] = krw_to_usd(sum(loan.principal for loan in installment))
@@ -304,7 +268,7 @@ class CreditScorer:
     def load(cls, directory) -> "CreditScorer":
         return cls(load_artifact(directory))
 
-    def score(self, profile: CreditProfile, request: Optional[LoanRequest] = None) -> CreditResult:
+    def score(self, profile: CreditProfile, request: Optional[LoanApplication] = None) -> CreditResult:
         raw, missing_inputs = profile_to_raw(profile, request)
         observed = {column for column, value in raw.items() if value is not None}
         filled = {column: (self._reference[column] if value is None else value) for column, value in raw.items()}

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.channels.kakao_links import DB_ENV, DEFAULT_DB
 from bot.insights.detectors import URGENT
 from bot.insights.models import Alert
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 log = logging.getLogger(__name__)
 MAX_USERS_PER_CALL = 100

@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.advisor.format import won
-from bot.insights.facts import AccountFact, ApprovalFact, CustomerFacts, TxnFact
-from bot.mydata.timefmt import KST, add_months
+from bot.korean.wording import won
+from bot.insights.facts import AccountFact, CustomerFacts, TxnFact
+from bot.korean.calendar import KST, add_months
 
 URGENT, IMPORTANT, INFO = 3, 2, 1
 DUE_WITHIN_DAYS = 5

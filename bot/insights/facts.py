@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.mydata.store.models import (Account, Card, CardApproval, CardBill, Consent, Institution, Loan, Transaction)
-from bot.mydata.timefmt import KST
+from bot.mydata.store.models import Account, Card, CardApproval, CardBill, Consent, Institution, Loan, Transaction
+from bot.korean.calendar import KST
 
 HISTORY_DAYS = 400
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import DataAccess
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 DEFAULT_READER = "assistant"
 _reader: ContextVar[str] = ContextVar("mydata_reader", default=DEFAULT_READER)
@@ -41,10 +41,6 @@ def reading_as(reader: str) -> Iterator[None]:
         yield
     finally:
         _reader.reset(token)
-
-
-def current_reader() -> str:
-    return _reader.get()
 
 
 def record_read(session: Session, customer_id: str, purpose: str, org_codes: Iterable[str]) -> None:

@@ -32,15 +32,15 @@ from bot.mydata.analytics.spending import spending
 from bot.mydata.store import vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
-from bot.mydata.analytics.profile import credit_profile
+from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.consent import list_consents, revoke_consent
 from bot.mydata.errors import MyDataError
 from bot.mydata.service import api_base_url
 from bot.mydata.store.db import create_schema, get_engine, require_schema, schema_exists, session_scope
 from bot.mydata.store.migrate import store_revision
 from bot.mydata.sync.run import sync_customers
-from bot.mydata.timefmt import KST, now_kst
 from bot.mydata.store.rotation import compact, reencrypt_store
+from bot.korean.calendar import KST, now_kst
 
 
 def won(amount: int | None) -> str:
@@ -143,7 +143,7 @@ def cmd_summary(args) -> int:
         ins = insurance_summary(s, customer_id, now=now)
         for p in ins.policies:
             print(f"  보험 {p.institution:<8} {p.prod_name:<20} 월 {won(p.monthly_premium)}")
-        prof = credit_profile(s, customer_id, now=now)
+        prof = credit_facts(s, customer_id, now=now)
         print(f"\n신용 프로필: 연체 12개월 {prof.delinquencies_12m}건 / 24개월 {prof.delinquencies_24m}건, "
               f"카드 한도 {won(prof.card_limit_total)}, 최근 3개월 카드 {won(prof.card_spending_3m)}, "
               f"거래 기간 {prof.account_age_months}개월")

@@ -9,14 +9,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.mydata.client import MyDataClient, TokenSet
 from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ApiError, ConsentRequired, InvalidQuery, UnknownCustomer, UnknownInstitution
-from bot.mydata.lexicons import INDUSTRY_OF_KIND
+from bot.mydata.standard import INDUSTRY_OF_KIND
 from bot.mydata.store.models import (CUSTOMER_DATA_TABLES, Account, Balance, CardApproval, CardBill, Consent, Customer,
                                DeletionRecord, Holding, Institution, InsurancePolicy, Loan, LoanTransaction,
                                SyncCursor, Token, Transaction)
@@ -196,12 +196,6 @@ def _store_tokens(session: Session, consent: Consent, tokens: TokenSet) -> None:
     token.updated_at = datetime.now(timezone.utc)
 
 
-def store_refreshed_tokens(session: Session, consent_id: int, tokens: TokenSet) -> None:
-    consent = session.get(Consent, consent_id)
-    if consent is not None and consent.revoked_at is None:
-        _store_tokens(session, consent, tokens)
-
-
 def delete_institution_data(session: Session, consent: Consent, reason: str, now: datetime,
                             remote_revoked: bool) -> DeletionInfo:
     """Deletes one institution's data and tokens for one customer and records that it did."""
@@ -320,6 +314,3 @@ def expire_consent_now(engine: Engine, customer_id: str, org_code: str, now: dat
         session.execute(update(Consent).where(Consent.customer_id == customer_id, Consent.org_code == org_code,
                                               Consent.revoked_at.is_(None)).values(expires_at=now))
 
-
-def consent_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Consent).where(Consent.revoked_at.is_(None))).scalar()

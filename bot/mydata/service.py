@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import CONSENT_MAX_DAYS, ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
 from bot.mydata.store.db import get_engine
-from bot.mydata.lexicons import load_lexicon
+from bot.kb.lexicon import load_lexicon
 from bot.mydata.errors import UnknownInstitution
 from bot.mydata.sync.run import CustomerSyncResult, sync_customer
 
@@ -26,14 +26,12 @@ def api_base_url() -> str:
     return os.environ.get("MYDATA_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/")
 
 
-def org_code_of(institution: str) -> str:
-    """Org code from a canonical institution name (as the entity extractor gives it) or a code."""
-    lexicon = load_lexicon()
-    if institution in lexicon.by_org:
-        return institution
-    if institution in lexicon.by_name:
-        return lexicon.by_name[institution].org_code
-    raise UnknownInstitution(institution)
+def _known_org(institution: str) -> str:
+    """The org code of the institution named; connecting and disconnecting need one the lexicon knows."""
+    org = load_lexicon().org_code_of(institution)
+    if org is None:
+        raise UnknownInstitution(institution)
+    return org
 
 
 async def connect_institution(customer_id: str, institution: str, *, scopes: list[str] | None = None,
@@ -42,7 +40,7 @@ async def connect_institution(customer_id: str, institution: str, *, scopes: lis
                               ) -> tuple[ConsentInfo, CustomerSyncResult]:
     """Gives consent for one institution (for `days`, at most a year) and fetches its data right away."""
     engine = engine or get_engine()
-    org = org_code_of(institution)
+    org = _known_org(institution)
     own = client is None
     client = client or MyDataClient()
     try:
@@ -62,7 +60,7 @@ async def disconnect_institution(customer_id: str, institution: str, *, engine: 
     own = client is None
     client = client or MyDataClient()
     try:
-        return await revoke_consent(engine, client, customer_id, org_code_of(institution), now=now)
+        return await revoke_consent(engine, client, customer_id, _known_org(institution), now=now)
     finally:
         if own:
             await client.close()

@@ -12,7 +12,7 @@ import functools
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.nlp.loan_term import find_loan_terms
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
 from bot.nlp.money import find_amounts
 from bot.nlp.nicknames import resolve_institutions
 from bot.nlp.period import find_impossible_periods, find_periods
@@ -98,7 +98,7 @@ def extract_value_entities(
         found.append(
             _entity(
                 "period",
-                f"{m.start_date.isoformat()}/{m.end_date.isoformat()}",
+                m.dates.text,
                 m.start,
                 m.end,
                 start_date=m.start_date.isoformat(),

@@ -58,3 +58,9 @@ def find_loan_terms(text: str) -> List[LoanTermMatch]:
         if 0 < months <= MAX_TERM_MONTHS:
             found.append(LoanTermMatch(m.start(), m.end(), m.group(0), months))
     return found
+
+
+def parse_loan_term(text: str) -> Optional[int]:
+    """The months of the one loan term in `text` (`3년으로`), or None if none or several."""
+    terms = find_loan_terms(text or "")
+    return terms[0].months if len(terms) == 1 else None

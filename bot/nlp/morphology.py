@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, List, Optional, Tuple
 
-from bot.nlp.lexicon import Lexicon, load_lexicon
+from bot.kb.lexicon import Lexicon, load_lexicon
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import re
 from dataclasses import replace
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from bot.nlp.lexicon import InstitutionBrand, Lexicon
+from bot.kb.lexicon import InstitutionBrand, Lexicon
 from bot.nlp.spacy_ko import LexiconMatch
 
 # A word right after a brand, and the kinds it points to, most likely first.

@@ -52,13 +52,10 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Callable, Dict, List, Match, Optional, Tuple, Union
-from zoneinfo import ZoneInfo
 
-from bot.korean.calendar import now_kst
-
-SEOUL = ZoneInfo("Asia/Seoul")
+from bot.korean.calendar import DateRange, add_months, now_kst, seoul_date
 
 Span = Tuple[date, date, str]
 Resolved = Union[Span, "Impossible", None]
@@ -88,6 +85,10 @@ class PeriodMatch:
     end_date: date
     grain: str
 
+    @property
+    def dates(self) -> DateRange:
+        return DateRange(self.start_date, self.end_date)
+
 
 def _utc_now() -> datetime:
     return now_kst()
@@ -95,10 +96,7 @@ def _utc_now() -> datetime:
 
 def seoul_today(now: Optional[datetime] = None) -> date:
     """The date in Seoul at `now` (an aware datetime; default: the current time)."""
-    moment = _utc_now() if now is None else now
-    if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return moment.astimezone(SEOUL).date()
+    return seoul_date(_utc_now() if now is None else now)
 
 
 _KOREAN_MONTHS = {
@@ -188,12 +186,6 @@ _ROLLING_BEFORE_SUFFIX = re.compile(
 )
 
 
-def _shift_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def _month_span(year: int, month: int) -> Tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
@@ -220,7 +212,7 @@ def _relative_span(word: str, today: date) -> Span:
         start = _monday(today) - timedelta(weeks=steps_back)
         return start, start + timedelta(days=6), grain
     if grain == "month":
-        first = _shift_months(today.replace(day=1), -steps_back)
+        first = add_months(today.replace(day=1), -steps_back)
         return (*_month_span(first.year, first.month), grain)
     quarter_index = today.year * 4 + (today.month - 1) // 3 - steps_back
     return (*_quarter_span(quarter_index // 4, quarter_index % 4 + 1), grain)
@@ -408,9 +400,9 @@ def _resolve_rolling(m: Match[str], today: date) -> Resolved:
     if not count or count > _MAX_COUNT[grain]:
         return Impossible("count")
     if grain == "month":
-        start = _shift_months(today, -count) + timedelta(days=1)
+        start = add_months(today, -count) + timedelta(days=1)
     elif grain == "year":
-        start = _shift_months(today, -12 * count) + timedelta(days=1)
+        start = add_months(today, -12 * count) + timedelta(days=1)
     else:
         start = today - timedelta(days=count * (7 if grain == "week" else 1) - 1)
     return start, today, grain

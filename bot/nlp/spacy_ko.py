@@ -17,7 +17,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from bot.nlp.lexicon import Lexicon, load_lexicon
+from bot.kb.lexicon import Lexicon, load_lexicon
 from bot.nlp.morphology import KoreanAnalyzer, default_analyzer
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from bot.advisor.catalog import DEFAULT_CATALOG_PATH, CatalogError, load_catalog, parse_catalog
 from bot.advisor.eligibility import PURPOSE_LOANS
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
 
 RAW = yaml.safe_load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"))
 

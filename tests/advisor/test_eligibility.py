@@ -4,9 +4,10 @@ import pytest
 
 from bot.advisor.catalog import load_catalog
 from bot.advisor.dsr import equal_payment
-from bot.advisor.eligibility import (credit_factor, indicative_rate, loan_eligibility, pd_from_score, score_band)
+from bot.advisor.eligibility import credit_factor, indicative_rate, loan_eligibility, score_band
 from bot.advisor.errors import AdvisorInputError
 from bot.advisor.inputs import ExistingLoan, LoanRequest
+from bot.credit.scale import pd_from_score
 
 D = Decimal
 LIVING = LoanRequest(10_000_000, 60, "생활자금")

@@ -17,11 +17,11 @@ import bot.assistant.reply as reply_module
 from bot.assistant import AnswerContext
 from bot.credit.scorer import CreditScorer
 from bot.credit.train import train_production_model
+from bot.korean.calendar import KST
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import register_customer
 from bot.mydata.store.db import create_schema, make_engine
 from bot.mydata.sync.run import sync_customer, sync_customers
-from bot.mydata.timefmt import KST
 from sandbox.app import SandboxClock, SandboxServer, SandboxState
 from sandbox.config import SandboxConfig
 from sandbox.generator import generate_customer

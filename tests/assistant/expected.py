@@ -7,9 +7,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, timedelta
 
-from bot.mydata.timefmt import KST
 from sandbox.records import CustomerBook
 from sandbox.reference import STOCKS, security_price
+from bot.korean.calendar import KST
 
 
 def stamp(now: datetime) -> str:

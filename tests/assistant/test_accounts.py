@@ -1,9 +1,9 @@
 """Balances, linked accounts and net worth against the institutions' own records."""
 import pytest
 
-from bot.advisor.format import won, won_approx
 from bot.assistant import Query, check_balance, is_linked, list_accounts, total_assets
 from bot.mydata.store.db import session_scope
+from bot.korean.wording import won, won_approx
 from bot.mydata.masking import mask_number
 
 from .conftest import CUSTOMERS, DEMOS, NOW

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.advisor.format import korean_date, percent, rate, won
 from bot.assistant import Query, card_bill, insurance_summary, investment_summary, loan_status
+from bot.korean.wording import korean_date, percent, rate, won
 from bot.mydata.masking import mask_number
 
 from .conftest import NOW

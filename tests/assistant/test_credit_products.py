@@ -5,12 +5,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 
 from bot.advisor.catalog import load_catalog
-from bot.advisor.format import basis_points, korean_date, rate, won, won_approx
 from bot.assistant import (Query, credit_score, financial_advice, list_consents, loan_eligibility,
                            recommend_product)
 from bot.assistant.adapters import credit_inputs
 from bot.assistant.credit import CAVEAT, NO_MODEL
 from bot.mydata.store.db import session_scope
+from bot.korean.wording import basis_points, korean_date, rate, won, won_approx
 
 from .conftest import NOW
 from .expected import approvals, bank_txns, expected_cash_flow, loans, stamp

@@ -4,13 +4,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.advisor.format import korean_date
 from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, answer
 from bot.assistant.freshness import age_words, freshness_notes
-from bot.assistant.korean import josa
 from bot.assistant.reply import intent_payload, page_of
 from bot.assistant.spending import search_transactions
 from bot.mydata.analytics.scope import Freshness
+from bot.korean.calendar import DateRange
+from bot.korean.wording import josa, korean_date
 from bot.mydata.masking import mask_number
 
 from .conftest import CUSTOMERS, DEMOS, EARLIER, FRESHNESS_CUSTOMER, NOW, REGISTERED_ONLY
@@ -106,20 +106,21 @@ def test_no_data_or_no_consent_is_a_korean_answer(store, ctx_for, intent):
 
 
 def test_an_impossible_period_is_a_korean_answer(store, ctx_for):
-    reply = search_transactions(ctx_for("demo-salaried"), Query(period=(date(2025, 6, 1), date(2025, 5, 1))))
+    reply = search_transactions(ctx_for("demo-salaried"), Query(period=DateRange(date(2025, 6, 1), date(2025, 5, 1))))
     assert "조회 조건을 이해하지 못했어요" in reply.text
     empty = search_transactions(ctx_for("demo-salaried"), Query(merchant="스타벅스",
-                                                                 period=(date(2020, 1, 1), date(2020, 1, 31))))
+                                                                 period=DateRange(date(2020, 1, 1), date(2020, 1, 31))))
     assert "거래 내역이 없어요" in empty.text
 
 
 def test_query_entities_round_trip():
     query = Query(text="3월 스타벅스 5천원 이상", institution="현대카드", merchant="스타벅스", amount=5000,
-                  period=(date(2025, 3, 1), date(2025, 3, 31)), loan_term_months=36)
+                  period=DateRange(date(2025, 3, 1), date(2025, 3, 31)), loan_term_months=36)
     intent, entities = parse_payload(intent_payload("search_transactions", {**query.to_entities(), "page": 2}))
     assert intent == "search_transactions" and entities["page"] == 2
     assert Query.from_entities(entities) == query
-    assert Query.from_entities({"period": {"start": "2025-03-01", "end": "2025-03-31"}}).period == query.period
+    assert entities["period_start"] == "2025-03-01" and entities["period_end"] == "2025-03-31"
+    assert Query.from_entities({"period": DateRange(date(2025, 3, 1), date(2025, 3, 31))}).period == query.period
     assert intent_payload("credit_score") == "/credit_score"
 
 

@@ -4,18 +4,19 @@ named values at once, and the start of a month, against the institutions' own re
 The clock of these tests is July 3 (tests/assistant/conftest.py): the month has just begun."""
 from datetime import date
 
-from bot.advisor.format import won
 from bot.assistant import Query, check_balance, search_transactions, spending_summary
 from bot.assistant.credit import score_customer, score_levers
 from bot.assistant.followup import no_context_reply, picked_reply, raise_score_reply, why_changed_reply
 from bot.assistant.multi import answer_each
 from bot.conversation.frame import Frame
+from bot.korean.calendar import DateRange
+from bot.korean.wording import won
 
 from .conftest import NOW
 from .expected import deposits, spending, stamp
 
 N = stamp(NOW)
-MAY = (date(2025, 5, 1), date(2025, 5, 31))
+MAY = DateRange(date(2025, 5, 1), date(2025, 5, 31))
 
 
 def test_this_month_on_the_third_says_it_has_just_begun_beside_last_months_total(store, books, ctx_for):

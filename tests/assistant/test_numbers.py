@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from bot.advisor.cashflow import left_words
-from bot.advisor.format import won_approx
 from bot.assistant import Query, credit_score, financial_advice, loan_eligibility, recommend_product
 from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.credit import NO_MODEL, score_customer, score_levers
@@ -16,6 +15,7 @@ from bot.credit.levers import CARD_TARGET_SHARE
 from bot.credit.levers import score_levers as model_levers
 from bot.mydata.analytics.transactions import search_transactions
 from bot.mydata.store.db import session_scope
+from bot.korean.wording import won_approx
 
 from .conftest import DEMOS, GENERATED, NOW, REGISTERED_ONLY
 from .expected import expected_cash_flow, stamp

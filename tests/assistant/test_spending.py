@@ -4,16 +4,18 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from bot.advisor.format import korean_date, won
 from bot.assistant import Query, income_summary, recurring_payments, search_transactions, spending_summary
 from bot.assistant.spending import amount_range, direction_of, previous_period
 from sandbox.reference import SUBSCRIPTIONS
+from bot.korean.calendar import DateRange
+from bot.korean.wording import korean_date, won
 
 from .conftest import DEMOS, NOW
 from .expected import approvals, bank_txns, day, spending, stamp
 from .helpers import all_pages, lines, parse_payload
 
 N = stamp(NOW)
+MAY = DateRange(date(2025, 5, 1), date(2025, 5, 31))
 
 
 @pytest.mark.parametrize("text, amount, expected", [
@@ -39,10 +41,10 @@ def test_money_direction_words():
 
 
 def test_previous_period_has_the_same_length():
-    assert previous_period(date(2025, 6, 1), date(2025, 6, 18)) == (date(2025, 5, 1), date(2025, 5, 18))
-    assert previous_period(date(2025, 5, 1), date(2025, 5, 31)) == (date(2025, 4, 1), date(2025, 4, 30))
-    assert previous_period(date(2025, 3, 1), date(2025, 5, 31)) == (date(2024, 12, 1), date(2025, 2, 28))
-    assert previous_period(date(2025, 6, 10), date(2025, 6, 16)) == (date(2025, 6, 3), date(2025, 6, 9))
+    assert previous_period(DateRange(date(2025, 6, 1), date(2025, 6, 18))) == (date(2025, 5, 1), date(2025, 5, 18))
+    assert previous_period(DateRange(date(2025, 5, 1), date(2025, 5, 31))) == (date(2025, 4, 1), date(2025, 4, 30))
+    assert previous_period(DateRange(date(2025, 3, 1), date(2025, 5, 31))) == (date(2024, 12, 1), date(2025, 2, 28))
+    assert previous_period(DateRange(date(2025, 6, 10), date(2025, 6, 16))) == (date(2025, 6, 3), date(2025, 6, 9))
 
 
 def _listed(replies) -> list[tuple[str, str]]:
@@ -57,7 +59,7 @@ def _listed(replies) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("customer", ["demo-salaried", "demo-student", "demo-retiree"])
 def test_search_by_merchant_lists_exactly_the_purchases(store, books, ctx_for, customer):
     _, linked, *_ = store
-    period = (date(2025, 1, 1), date(2025, 6, 30))
+    period = DateRange(date(2025, 1, 1), date(2025, 6, 30))
     raw = [a for _, _, a, cancelled in approvals(books[customer], linked[customer], N)
            if not cancelled and a.merchant == "스타벅스" and "20250101" <= a.dtime[:8] <= "20250630"]
     replies = all_pages(search_transactions, ctx_for(customer),
@@ -72,7 +74,7 @@ def test_search_by_merchant_lists_exactly_the_purchases(store, books, ctx_for, c
 def test_search_by_category_and_amount_range(store, books, ctx_for):
     _, linked, *_ = store
     book = books["demo-salaried"]
-    period = (date(2025, 1, 1), date(2025, 6, 30))
+    period = DateRange(date(2025, 1, 1), date(2025, 6, 30))
     cafe = [a for _, _, a, cancelled in approvals(book, linked["demo-salaried"], N)
             if not cancelled and a.category == "카페" and a.amount >= 5000 and "20250101" <= a.dtime[:8] <= "20250630"]
     reply = search_transactions(ctx_for("demo-salaried"),
@@ -87,7 +89,7 @@ def test_search_by_category_and_amount_range(store, books, ctx_for):
               if t.trans_type == "02" and t.amount > 30_000 and t.dtime[:6] == "202504"]
     replies = all_pages(search_transactions, ctx_for("demo-salaried"),
                         Query(text="4월에 3만원 넘게 결제한 거", amount=30_000,
-                              period=(date(2025, 4, 1), date(2025, 4, 30))))
+                              period=DateRange(date(2025, 4, 1), date(2025, 4, 30))))
     assert f"출금·결제 {len(spent)}건 합계 {won(sum(spent))}" in replies[0].text
     assert len(lines(replies)) == len(spent) and "입금" not in replies[0].text
 
@@ -106,8 +108,7 @@ def test_spending_summary_by_category_with_change(store, books, ctx_for, custome
     _, linked, *_ = store
     may = spending(books[customer], linked[customer], N, date(2025, 5, 1), date(2025, 5, 31))
     april = spending(books[customer], linked[customer], N, date(2025, 4, 1), date(2025, 4, 30))
-    reply = spending_summary(ctx_for(customer), Query(text="5월에 어디에 썼어", period=(date(2025, 5, 1),
-                                                                                      date(2025, 5, 31))))
+    reply = spending_summary(ctx_for(customer), Query(text="5월에 어디에 썼어", period=MAY))
     total, before = sum(may.values()), sum(april.values())
     assert f"지출은 총 {won(total)}" in reply.text
     assert f"{won(before)}보다 {won(abs(total - before))}" in reply.text
@@ -122,8 +123,7 @@ def test_spending_summary_by_category_with_change(store, books, ctx_for, custome
 def test_spending_summary_of_one_category(store, books, ctx_for):
     _, linked, *_ = store
     may = spending(books["demo-salaried"], linked["demo-salaried"], N, date(2025, 5, 1), date(2025, 5, 31))
-    reply = spending_summary(ctx_for("demo-salaried"), Query(category="카페", period=(date(2025, 5, 1),
-                                                                                     date(2025, 5, 31))))
+    reply = spending_summary(ctx_for("demo-salaried"), Query(category="카페", period=MAY))
     assert f"카페 지출은 총 {won(may['카페'])}" in reply.text
 
 
@@ -180,7 +180,7 @@ def test_spending_on_one_institution_is_a_search_for_money_out(store, books, ctx
     may = [a.amount for org, _, a, cancelled in approvals(books["demo-salaried"], linked["demo-salaried"], N)
            if org == "C0020003" and not cancelled and a.dtime[:6] == "202505"]
     reply = spending_summary(ctx_for("demo-salaried"), Query(text="5월에 현대카드로 얼마 썼어", institution="현대카드",
-                                                             period=(date(2025, 5, 1), date(2025, 5, 31))))
+                                                             period=MAY))
     assert f"현대카드 내역은 출금·결제 {len(may)}건 합계 {won(sum(may))}이에요" in reply.text
     this_month = spending_summary(ctx_for("demo-salaried"), Query(text="이번 달 현대카드", institution="현대카드"))
     assert this_month.text.startswith("7월 1일(화)~7월 3일(목) 현대카드")

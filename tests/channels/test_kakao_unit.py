@@ -8,12 +8,11 @@ import pytest
 
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
 from bot.channels.kakao_links import (
-    CODE_TTL, MAX_CODES_PER_USER, MAX_WRONG_CODES, MAX_WRONG_TRIES_PER_CODE, LinkStore, TooManyCodes,
-    TooManyWrongCodes,
+    CODE_TTL, MAX_WRONG_CODES, LinkStore, TooManyWrongCodes,
 )
 from bot.rasa.channels import kakao_format as fmt
 from bot.rasa.channels.kakao import (
-    LINK_TOO_MANY_CODES, UNLINK_DONE, UNLINK_NONE, BadSkillRequest, KakaoInput, SkillRequest, is_link_request,
+    UNLINK_DONE, UNLINK_NONE, BadSkillRequest, KakaoInput, SkillRequest, is_link_request,
     is_unlink_request, parse_skill_request, skill_caller_allowed,
 )
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import verify_token
 from bot.rasa.channels.webchat_sessions import well_formed
 from sandbox.demo import DEMO_CUSTOMERS
+from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total
 from tests.support.kakao import answer as kakao_answer, new_user, say as kakao_say
 from tests.support.servers import ROOT

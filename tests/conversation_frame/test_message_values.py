@@ -1,8 +1,11 @@
 """Entities of a typed message or a button payload become checked values: every value kept,
 anything unusable named in Korean, never an exception."""
+from datetime import date
+
 import pytest
 
 from bot.conversation.message import MessageValues, problem_text, read_entities
+from bot.korean.calendar import DateRange
 
 
 def ent(name, value, start=None, end=None):
@@ -55,8 +58,22 @@ def test_usable_button_values():
                            ent("amount", 50000.0), ent("institution", "신한"), ent("loan_term", 36)])
     assert found.problems == ()
     assert found.page == 2 and found.values["amount"] == (50000,)
-    assert found.values["period"] == ({"start": "2026-10-01", "end": "2026-10-31"},)
+    assert found.values["period"] == (DateRange(date(2026, 10, 1), date(2026, 10, 31)),)
     assert found.values["loan_term_months"] == (36,)
+
+
+def test_a_period_is_one_date_range_however_it_came():
+    october = DateRange(date(2026, 10, 1), date(2026, 10, 31))
+    typed = read_entities([ent("period", "2026-10-01/2026-10-31")])
+    button = read_entities([ent("period_start", "2026-10-01"), ent("period_end", "2026-10-31")])
+    assert typed.values == button.values == {"period": (october,)}
+    assert typed.first() == {"period": october}
+    both = read_entities([ent("period", "2026-11-01/2026-11-18"), ent("period_start", "2026-10-01"),
+                          ent("period_end", "2026-10-31")])
+    assert both.values["period"] == (DateRange(date(2026, 11, 1), date(2026, 11, 18)),)  # the words win
+    assert read_entities([ent("period_start", "2026-10-01")]).values == {}  # half a period is none
+    reversed_ = read_entities([ent("period_start", "2026-10-31"), ent("period_end", "2026-10-01")])
+    assert reversed_.values == {} and reversed_.problems == ("기간의 시작일이 종료일보다 늦어요",)
 
 
 def test_garbage_entities_are_skipped():

@@ -6,17 +6,16 @@ import pytest
 
 from bot.credit.features import RAW_COLUMNS
 from bot.credit.policy import apply_delinquency_policy
-from bot.credit.profile import CreditProfile, LoanRecord, LoanRequest
+from bot.credit.profile import CreditProfile, LoanRecord, LoanApplication
+from bot.credit.scale import band_from_score, pd_from_score, score_from_pd
 from bot.credit.scorer import (
     DELINQUENCY_FACTOR,
     FACTOR_GROUPS,
     KRW_PER_USD,
     CreditScorer,
-    band_from_score,
     krw_to_usd,
     loans_past_due_now,
     profile_to_raw,
-    score_from_pd,
 )
 from sandbox.credit_personas import CREDIT_PERSONAS
 
@@ -124,7 +123,7 @@ def test_profile_to_raw_by_hand():
         finance_inquiries=1,
         as_of=date(2025, 6, 30),
     )
-    raw, missing = profile_to_raw(profile, LoanRequest(amount=14_000_000, term_months=48, purpose="여행"))
+    raw, missing = profile_to_raw(profile, LoanApplication(amount=14_000_000, term_months=48, purpose="여행"))
     assert missing == []
     assert raw["funded_amnt"] == pytest.approx(10_000.0)
     assert raw["term"] == "term_60"
@@ -152,6 +151,7 @@ def test_score_scale_and_bands():
     assert score_from_pd(0.05) == 700
     assert score_from_pd(0.025) > score_from_pd(0.05) > score_from_pd(0.2)
     assert score_from_pd(1e-12) == 1000 and score_from_pd(1 - 1e-12) == 1
+    assert all(score_from_pd(pd_from_score(s)) == s for s in (1, 300, 444, 700, 760, 900, 1000))
     assert [band_from_score(s) for s in (1000, 900, 899, 750, 749, 445, 444, 1)] == [
         "1등급", "1등급", "2등급", "5등급", "6등급", "9등급", "10등급", "10등급",
     ]

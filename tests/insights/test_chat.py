@@ -2,7 +2,7 @@
 kept, nobody sees another's alerts; the cycle understood from the words, bounded, per customer."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from bot.insights import detectors as d
 from bot.insights.facts import (AccountFact, ApprovalFact, BillFact, ConsentFact, CustomerFacts, LoanFact,
                                 TxnFact)
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 NOW = datetime(2025, 6, 16, 12, 0, tzinfo=KST)
 MAIN = AccountFact(1, "B0010001", "KB국민은행", "1001", "급여통장", "1234", 500_000)

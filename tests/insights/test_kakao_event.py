@@ -16,7 +16,7 @@ from bot.insights.detectors import AlertDraft
 from bot.insights.inbox import inbox, store_alerts
 from bot.insights.models import Alert, ensure_tables
 from bot.mydata.store.db import create_schema, make_engine, session_scope
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 DAY = datetime(2025, 6, 16, 12, 0, tzinfo=KST)
 NIGHT = datetime(2025, 6, 16, 23, 30, tzinfo=KST)

@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, text
 
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.store.db import create_schema, drop_schema, make_engine
-from bot.mydata.timefmt import KST
 from sandbox.app import SandboxClock, SandboxServer, SandboxState
 from sandbox.config import SandboxConfig
 from sandbox.linking import link_customer
+from bot.korean.calendar import KST
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)

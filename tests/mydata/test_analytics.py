@@ -13,7 +13,7 @@ from bot.mydata.analytics.transactions import search_transactions
 from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery
 from bot.mydata.masking import mask_number
-from bot.mydata.analytics.profile import credit_profile
+from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.sync.run import sync_customers
 from sandbox.reference import STOCKS, security_price
 
@@ -179,7 +179,7 @@ def test_customers_only_see_their_own_data(store):
             assert {i.number_masked for i in got.items if i.source == "bank"} <= masked_own
 
 
-def test_credit_profile(store):
+def test_credit_facts(store):
     engine, linked, books = store
     book = books["demo-shop"]
     since24 = "20230630"
@@ -187,8 +187,8 @@ def test_credit_profile(store):
                if since24 <= p.dtime[:8] and p.dtime <= N and p.overdue_days >= 5)
     current = sum(1 for _, x in truth.loans(book, linked["demo-shop"], N) if x.overdue_days(N) >= 5)
     with session_scope(engine) as s:
-        prof = credit_profile(s, "demo-shop", now=NOW)
-        salaried = credit_profile(s, "demo-salaried", now=NOW)
+        prof = credit_facts(s, "demo-shop", now=NOW)
+        salaried = credit_facts(s, "demo-salaried", now=NOW)
     assert prof.delinquencies_24m == late + current and prof.delinquencies_12m <= prof.delinquencies_24m
     assert len(prof.loans) == len(truth.loans(book, linked["demo-shop"], N))
     assert salaried.monthly_salary and salaried.delinquencies_24m == 0 and salaried.card_limit_total > 0

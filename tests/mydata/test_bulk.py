@@ -7,7 +7,7 @@ from sqlalchemy.dialects import sqlite
 
 from bot.mydata.store.bulk import COPY_MIN_ROWS, _sqlite_utc_processor, bulk_insert, insert_returning_ids
 from bot.mydata.store.models import DeletionRecord, SyncRun, UtcDateTime
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "carriage\rreturn", "\\N", "", "한글 메모 ☕", None]
 

@@ -1,9 +1,9 @@
 from datetime import date
 
-from bot.mydata.lexicons import load_lexicon
 from sandbox.config import SandboxConfig
 from sandbox.demo import DEMO_CUSTOMERS
 from sandbox.generator import generate_customer
+from bot.kb.lexicon import load_lexicon
 
 
 def test_same_seed_same_data_other_seed_other_data():

@@ -1,10 +1,9 @@
 """What happens between syncs: consents renewed with fewer scopes, assets the institution closes,
 and the record of who read a customer's data. Real HTTP, real SQLite and PostgreSQL."""
-import sqlite3
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.mydata.analytics.balances import balances, net_worth
 from bot.mydata.analytics.cards import card_bills
@@ -13,11 +12,10 @@ from bot.mydata.analytics.loans import loan_summary
 from bot.mydata.analytics.spending import spending
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.consent import deletion_records, grant_consent
-from bot.mydata.store.db import create_schema, session_scope
+from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ConsentRequired
-from bot.mydata.store.models import (Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy,
-                                     Loan, LoanTransaction, SyncCursor, Transaction)
-from bot.mydata.analytics.profile import credit_profile
+from bot.mydata.store.models import Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy, Loan, LoanTransaction, SyncCursor, Transaction
+from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.sync.context import load_contexts, load_matcher
 from bot.mydata.sync.fetch import InstitutionFetcher
 from bot.mydata.sync.run import sync_customer
@@ -147,7 +145,7 @@ def test_assets_the_institution_closed_are_kept_for_history_but_not_live(engine,
         assert net_worth(s, CUSTOMER, now=later).debts < debts_before
         linked = linked_assets(s, CUSTOMER, now=later).assets
         assert not any(a.number_masked.endswith(masked_parking) for a in linked)
-        assert all(x.institution != "현대캐피탈" for x in credit_profile(s, CUSTOMER, now=later).loans)
+        assert all(x.institution != "현대캐피탈" for x in credit_facts(s, CUSTOMER, now=later).loans)
 
     again = sync(engine, later)  # closed assets are not asked for again
     assert again.ok and again.new_records == 0
@@ -161,7 +159,7 @@ def test_reads_are_recorded_without_amounts_or_numbers(engine, sandbox, sandbox_
     with reading_as("advisor-kim"):
         with session_scope(engine) as s:
             card_bills(s, CUSTOMER, org_code=SHINHAN_CARD, now=NOW)
-            credit_profile(s, CUSTOMER, now=NOW)
+            credit_facts(s, CUSTOMER, now=NOW)
             with pytest.raises(ConsentRequired):
                 balances(s, CUSTOMER, org_code="B0010002", now=NOW)
     with pytest.raises(RuntimeError):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from bot.mydata.store.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
 from bot.mydata.sync.fetch import FIRST_SYNC_DAYS
 from bot.mydata.sync.run import sync_customer, sync_customers
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 from . import truth
 from .conftest import NOW, client, link, run

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.mydata.timefmt import KST
 from sandbox.generator import generate_customer
 from sandbox.records import CustomerBook
+from bot.korean.calendar import KST
 
 
 def now_str(now: datetime) -> str:

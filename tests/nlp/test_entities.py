@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from bot.nlp.entities import extract_lexicon_entities, extract_value_entities
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
 
 
 def found(entities):

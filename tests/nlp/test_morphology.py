@@ -1,7 +1,7 @@
 import pytest
 
 from bot.nlp.morphology import default_analyzer, user_dictionary_lines
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
 
 
 @pytest.fixture(scope="module")

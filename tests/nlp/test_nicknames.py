@@ -3,7 +3,7 @@ word, group names (삼성, 현대) by the kind asked about, nicknames, particles
 import pytest
 
 from bot.nlp.entities import extract_lexicon_entities
-from bot.nlp.lexicon import load_lexicon
+from bot.kb.lexicon import load_lexicon
 
 
 def institutions(text, intent="check_balance"):

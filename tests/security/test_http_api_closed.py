@@ -3,7 +3,6 @@ drove any conversation, and `PUT /model` loads any file), model changes are refu
 everyone, and a JWT of role `user` reaches its own conversation only."""
 import os
 import subprocess
-import sys
 import uuid
 
 import httpx

@@ -7,12 +7,12 @@ import uuid
 import httpx
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import issue_token
 from bot.channels.bounds import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, TOO_LONG_TEXT
 from bot.channels.kakao_links import MAX_CODES_PER_USER, MAX_WRONG_CODES
 from bot.rasa.channels import kakao_format as fmt
 from bot.rasa.channels.kakao import LINK_TOO_MANY_CODES, SKILL_SECRET_HEADER, UNLINK_DONE
+from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total
 from tests.support.kakao import SKILL_SECRET, new_user, post, say, skill_request, text_of
 

@@ -8,9 +8,9 @@ import uuid
 import httpx
 import pytest
 
-from bot.advisor.format import won
 from bot.auth.tokens import issue_token
 from bot.rasa.channels.webchat import NOT_YOUR_SESSION
+from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total
 from tests.support.webchat import ChatSocket, origin_accepted, refusals, texts
 

@@ -4,13 +4,12 @@ revocation), consents ending within 30 days raise one reminder; the customer's c
 slots every worker shares."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.insights.inbox import inbox
-from bot.insights.models import Alert, LifecycleRecord, SyncSchedule
+from bot.insights.models import LifecycleRecord, SyncSchedule
 from bot.mydata.consent import deletion_records, list_consents
 from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.mydata.analytics.scope import Freshness, consented_scope
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Card, CardApproval, CardBill
-from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
+from bot.korean.calendar import KST, add_months, day_start, first_of_month
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from bot.mydata.analytics.regularity import is_regular
 from bot.mydata.analytics.scope import Freshness, Scope, consented_scope, day_bounds, seoul_month
 from bot.mydata.errors import InvalidQuery
-from bot.mydata.lexicons import squash
+from bot.kb.merchants import squash
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Transaction
-from bot.mydata.timefmt import KST, add_months, first_of_month
+from bot.korean.calendar import KST, add_months, first_of_month
 
 
 @dataclass(frozen=True)

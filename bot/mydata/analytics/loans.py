@@ -11,7 +11,7 @@ from bot.mydata.analytics.scope import Freshness, Scope, consented_scope
 from bot.mydata.masking import mask_number
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Loan, LoanTransaction
-from bot.mydata.timefmt import KST, add_months, day_start
+from bot.korean.calendar import KST, add_months, day_start
 
 LOAN_TYPE_LABEL = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세대출",
                    "3400": "사업자대출", "3500": "할부·오토론"}

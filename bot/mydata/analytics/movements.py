@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.mydata.analytics.scope import Freshness, checked_period, consented_scope, day_bounds
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Transaction
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 
 @dataclass(frozen=True)

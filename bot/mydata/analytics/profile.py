@@ -1,6 +1,6 @@
 """Raw credit facts about one customer from the MyData store, for the credit-scoring engineer.
 
-`credit_profile` returns facts, not a score: detected monthly salary, each loan (opened, principal,
+`credit_facts` returns facts, not a score: detected monthly salary, each loan (opened, principal,
 balance, rate, institution kind, current and worst overdue days), cards (limit, type) with the
 last three whole months of card spending, delinquency counts, deposit balances and account age.
 Like every analytics answer it reads only institutions under active consent and carries freshness.
@@ -23,7 +23,7 @@ from bot.mydata.analytics.loans import scoped_repayments
 from bot.mydata.analytics.scope import Freshness, consented_scope
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Card, CardApproval, Loan
-from bot.mydata.timefmt import KST, add_months, day_start, first_of_month
+from bot.korean.calendar import add_months, day_start, first_of_month, month_key, whole_months_between
 
 DELINQUENT_DAYS = 5
 
@@ -50,7 +50,7 @@ class ProfileCard:
 
 
 @dataclass(frozen=True)
-class CreditProfile:
+class CreditFacts:
     customer_id: str
     as_of: datetime
     monthly_salary: int | None  # latest detected salary payment
@@ -68,7 +68,7 @@ class CreditProfile:
     freshness: tuple[Freshness, ...]
 
 
-def credit_profile(session: Session, customer_id: str, *, now: datetime | None = None) -> CreditProfile:
+def credit_facts(session: Session, customer_id: str, *, now: datetime | None = None) -> CreditFacts:
     scope = consented_scope(session, customer_id, now, purpose="credit_profile")
     today = scope.now.date()
     params = {"cid": customer_id, "orgs": scope.org_codes}
@@ -111,8 +111,7 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
         CardApproval.status == "approved"))
     by_month: dict[str, int] = defaultdict(int)
     for when, amount in session.execute(spend_rows, {**params, "lo": lo, "hi": hi}):
-        local = when.astimezone(KST)
-        by_month[f"{local.year:04d}-{local.month:02d}"] += amount
+        by_month[month_key(when)] += amount
 
     account_rows = statement(("profile_accounts",), lambda: select(
         Account.kind, Account.balance, Account.opened_on, Account.closed_at).where(
@@ -125,7 +124,7 @@ def credit_profile(session: Session, customer_id: str, *, now: datetime | None =
             opened.append(opened_on)
     opened += [x.opened_on for x in loans if x.opened_on] + [c.issued_on for c in cards if c.issued_on]
     oldest = min(opened) if opened else None
-    age = (today.year - oldest.year) * 12 + today.month - oldest.month - (today.day < oldest.day) if oldest else None
-    return CreditProfile(customer_id, scope.now, earned.monthly_salary, salary_months, tuple(loans), cards,
+    age = whole_months_between(oldest, today) if oldest else None
+    return CreditFacts(customer_id, scope.now, earned.monthly_salary, salary_months, tuple(loans), cards,
                          sum(c.limit_amount or 0 for c in cards), sum(by_month.values()), dict(sorted(by_month.items())),
                          late_12, late_24, deposits, oldest, age, scope.freshness)

@@ -12,7 +12,7 @@ from bot.mydata.audit import record_read
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Consent, Customer, Institution
-from bot.mydata.timefmt import KST, day_start, now_kst
+from bot.korean.calendar import KST, day_start, now_kst
 
 MAX_PERIOD_DAYS = 3 * 366
 

@@ -12,7 +12,7 @@ from bot.mydata.analytics.scope import (Freshness, Scope, checked_period, consen
                                         seoul_month)
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import CardApproval, Transaction
-from bot.mydata.timefmt import first_of_month
+from bot.korean.calendar import first_of_month
 
 
 @dataclass(frozen=True)

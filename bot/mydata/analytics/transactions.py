@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from bot.mydata.analytics.scope import Freshness, checked_period, consented_scope, day_bounds
 from bot.mydata.errors import InvalidQuery
-from bot.mydata.lexicons import MerchantMatcher, squash
+from bot.kb.merchants import MerchantMatcher, squash
 from bot.mydata.masking import mask_number
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Card, CardApproval, MerchantCategory, Transaction
-from bot.mydata.timefmt import KST
+from bot.korean.calendar import KST
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from bot.mydata.errors import StoreNotReady
-from bot.mydata.lexicons import REPO_ROOT, load_lexicon, merchant_pattern_rows, squash
 from bot.mydata.store.migrate import head_revision, store_metadata, store_revision, upgrade_store
 from bot.mydata.store.models import Institution, MerchantCategory
+from bot.kb.lexicon import REPO_ROOT, load_lexicon
+from bot.kb.merchants import merchant_pattern_rows, squash
 from bot.private_files import private_sqlite
 
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "mydata.sqlite3"

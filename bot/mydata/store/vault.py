@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.mydata.errors import MyDataError
-from bot.mydata.lexicons import REPO_ROOT
+from bot.kb.lexicon import REPO_ROOT
 from bot.private_files import create_private, private_file, write_private
 
 KEY_ENV = "MYDATA_TOKEN_KEY"

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.mydata.client import TokenSet
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
-from bot.mydata.lexicons import INDUSTRY_OF_KIND, MerchantMatcher
+from bot.mydata.standard import INDUSTRY_OF_KIND
+from bot.kb.merchants import MerchantMatcher
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import (Account, Card, CardBill, Consent, Customer, Institution, InsurancePolicy,
                                      Loan, MerchantCategory, SyncCursor, Token)

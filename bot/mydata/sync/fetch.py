@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.mydata.client import InstitutionApi
-from bot.mydata.lexicons import MerchantMatcher
+from bot.kb.merchants import MerchantMatcher
 from bot.mydata.masking import mask_number
 from bot.mydata.store.vault import Vault, vault
 from bot.mydata.sync.context import ConsentContext
-from bot.mydata.timefmt import KST, fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
+from bot.korean.calendar import KST
+from bot.mydata.standard import fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
 
 FIRST_SYNC_DAYS = 730
 APPROVAL_OVERLAP_DAYS = 7

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import MyDataError
-from bot.mydata.lexicons import MerchantMatcher
+from bot.kb.merchants import MerchantMatcher
 from bot.mydata.sync.context import ConsentContext, load_contexts, load_matcher
 from bot.mydata.sync.fetch import InstitutionFetcher
 from bot.mydata.sync.write import record_failure, write_snapshot

@@ -25,7 +25,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Dict, Iterable, List, Optional
 
-from bot.advisor.format import won
+from bot.korean.wording import won
 
 VERSION = "2.0"
 OUTPUTS_MAX = 3

@@ -1,9 +1,10 @@
-"""The finance lexicon (`knowledge_base/lexicons.yml`) as Python objects.
+"""The finance lexicon (`knowledge_base/lexicons.yml`) as Python objects, read once.
 
 One file names every institution, merchant, category and product word the
 assistant knows, with the ways people write them. The tokenizer keeps these
 words whole, the entity extractor maps them to one canonical value, and the
-MyData layer takes institutions and the merchant -> category map from it.
+MyData layer takes institutions (org code, kind) and the merchant -> category
+map from it.
 """
 from __future__ import annotations
 
@@ -46,8 +47,26 @@ class LexiconEntry:
         return (self.value, *self.synonyms)
 
 
+@dataclass(frozen=True)
+class InstitutionEntry:
+    """An institution the lexicon knows: canonical name, MyData org code and kind.
+    (`bot.mydata.store.models.Institution` is its row in the MyData store.)"""
+
+    org_code: str
+    name: str
+    kind: str  # bank | card | securities | insurance | capital
+
+
+@dataclass(frozen=True)
+class MerchantEntry:
+    name: str
+    category: str
+    synonyms: Tuple[str, ...]
+
+
 class Lexicon:
-    """Entries grouped by entity type, with lookup by any written form."""
+    """Entries grouped by entity type, with lookup by any written form; institutions by
+    org code and name; merchants with their categories."""
 
     def __init__(self, entries: List[LexiconEntry], brands: Tuple[InstitutionBrand, ...] = ()) -> None:
         self.entries = entries
@@ -56,6 +75,21 @@ class Lexicon:
         for entry in entries:
             for form in entry.surface_forms:
                 self._by_form.setdefault((entry.entity, form.lower()), entry)
+        self.institutions = tuple(
+            InstitutionEntry(org_code=e.attributes["org_code"], name=e.value, kind=e.attributes["kind"])
+            for e in self.of_type("institution")
+        )
+        self.categories = tuple(e.value for e in self.of_type("category"))
+        self.merchants = tuple(
+            MerchantEntry(name=e.value, category=e.attributes["category"], synonyms=e.synonyms)
+            for e in self.of_type("merchant")
+        )
+        unknown = {m.category for m in self.merchants} - set(self.categories)
+        if unknown:
+            raise ValueError(f"merchant categories not in the category list: {sorted(unknown)}")
+        self.by_org = {i.org_code: i for i in self.institutions}
+        self.by_name = {i.name: i for i in self.institutions}
+        self.merchant_by_name = {m.name: m for m in self.merchants}
 
     @classmethod
     def from_file(cls, path: Path = DEFAULT_LEXICON_PATH) -> "Lexicon":
@@ -87,6 +121,8 @@ class Lexicon:
                 )
         return cls(entries, brands)
 
+    # ------------------------------------------------------------ written forms
+
     def entity_types(self) -> List[str]:
         return sorted({e.entity for e in self.entries})
 
@@ -106,7 +142,32 @@ class Lexicon:
             for form in entry.surface_forms:
                 yield form, entry
 
+    # ------------------------------------------------------------ institutions
+
+    def institution(self, name: Optional[str]) -> Optional[InstitutionEntry]:
+        """The institution a canonical name, any written form or an org code names; None if none."""
+        if not name:
+            return None
+        if name in self.by_org:
+            return self.by_org[name]
+        entry = self.entry("institution", name)
+        return self.by_name[entry.value] if entry else None
+
+    def org_code_of(self, name: Optional[str]) -> Optional[str]:
+        """The org code of the institution `name` names (see `institution`); None when the lexicon
+        knows no such institution, and the caller says what an unknown one means to it."""
+        found = self.institution(name)
+        return found.org_code if found else None
+
+    def of_kind(self, kind: str) -> List[InstitutionEntry]:
+        return [i for i in self.institutions if i.kind == kind]
+
 
 @functools.lru_cache(maxsize=4)
-def load_lexicon(path: Optional[str] = None) -> Lexicon:
-    return Lexicon.from_file(Path(path) if path else DEFAULT_LEXICON_PATH)
+def _load(path: Path) -> Lexicon:
+    return Lexicon.from_file(path)
+
+
+def load_lexicon(path: Optional[str | Path] = None) -> Lexicon:
+    """The lexicon at `path` (default: knowledge_base/lexicons.yml), parsed once per process."""
+    return _load(Path(path or DEFAULT_LEXICON_PATH).resolve())

@@ -1,147 +1,24 @@
-"""What every personal action shares: who is asking, what they asked, how to answer.
-
-The customer is the one the channel verified from a signed token
-(`bot.auth.identity`), never the sender id or the text; only the Rasa server
-can call this action server. Answers come from `bot.assistant` and run off
-the event loop.
-"""
+"""The base of every action that answers a personal question (`bot.assistant`) for the verified customer."""
 from __future__ import annotations
 
 import asyncio
-import functools
-import logging
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.assistant import INTENT_HANDLERS, AnswerContext, Query, Reply, answer, is_linked
+from actions.consent import start_connect_flow
+from actions.context import authenticated_customer, context_for, linked, reply_for, reply_for_each, send
+from actions.reading import clarified_query, current_frame, follow_up_change, intent_name, message_values
+from bot.assistant import INTENT_HANDLERS, Query, Reply
 from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
-from bot.assistant.korean import josa
-from bot.assistant.multi import answer_each
+from bot.assistant.reply import not_linked_words
 from bot.assistant.spending import extreme_transaction
-from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, identity_of
-from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, alive, is_fragment,
-                                    points_at_shown, resolve, rewrite_period_words)
 from bot.conversation.form_values import loan_change
-from bot.conversation.message import MessageValues, problem_text, read_entities
-from bot.nlp.period import parse_period
-from bot.mydata.store.db import get_engine
-from bot.korean.calendar import now_kst
-
-logger = logging.getLogger(__name__)
-
-REFUSALS = {
-    "missing": "utter_login_required",
-    "expired": "utter_login_expired",
-    "invalid": "utter_login_invalid",
-    "no_secret": "utter_service_unavailable",
-}
-
-
-def authenticated_customer(tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
-    """The customer the channel verified (bot.auth.identity), or None after telling them why not."""
-    identity = identity_of(tracker.latest_message.get("metadata"))
-    if CUSTOMER_KEY in identity:
-        return identity[CUSTOMER_KEY]
-    reason = identity[AUTH_ERROR_KEY]
-    logger.info("refused a personal request: %s", reason)
-    dispatcher.utter_message(response=REFUSALS[reason])
-    return None
-
-
-def message_values(message: Dict[Text, Any]) -> MessageValues:
-    """Every checked value of each entity in the message (`bot.conversation.message`).
-
-    Button payloads (`/intent{"merchant": "스타벅스", "page": 1}`) arrive as entities too, so the
-    same code reads a typed question and a 더 보기 click.
-    """
-    return read_entities(message.get("entities") or [], message.get("text") or "")
-
-
-def query_from_message(message: Dict[Text, Any]) -> Query:
-    """The first usable value of each entity in the message, as a `Query`."""
-    return Query.from_entities(message_values(message).first(), text=message.get("text") or "")
-
-
-def page_from_message(message: Dict[Text, Any]) -> int:
-    return message_values(message).page
-
-
-def _intent(message: Dict[Text, Any]) -> Optional[str]:
-    return (message.get("intent") or {}).get("name")
-
-
-def current_frame(tracker: Tracker) -> Optional[Frame]:
-    """The last personal answer's frame, unless a clearly new topic came up after it."""
-    frame = Frame.from_slot(tracker.get_slot(SLOT))
-    if frame is None:
-        return None
-    since: List[str] = []
-    current_seen = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("name") == SLOT:
-            break
-        if event.get("event") == "user":
-            if current_seen:
-                since.append(_intent(event.get("parse_data") or {}) or "")
-            current_seen = True
-    return alive(frame, since)
-
-
-def clarified_query(tracker: Tracker, values: MessageValues) -> Optional[Query]:
-    """The question that answers "what did you mean?" after a follow-up with no context: a message naming
-    nothing of its own (`지출`) gets what that follow-up named (`지난달`)."""
-    frame = current_frame(tracker)
-    if frame is None or frame.intent != CLARIFY or values.first():
-        return None
-    return Query.from_entities(frame.entities, text=tracker.latest_message.get("text") or "")
-
-
-def follow_up_change(values: MessageValues, text: str) -> Dict[str, Any]:
-    """The parameters a follow-up names, periods as period_start/period_end."""
-    change = dict(values.first())
-    period = change.pop("period", None)
-    if period is None and "period_start" not in change:
-        found = parse_period(rewrite_period_words(text), now_kst().date())
-        if found is not None:
-            period = {"start": found.start_date.isoformat(), "end": found.end_date.isoformat()}
-    if period:
-        change["period_start"], change["period_end"] = period["start"], period["end"]
-    return change
-
-
-def now_in_seoul() -> datetime:
-    return now_kst()
-
-
-@functools.lru_cache(maxsize=1)
-def store():
-    return get_engine()
-
-
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    kwargs: Dict[str, Any] = {"text": reply.text}
-    if reply.buttons:
-        kwargs["buttons"] = list(reply.buttons)
-    if reply.chart:
-        kwargs["json_message"] = {"chart": reply.chart}
-    dispatcher.utter_message(**kwargs)
-
-
-def context_for(customer_id: str) -> AnswerContext:
-    return AnswerContext(store(), customer_id, now=now_in_seoul())
-
-
-async def reply_for(intent: str, customer_id: str, query: Query, page: int = 0) -> Reply:
-    return await asyncio.to_thread(answer, intent, context_for(customer_id), query, page=page)
-
-
-async def reply_for_each(intent: str, customer_id: str, query: Query, name: str, values) -> Reply:
-    return await asyncio.to_thread(answer_each, INTENT_HANDLERS[intent], intent, context_for(customer_id), query,
-                                   name, values)
+from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, is_fragment,
+                                    points_at_shown, resolve)
+from bot.conversation.message import MessageValues, problem_text
 
 
 def remember(intent: str, query: Query, page: int, reply: Reply, each=None) -> List[Dict[Text, Any]]:
@@ -150,10 +27,6 @@ def remember(intent: str, query: Query, page: int, reply: Reply, each=None) -> L
     entities = {**query.to_entities(), **({"page": page} if page else {}),
                 **({EACH: [each[0], list(each[1])]} if each else {})}
     return [SlotSet(SLOT, Frame(intent, entities, tuple(reply.items)).to_slot())]
-
-
-async def linked(customer_id: str, institution: str) -> bool:
-    return await asyncio.to_thread(is_linked, store(), customer_id, institution, now_in_seoul())
 
 
 class PersonalAnswerAction(Action):
@@ -176,7 +49,7 @@ class PersonalAnswerAction(Action):
 
     def asked_directly(self, tracker: Tracker) -> bool:
         """The latest message is this intent's question (not a form's last answer)."""
-        return _intent(tracker.latest_message) == self.intent
+        return intent_name(tracker.latest_message) == self.intent
 
     def values(self, tracker: Tracker) -> MessageValues:
         return message_values(tracker.latest_message) if self.asked_directly(tracker) else MessageValues()
@@ -219,7 +92,7 @@ class PersonalAnswerAction(Action):
         else:
             if self.connects_unlinked and query.institution and not await linked(customer_id, query.institution):
                 dispatcher.utter_message(
-                    text=f"{josa(query.institution, '은')} 아직 연결되지 않았어요. 먼저 연결하면 바로 답변드릴게요."
+                    text=f"{not_linked_words(query.institution)} 먼저 연결하면 바로 답변드릴게요."
                 )
                 return start_connect_flow(query.institution, {"intent": intent, "query": query.to_entities()})
             reply = await reply_for(intent, customer_id, query, page)
@@ -273,58 +146,3 @@ class PersonalAnswerAction(Action):
             return []
         send(dispatcher, no_context_reply(change) if resolution.reason == "no_frame" else not_understood_reply(frame))
         return []
-
-
-class FormStartAction(Action):
-    """Starts a form with what the question already said, for a verified customer only."""
-
-    form_slots_name: Text = ""
-
-    def name(self) -> Text:
-        return self.form_slots_name
-
-    def slots(self, query: Query) -> Dict[Text, Any]:
-        raise NotImplementedError
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        if authenticated_customer(tracker, dispatcher) is None:
-            return [FollowupAction("action_listen")]
-        problems = message_values(tracker.latest_message).problems
-        if problems:
-            dispatcher.utter_message(text=problem_text(problems))
-            return [FollowupAction("action_listen")]
-        return [SlotSet(slot, value) for slot, value in self.slots(self.query_of(tracker)).items()]
-
-    def query_of(self, tracker: Tracker) -> Query:
-        return query_from_message(tracker.latest_message)
-
-
-class AskAction(Action):
-    """Asks for a form slot with text and buttons that depend on what is known so far."""
-
-    slot: Text = ""
-
-    def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    def question(self, tracker: Tracker) -> Dict[Text, Any]:
-        raise NotImplementedError
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(**self.question(tracker))
-        return []
-
-
-def start_connect_flow(institution: Optional[str], pending: Optional[Dict[str, Any]]) -> List[Dict[Text, Any]]:
-    return [
-        SlotSet("connect_institution", institution),
-        SlotSet("connect_scope", None),
-        SlotSet("connect_months", None),
-        SlotSet("connect_agreed", None),
-        SlotSet("pending_question", pending),
-        FollowupAction("connect_form"),
-    ]

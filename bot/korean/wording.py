@@ -1,6 +1,7 @@
-"""Korean money, date and rate wording: the one place the product decides how numbers read.
+"""Korean wording: how money, dates and rates read, and the particle (조사) after any word.
 
-Rules for `won_approx` (what a person hears, not what a statement shows):
+The one place the product decides how numbers read. Rules for `won_approx` (what a person
+hears, not what a statement shows):
 - under 1만 원: to the nearest 100원 ("약 8,800원");
 - 1만 원 up to 1억 원: to the nearest 만 원 ("85만 원", "3,500만 원");
 - 1억 원 and above: to the nearest 0.1억, a trailing ".0" dropped ("1.2억 원", "12.3억 원");
@@ -9,11 +10,11 @@ Rules for `won_approx` (what a person hears, not what a statement shows):
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from bot.korean.calendar import seoul_date
+
 WEEKDAYS = "월화수목금토일"
 MAN = 10_000
 EOK = 100_000_000
@@ -69,12 +70,9 @@ def won_approx(amount: int) -> str:
 
 def korean_date(moment: date, *, with_year: bool = False) -> str:
     """date(2026, 11, 25) → "11월 25일(수)"; an aware datetime is read in Seoul time."""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError("korean_date needs an aware datetime (or a date); naive times are ambiguous")
-        moment = moment.astimezone(SEOUL).date()
-    elif not isinstance(moment, date):
+    if not isinstance(moment, date):
         raise TypeError(f"korean_date takes a date or datetime, got {type(moment).__name__}")
+    moment = seoul_date(moment)
     year = f"{moment.year}년 " if with_year else ""
     return f"{year}{moment.month}월 {moment.day}일({WEEKDAYS[moment.weekday()]})"
 
@@ -106,3 +104,53 @@ def percent_points(value: Decimal, places: int = 2) -> str:
 def basis_points(bp: int, places: int = 1) -> str:
     """A ratio kept in basis points (DSR): 3525 → "35.3%"."""
     return percent(Decimal(_int(bp, 'basis_points')) / 100, places)
+
+
+# ---------------------------------------------------------------- particles (조사)
+# 은/는, 이/가, 을/를, 과/와, 으로/로 depend on the word before them: an institution, a merchant,
+# or a formatted amount such as "1,234원".
+
+# particle written after a final consonant -> after a vowel
+_PAIRS = {"은": "는", "이": "가", "을": "를", "과": "와", "으로": "로", "이에요": "예요", "이라": "라"}
+_PAIRS.update({v: v for v in _PAIRS.values()})
+_AFTER_CONSONANT = {v: k for k, v in _PAIRS.items() if k != v}
+_AFTER_CONSONANT.update({k: k for k in ("은", "이", "을", "과", "으로", "이에요", "이라")})
+# Latin letters and digits read aloud in Korean: does the reading end in a consonant (받침)?
+_LATIN_BATCHIM = set("LMNRlmnr")
+_DIGIT_BATCHIM = set("013678")  # 영 일 삼 육 칠 팔 end in a consonant
+_DIGIT_RIEUL = set("178")  # 일 칠 팔 end in ㄹ: "으로" becomes "로"
+
+
+def _final(word: str) -> tuple[bool, bool]:
+    """(ends in a consonant, that consonant is ㄹ) for the last readable character."""
+    for char in reversed(word.strip()):
+        code = ord(char)
+        if 0xAC00 <= code <= 0xD7A3:
+            jong = (code - 0xAC00) % 28
+            return jong != 0, jong == 8
+        if char.isdigit():
+            return char in _DIGIT_BATCHIM, char in _DIGIT_RIEUL
+        if char.isalpha():
+            return char in _LATIN_BATCHIM, char in "Ll"
+        if char == "%":
+            return False, False  # 퍼센트
+        # punctuation and spaces: look further left
+    return False, False
+
+
+def josa(word: str, particle: str) -> str:
+    """`word` followed by the right form of `particle`: josa("현대카드", "은") → "현대카드는"."""
+    return word + particle_after(word, particle)
+
+
+def particle_after(word: str, particle: str) -> str:
+    """The right form of `particle` alone, for text between the word and it ("'우리'는"):
+    particle_after("현대카드", "은") → "는"."""
+    if particle not in _PAIRS and particle not in _AFTER_CONSONANT:
+        raise ValueError(f"unknown particle {particle!r}")
+    consonant, rieul = _final(word)
+    after_consonant = _AFTER_CONSONANT.get(particle, particle)
+    after_vowel = _PAIRS.get(after_consonant, particle)
+    if after_consonant == "으로" and rieul:
+        return "로"
+    return after_consonant if consonant else after_vowel

@@ -34,17 +34,6 @@ INTENT_LABELS: Dict[str, str] = {
     "financial_advice": "돈 관리 조언",
 }
 
-# Intents whose answer needs the customer's own MyData or the credit model.
-PERSONAL_INTENTS = frozenset(
-    {
-        "check_balance", "list_accounts", "total_assets", "search_transactions",
-        "spending_summary", "income_summary", "card_bill", "loan_status",
-        "insurance_summary", "investment_summary", "recurring_payments",
-        "connect_institution", "list_consents", "revoke_consent",
-        "credit_score", "loan_eligibility", "recommend_product", "financial_advice",
-    }
-)
-
 
 def intent_label(intent: str) -> Optional[str]:
     return INTENT_LABELS.get(intent)

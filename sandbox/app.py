@@ -760,7 +760,7 @@ class SandboxServer:
 
 
 def serve_forever(state: SandboxState, host: str, port: int) -> None:
-    """Runs the sandbox in the foreground until interrupted (`python -m bot.mydata sandbox`)."""
+    """Runs the sandbox in the foreground until interrupted (`python -m sandbox serve`)."""
     try:
         import uvloop
 

@@ -1,7 +1,7 @@
 /* The demo page: sign in as a demo customer, then chat through rasa-webchat.
    The customer token rides in customData on every message, and once as the
    widget's first session_id: the server answers with a session id of its own,
-   bound to that customer (bot/channels/webchat.py). Charts sent by the bot as
+   bound to that customer (bot/rasa/channels/webchat.py). Charts sent by the bot as
    {"chart": {...}} are drawn by ChartMessage with Chart.js. */
 (function () {
   "use strict";

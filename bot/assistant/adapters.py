@@ -45,6 +45,7 @@ from bot.credit.profile import CreditProfile, LoanRecord
 from bot.mydata import analytics
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
+from bot.mydata.profile import CreditProfile as MyDataCreditProfile
 from bot.mydata.profile import credit_profile as mydata_credit_profile
 from bot.mydata.timefmt import add_months, first_of_month
 from bot.nlp.lexicon import load_lexicon
@@ -164,7 +165,7 @@ def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFac
     by_kind: dict[str, int] = {}
     for stream in summary.streams:
         by_kind[stream.kind] = by_kind.get(stream.kind, 0) + stream.monthly_average
-    return IncomeFacts(average, max(by_kind, key=by_kind.get) if by_kind else "other", None, None, 0, None, summary)
+    return IncomeFacts(average, max(by_kind, key=lambda kind: by_kind[kind]) if by_kind else "other", None, None, 0, None, summary)
 
 
 def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: datetime) -> Optional[str]:
@@ -182,7 +183,7 @@ def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: dat
 class CreditInputs:
     profile: CreditProfile
     income: IncomeFacts
-    mydata: object  # bot.mydata.profile.CreditProfile (raw facts, with freshness)
+    mydata: MyDataCreditProfile  # raw facts, with freshness
     loans: Optional[analytics.LoanSummary]
 
 

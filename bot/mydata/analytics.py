@@ -387,7 +387,7 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
               "min": min_amount if min_amount is not None else 0,
               "max": max_amount if max_amount is not None else 2 ** 62}
     numbers = _numbers(session, customer_id)
-    needle = squash(merchant) if merchant else None
+    needle = squash(merchant or "")  # "" when no merchant is asked for
     canonical = _merchant_matcher(session).match(merchant) if merchant else None
     items: list[TransactionItem] = []
     by_merchant = canonical is not None
@@ -438,7 +438,7 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
             return False
         if canonical is not None:
             return _same_merchant(item.merchant, item.description, canonical[0], needle, session)
-        if needle is not None and item.merchant != merchant and needle not in squash(item.description):
+        if needle and item.merchant != merchant and needle not in squash(item.description):
             return False
         return True
 
@@ -801,7 +801,7 @@ def loan_summary(session: Session, customer_id: str, *, org_code: str | None = N
                   for x in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}).scalars())
     dated = [x for x in loans if x.next_repay_date is not None]
     return LoanSummary(customer_id, loans, sum(x.balance for x in loans), sum(x.principal for x in loans),
-                       min(dated, key=lambda x: x.next_repay_date) if dated else None,
+                       min(dated, key=lambda x: x.next_repay_date or date.max) if dated else None,
                        sum(x.next_repay_amount or 0 for x in loans), tuple(x for x in loans if x.overdue_days > 0),
                        scope.freshness)
 

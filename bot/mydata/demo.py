@@ -6,6 +6,7 @@ Running `setup_demo` again links nothing twice and stores nothing twice.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import AbstractSet
 
 from sqlalchemy.engine import Engine
 
@@ -35,7 +36,7 @@ DEMO_PERSONAS = {
 
 
 async def link_customer(engine: Engine, client: MyDataClient, portal_url: str, customer_id: str,
-                        leave_out: set[str] = frozenset(), now: datetime | None = None) -> list[str]:
+                        leave_out: AbstractSet[str] = frozenset(), now: datetime | None = None) -> list[str]:
     """Registers the customer and consents to every institution holding their assets except `leave_out`
     and those already linked; returns the org codes newly linked."""
     orgs = await register_customer(engine, client, portal_url, customer_id)

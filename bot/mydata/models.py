@@ -7,6 +7,7 @@ rows. Money is BigInteger won; instants are stored as UTC and read back aware.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
@@ -17,7 +18,7 @@ from bot.mydata.vault import vault
 
 SCHEMA_VERSION = 3
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 ships no types: mapped classes are Any to mypy
 Id = BigInteger().with_variant(Integer, "sqlite")
 
 

@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import AbstractSet, NamedTuple
 
 from bot.mydata.lexicons import Institution, load_lexicon
 from bot.mydata.timefmt import add_months
@@ -375,7 +375,7 @@ class _Builder:
             self.books[inst.org_code] = InstitutionBook(institution=inst)
         return self.books[inst.org_code]
 
-    def pick(self, kind: str, exclude: set[str] = frozenset(), names: tuple[str, ...] = ()) -> Institution:
+    def pick(self, kind: str, exclude: AbstractSet[str] = frozenset(), names: tuple[str, ...] = ()) -> Institution:
         pool = [i for i in self.kinds[kind] if i.org_code not in exclude and (not names or i.name in names)]
         return self.rng.choice(pool)
 
@@ -755,7 +755,7 @@ def _by_name(name: str) -> Institution:
     return load_lexicon().by_name[name]
 
 
-def _choose(b: _Builder, demo: dict, key: str, kind: str, exclude: set[str] = frozenset(),
+def _choose(b: _Builder, demo: dict, key: str, kind: str, exclude: AbstractSet[str] = frozenset(),
             names: tuple[str, ...] = ()) -> Institution:
     if key in demo:
         return _by_name(demo[key])

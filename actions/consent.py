@@ -37,8 +37,12 @@ logger = logging.getLogger(__name__)
 CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "connect_agreed", "pending_question")
 
 
-def scopes_for(institution: str, choice: str) -> List[str]:
-    scopes = default_scopes(institution_kind(institution))
+def scopes_for(institution: Optional[str], choice: str) -> Optional[List[str]]:
+    """The scopes to ask for, or None when the lexicon does not know the institution."""
+    kind = institution_kind(institution)
+    if kind is None:
+        return None
+    scopes = default_scopes(kind)
     return scopes if choice == "all" else [s for s in scopes if s.endswith(".list")]
 
 
@@ -113,6 +117,9 @@ class ActionConnectInstitution(Action):
         institution = tracker.get_slot("connect_institution")
         months = int(tracker.get_slot("connect_months") or MAX_CONSENT_MONTHS)
         scopes = scopes_for(institution, tracker.get_slot("connect_scope") or "all")
+        if scopes is None:
+            dispatcher.utter_message(text="연결할 금융기관을 찾지 못했어요. 기관 이름을 다시 말씀해 주세요.")
+            return reset
         try:
             consent, result = await service.connect_institution(
                 customer_id, institution, scopes=scopes, days=min(365, months * 30 + months // 2),

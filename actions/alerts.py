@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Type
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -90,5 +90,5 @@ class ActionGreet(Action):
         return []
 
 
-ALERT_ACTIONS = {"show_alerts": ActionShowAlerts, "set_sync_cycle": ActionSetSyncCycle,
+ALERT_ACTIONS: Dict[str, Type[Action]] = {"show_alerts": ActionShowAlerts, "set_sync_cycle": ActionSetSyncCycle,
                  "alert_preferences": ActionAlertPreferences}

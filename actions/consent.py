@@ -38,8 +38,12 @@ def start_connect_flow(institution: Optional[str], pending: Optional[Dict[str, A
     return [SlotSet(slot, value) for slot, value in slots.items()] + [FollowupAction("connect_form")]
 
 
-def scopes_for(institution: str, choice: str) -> List[str]:
-    scopes = default_scopes(load_lexicon().institution(institution).kind)
+def scopes_for(institution: Optional[str], choice: str) -> Optional[List[str]]:
+    """The scopes to ask for, or None when the lexicon does not know the institution."""
+    known = load_lexicon().institution(institution)
+    if known is None:
+        return None
+    scopes = default_scopes(known.kind)
     return scopes if choice == "all" else [s for s in scopes if s.endswith(".list")]
 
 
@@ -114,6 +118,9 @@ class ActionConnectInstitution(Action):
         institution = tracker.get_slot("connect_institution")
         months = int(tracker.get_slot("connect_months") or MAX_CONSENT_MONTHS)
         scopes = scopes_for(institution, tracker.get_slot("connect_scope") or "all")
+        if scopes is None:
+            dispatcher.utter_message(text="연결할 금융기관을 찾지 못했어요. 기관 이름을 다시 말씀해 주세요.")
+            return reset
         try:
             consent, result = await service.connect_institution(
                 customer_id, institution, scopes=scopes, days=min(365, months * 30 + months // 2),

@@ -33,8 +33,9 @@ def likely_options(message: Dict[Text, Any], count: int = 2) -> List[Dict[Text, 
         if name in IGNORED_INTENTS or (ranked.get("confidence") or 0.0) < MIN_OPTION_CONFIDENCE:
             continue
         option = _faq_option(message) if name == "faq" else None
-        if option is None and intent_label(name):
-            option = {"title": intent_label(name), "payload": f"/{name}"}
+        label = intent_label(name)
+        if option is None and label:
+            option = {"title": label, "payload": f"/{name}"}
         if option and option not in options:
             options.append(option)
         if len(options) == count:

@@ -131,13 +131,13 @@ class PersonalAnswerAction(Action):
                 focused = Frame(searched.intent, searched.entities, tuple(items), list(items).index(item))
                 return [SlotSet(SLOT, focused.to_slot())]
         if isinstance(resolution, Pick):
-            item = frame.items[resolution.index] if 0 <= resolution.index < len(frame.items) else {}
-            follow = item.get("follow")
+            picked = frame.items[resolution.index] if 0 <= resolution.index < len(frame.items) else {}
+            follow = picked.get("follow")
             if resolution.ask == "detail" and isinstance(follow, dict) and follow.get("intent") in INTENT_HANDLERS:
                 query = Query.from_entities(follow.get("entities") or {})
                 return await self.answer(dispatcher, tracker, customer_id, query, intent=follow["intent"])
             send(dispatcher, picked_reply(frame, resolution.index, resolution.ask))
-            if item:
+            if picked:
                 return [SlotSet(SLOT, Frame(frame.intent, frame.entities, frame.items, resolution.index).to_slot())]
             return []
         if isinstance(resolution, Explain):

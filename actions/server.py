@@ -95,7 +95,7 @@ def create_app(secret: str, package: str = "actions") -> Sanic:
             logger.error("%s %s failed: %s", request.method, request.path, type(error).__name__)
         return response.json({"error": type(error).__name__}, status=status)
 
-    @app.listener("before_server_start")
+    @app.before_server_start
     async def warm(_: Sanic, __: Any) -> None:
         from actions.context import store
 

@@ -201,6 +201,10 @@ def predicted_label(parsed: dict, skip_fallback: bool = False) -> str:
     return intent
 
 
+def span_words(text: str, spans: set) -> list:
+    return sorted(f"{text[s:e]}:{t}" for s, e, t in spans)
+
+
 def f1(gold: set, predicted: set) -> float:
     if not gold and not predicted:
         return 1.0
@@ -249,10 +253,9 @@ async def evaluate(model_path: Path, test_path: Path, errors_path: Path = None) 
                 "guess": guessed_labels[-1], "ranking": [[r["name"], round(r["confidence"], 3)] for r in ranking],
             })
         if gold != found:
-            show = lambda spans: sorted(f"{text[s:e]}:{t}" for s, e, t in spans)
             errors.append({
                 "kind": "entity", "text": text, "intent": gold_labels[-1],
-                "missed": show(gold - found), "extra": show(found - gold),
+                "missed": span_words(text, gold - found), "extra": span_words(text, found - gold),
             })
     if errors_path:
         errors_path.write_text(

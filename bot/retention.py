@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
@@ -37,7 +37,7 @@ class PurgeReport:
     deleted: bool
 
 
-def tracker_url(env: dict | None = None) -> str:
+def tracker_url(env: Mapping[str, str] | None = None) -> str:
     """The tracker store's SQLAlchemy URL, as scripts/endpoints.py configures Rasa."""
     env = os.environ if env is None else env
     url = env.get("TRACKER_DATABASE_URL")

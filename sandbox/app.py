@@ -729,28 +729,33 @@ class SandboxServer:
         return self
 
     def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self._loop)
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
 
-        async def boot() -> None:
-            self._runner = web.AppRunner(create_app(self.state), access_log=None)
-            await self._runner.setup()
-            await web.SockSite(self._runner, self._sock).start()
+        async def boot() -> web.AppRunner:
+            runner = self._runner = web.AppRunner(create_app(self.state), access_log=None)
+            await runner.setup()
+            await web.SockSite(runner, self._sock).start()
             self._ready.set()
+            return runner
 
-        self._loop.run_until_complete(boot())
-        self._loop.run_forever()
-        self._loop.run_until_complete(self._runner.cleanup())
-        self._loop.close()
+        runner = loop.run_until_complete(boot())
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
 
     def stop(self) -> None:
-        if self._loop is not None:
-            try:
-                asyncio.run_coroutine_threadsafe(self._runner.shutdown(), self._loop).result(10)
-            finally:
-                self._loop.call_soon_threadsafe(self._loop.stop)
-                self._thread.join(15)
-                self._loop = None
+        loop, runner, thread = self._loop, self._runner, self._thread
+        if loop is None:
+            return
+        try:
+            if runner is not None:
+                asyncio.run_coroutine_threadsafe(runner.shutdown(), loop).result(10)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                thread.join(15)
+            self._loop = None
 
     def __enter__(self) -> "SandboxServer":
         return self.start()

@@ -28,7 +28,7 @@ def nlu_examples():
     for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             if "intent" in block:
-                lines = [l[2:].strip() for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+                lines = [line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
                 by_intent[block["intent"]].extend(lines)
     return by_intent
 

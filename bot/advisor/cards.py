@@ -92,6 +92,7 @@ def _matching_benefit(card: CardProduct, line: SpendingLine) -> Optional[int]:
 def _raw_benefit(benefit: CardBenefit, amount: int) -> int:
     if benefit.per_transaction is not None:
         return min(benefit.per_transaction, amount)
+    assert benefit.rate is not None, "a benefit has a rate or a per-transaction amount (the catalog checks)"
     return round_won(Decimal(amount) * benefit.rate / HUNDRED)
 
 
@@ -105,7 +106,7 @@ def _settle_month(card: CardProduct, lines: Sequence[SpendingLine], qualified: b
     used: Dict[int, int] = defaultdict(int)
     uses: Dict[int, int] = defaultdict(int)
     month_total = 0
-    for line in sorted(lines, key=lambda l: l.day):
+    for line in sorted(lines, key=lambda spending: spending.day):
         index = _matching_benefit(card, line)
         if index is None:
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import yaml
 
@@ -145,6 +145,9 @@ class LoanProduct:
         return "신용대출" if self.loan_type == "대환대출" else self.loan_type
 
 
+Product = Union[DepositProduct, SavingsProduct, CardProduct, LoanProduct]
+
+
 @dataclass(frozen=True)
 class Catalog:
     updated: date
@@ -154,8 +157,11 @@ class Catalog:
     cards: Tuple[CardProduct, ...]
     loans: Tuple[LoanProduct, ...]
 
-    def product(self, product_id: str):
-        for product in (*self.deposits, *self.savings, *self.cards, *self.loans):
+    def all_products(self) -> Tuple[Product, ...]:
+        return (*self.deposits, *self.savings, *self.cards, *self.loans)
+
+    def product(self, product_id: str) -> Product:
+        for product in self.all_products():
             if product.id == product_id:
                 return product
         raise KeyError(product_id)
@@ -403,7 +409,7 @@ def parse_catalog(raw: Any, path: Path = DEFAULT_CATALOG_PATH, lexicon: Optional
         loans=_section(r, top, "loans", _loan),
     )
     seen = set()
-    for product in (*catalog.deposits, *catalog.savings, *catalog.cards, *catalog.loans):
+    for product in catalog.all_products():
         if product.id in seen:
             raise r.fail(product.id, "id is used twice")
         seen.add(product.id)

@@ -143,8 +143,8 @@ def _diagnose(monthly_income: int, spending: Sequence[MonthSpending], subscripti
     growth = top_growing_category(spending)
     subscription_total = sum(s.monthly_amount for s in subscriptions)
     debts = tuple(sorted(
-        (HighRateDebt(l, round_won(Decimal(l.balance) * l.rate / HUNDRED))
-         for l in loans if l.balance and (l.rate > HIGH_RATE or l.kind in HIGH_RATE_KINDS)),
+        (HighRateDebt(loan, round_won(Decimal(loan.balance) * loan.rate / HUNDRED))
+         for loan in loans if loan.balance and (loan.rate > HIGH_RATE or loan.kind in HIGH_RATE_KINDS)),
         key=lambda d: (-d.loan.rate, -d.loan.balance),
     ))
 
@@ -163,7 +163,7 @@ def _diagnose(monthly_income: int, spending: Sequence[MonthSpending], subscripti
         steps.append(f"매달 {won_approx(-surplus)}씩 모자라요. 고정지출부터 줄여 지출을 소득 "
                      f"{won_approx(monthly_income)} 안으로 맞추세요" if surplus else
                      "버는 만큼 다 쓰고 있어요. 고정지출부터 줄여 매달 조금이라도 남기세요")
-    elif savings_bp < TARGET_SAVINGS_RATE_BP:
+    elif savings_bp is not None and savings_bp < TARGET_SAVINGS_RATE_BP:
         gap = round_won(Decimal(monthly_income) * TARGET_SAVINGS_RATE_BP / 10_000) - surplus
         steps.append(f"저축률 {basis_points(savings_bp)}를 20%로 올리려면 매달 {won_approx(gap)}을 더 남겨야 해요. "
                      "월급날 적금 자동이체로 먼저 떼어 두세요")

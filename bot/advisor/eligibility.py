@@ -106,8 +106,8 @@ class ProductFit:
     rate_range: RateRange
     max_amount: int
     reason: str
-    limit_basis: str = ""  # the rule that sets max_amount
-    dsr: Optional[DsrResult] = None  # with the requested amount at this product's top rate and term
+    limit_basis: str  # the rule that sets max_amount
+    dsr: DsrResult  # with the requested amount at this product's top rate and term
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,8 @@ def affordability_factor(post_annual: int, ceiling: int, *, hard: bool = True) -
 
 
 def _clip(rates: RateRange, product: LoanProduct) -> RateRange:
-    clip = lambda value: min(max(value, product.min_rate), product.max_rate)
+    def clip(value: Decimal) -> Decimal:
+        return min(max(value, product.min_rate), product.max_rate)
     return RateRange(clip(rates.low), clip(rates.high))
 
 
@@ -190,7 +191,7 @@ def _caps(annual_income: int, loans: Sequence[ExistingLoan], request: LoanReques
     caps = [_Cap(dsr.max_loan_amount or 0, PROXY_BASIS if affordability_proxy
                  else f"DSR {basis_points(dsr.limit_bp, 0)}", hard=kind not in SOFT_DSR_KINDS)]
     if income_multiple is not None and request.purpose in INCOME_MULTIPLE_PURPOSES:
-        kept = [l for l in loans if not (l.loan_id and l.loan_id in request.refinance_ids)]
+        kept = [loan for loan in loans if not (loan.loan_id and loan.loan_id in request.refinance_ids)]
         room = round_won(Decimal(annual_income) * income_multiple) - unsecured_credit(kept)
         caps.append(_Cap(max(room, 0), f"연소득 {percent(income_multiple * 100, 0)}에서 기존 신용대출을 뺀 금액"))
     if deposit_ratio is not None and request.jeonse_deposit is not None:

@@ -96,8 +96,7 @@ def _counted_bonuses(product: RatedProduct, salary_bank: Optional[str], held: se
     return tuple(bonus for bonus in product.bonuses if counts(bonus))
 
 
-def _rates(product: RatedProduct, term: int, salary_bank: Optional[str], held: set):
-    base = product.base_rate(term)
+def _rates(product: RatedProduct, base: Decimal, salary_bank: Optional[str], held: set):
     counted = _counted_bonuses(product, salary_bank, held)
     return base + sum((b.rate for b in counted), Decimal(0)), base + product.max_bonus, counted
 
@@ -133,10 +132,11 @@ def suggest_savings(flows: Sequence[MonthFlow], accounts: Sequence[DepositAccoun
 
     installments = []
     for product in catalog.savings:
-        if product.base_rate(term_months) is None or target <= 0 or product.min_monthly > upper:
+        base = product.base_rate(term_months)
+        if base is None or target <= 0 or product.min_monthly > upper:
             continue
         amount = max(floor_to(min(target, product.monthly_limit), 10_000), product.min_monthly)
-        applied, best, counted = _rates(product, term_months, salary_bank, held)
+        applied, best, counted = _rates(product, base, salary_bank, held)
         interest = installment_interest(amount, applied, term_months)
         capped = "" if amount == target else f"(상품 월 한도 {won_approx(product.monthly_limit)})"
         reason = (f"최근 {count}개월 월평균 여유자금 {won_approx(surplus)}의 {percent(save_share * 100, 0)}인 "
@@ -149,21 +149,23 @@ def suggest_savings(flows: Sequence[MonthFlow], accounts: Sequence[DepositAccoun
     reserve = spending * reserve_months
     idle = max(checking - reserve, 0)
     deposits = []
-    for product in catalog.deposits:
-        if product.base_rate(term_months) is None or idle < max(MIN_IDLE_FOR_DEPOSIT, product.min_amount):
+    for deposit in catalog.deposits:
+        base = deposit.base_rate(term_months)
+        if base is None or idle < max(MIN_IDLE_FOR_DEPOSIT, deposit.min_amount):
             continue
         amount = floor_to(idle, 100_000)
-        if product.max_amount is not None:
-            amount = min(amount, product.max_amount)
-        applied, best, counted = _rates(product, term_months, salary_bank, held)
+        if deposit.max_amount is not None:
+            amount = min(amount, deposit.max_amount)
+        applied, best, counted = _rates(deposit, base, salary_bank, held)
         interest = deposit_interest(amount, applied, term_months)
         reason = (f"입출금 통장 {won_approx(checking)} 중 {reserve_months}개월 생활비 {won_approx(reserve)}을 빼고 "
                   f"{won_approx(amount)}을 {term_months}개월 맡기면 {rate(applied)}{_bonus_words(counted)} "
                   f"기준 세후 이자 {won(interest.after_tax)}")
-        deposits.append(SavingsPlan(product, "예금", amount, term_months, applied, best, counted, interest,
+        deposits.append(SavingsPlan(deposit, "예금", amount, term_months, applied, best, counted, interest,
                                     deposit_interest(amount, best, term_months), reason))
 
-    order = lambda plan: (-plan.interest.after_tax, -plan.best_interest.after_tax, plan.product.name)
+    def order(plan: SavingsPlan) -> tuple[int, int, str]:
+        return -plan.interest.after_tax, -plan.best_interest.after_tax, plan.product.name
     if surplus <= 0:
         note = f"최근 {count}개월 평균 지출 {won_approx(spending)}이 소득 {won_approx(income)}보다 많아 적금보다 지출 점검이 먼저예요"
     elif target <= 0:

@@ -137,7 +137,7 @@ def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFac
     by_kind: dict[str, int] = {}
     for stream in summary.streams:
         by_kind[stream.kind] = by_kind.get(stream.kind, 0) + stream.monthly_average
-    return IncomeFacts(average, max(by_kind, key=by_kind.get) if by_kind else "other", None, None, 0, None, summary)
+    return IncomeFacts(average, max(by_kind, key=lambda kind: by_kind[kind]) if by_kind else "other", None, None, 0, None, summary)
 
 
 def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: datetime) -> Optional[str]:

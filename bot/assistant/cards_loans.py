@@ -32,7 +32,7 @@ def card_bill(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> R
         scope = Scope(session, ctx, query)
         if (problem := scope.problem()) is not None:
             return problem
-        if scope.org_code is not None and scope.kind != "card":
+        if scope.institution is not None and scope.kind != "card":
             return Reply(f"{josa(scope.institution, '은')} 카드사가 아니에요. 카드값은 카드사별로 알려드릴 수 있어요.")
         if not scope.has_kind("card"):
             return no_kind_reply("카드", "card")
@@ -41,7 +41,7 @@ def card_bill(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> R
     footnotes = notes(bills.freshness, ctx, kinds=("card",))
     who = f"{scope.institution} " if scope.institution else ""
     lines: list[str] = []
-    if bills.upcoming:
+    if bills.upcoming and bills.next_due_date is not None:
         overdue = [b for b in bills.upcoming if b.due_date < today]
         head = (f"{who}결제하실 카드값은 총 {josa(won(bills.total_due), '이에요')}. "
                 f"가장 가까운 결제일은 {korean_date(bills.next_due_date)}이에요.")
@@ -86,8 +86,8 @@ def loan_status(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) ->
         return Reply(join(f"{who}갚고 있는 대출이 없어요.", footnotes),
                      (button("대출 가능한지 알아보기", "/loan_eligibility"),))
     head = f"{who}대출 {len(found.loans)}건, 남은 금액은 총 {josa(won(found.total_balance), '이에요')}."
-    if found.next_payment is not None:
-        nxt = found.next_payment
+    nxt = found.next_payment
+    if nxt is not None and nxt.next_repay_date is not None:
         head += (f" 다음 상환은 {korean_date(nxt.next_repay_date)} {label(nxt.institution, nxt.prod_name)} "
                  f"{josa(won(nxt.next_repay_amount or 0), '이에요')}.")
     loans = sorted(found.loans, key=lambda x: (-x.overdue_days, x.next_repay_date or date.max, x.org_code))

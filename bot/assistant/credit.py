@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -82,7 +83,8 @@ def score_customer(ctx: AnswerContext) -> tuple[Optional[CreditResult], CreditIn
 
 def with_new_loan(profile: CreditProfile, amount: int) -> CreditProfile:
     """The profile as it would be the day the requested loan is paid out (a new installment loan)."""
-    loans = list(profile.loans or ()) + [LoanRecord(opened=profile.as_of, principal=amount, balance=amount)]
+    opened = profile.as_of or date.today()  # the profile's own default for "today"
+    loans = list(profile.loans or ()) + [LoanRecord(opened=opened, principal=amount, balance=amount)]
     return replace(profile, loans=tuple(loans))
 
 
@@ -95,7 +97,8 @@ def credit_score(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
     """The model's score 1-1000 and band, the top 3 factors in plain Korean, what was missing,
     and the caveat that it is our estimate."""
     result, inputs, freshness, _ = score_customer(ctx)
-    if result is None:
+    scorer = scorer_for(ctx) if result is not None else None  # cached: the one that scored
+    if result is None or scorer is None:
         return Reply(NO_MODEL)
     head = f"고객님의 예상 신용점수는 {result.score}점({result.band})이에요."
     factors = ["점수에 가장 큰 영향을 준 요인이에요:"] + [
@@ -103,7 +106,7 @@ def credit_score(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
     missing = _missing(result)
     missing_line = (f"확인하지 못한 정보({', '.join(missing)})는 평균적인 값으로 계산했어요."
                     if missing else None)
-    levers = score_levers_of(scorer_for(ctx), inputs.profile)
+    levers = score_levers_of(scorer, inputs.profile)
     best = (f"점수를 가장 많이 올릴 방법: {levers[0].sentence}({levers[0].score_before} → "
             f"{levers[0].score_after}점, +{levers[0].gain}점)" if levers else None)
     buttons = (button("대출 가능 금액 알아보기", "/loan_eligibility"),
@@ -116,9 +119,10 @@ def score_levers(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
     """"어떻게 하면 올릴 수 있어?": the few changes this customer can make that raise the model's score
     most, each with the points it gains (`bot.credit.levers`: the model re-scores each change)."""
     result, inputs, freshness, _ = score_customer(ctx)
-    if result is None:
+    scorer = scorer_for(ctx) if result is not None else None  # cached: the one that scored
+    if result is None or scorer is None:
         return Reply(NO_MODEL)
-    levers = score_levers_of(scorer_for(ctx), inputs.profile)
+    levers = score_levers_of(scorer, inputs.profile)
     if not levers:
         text = (f"지금 예상 신용점수는 {result.score}점이에요. 지금 바로 바꿀 수 있는 것(카드 사용액, 연체, 대출 잔액) 중 "
                 "점수를 올리는 건 찾지 못했어요. 연체 없이 지금처럼 관리하시면 돼요.")
@@ -151,16 +155,17 @@ class Eligibility:
     purpose: str
     term: int
     assumed: tuple[str, ...]  # what was not asked and was assumed, in Korean
-    result: Optional[CreditResult]  # today's score; None without a model
-    after: Optional[CreditResult]  # the expected score with this loan taken
+    result: CreditResult  # today's score
+    after: CreditResult  # the expected score with this loan taken
     inputs: CreditInputs
     cash: CashFlow
     freshness: list
     advice: Optional[LoanEligibility]  # None without a model or without income
 
 
-def assess_loan(ctx: AnswerContext, query: Query, amount: int) -> Eligibility:
-    """Score the customer for this request and run the advisor's eligibility (DSR, catalog)."""
+def assess_loan(ctx: AnswerContext, query: Query, amount: int) -> Optional[Eligibility]:
+    """Score the customer for this request and run the advisor's eligibility (DSR, catalog); None without
+    a credit model."""
     purpose = query.loan_purpose if query.loan_purpose in PURPOSE_LOANS else DEFAULT_PURPOSE
     term = query.loan_term_months or DEFAULT_TERM_MONTHS[purpose]
     assumed = []
@@ -169,13 +174,15 @@ def assess_loan(ctx: AnswerContext, query: Query, amount: int) -> Eligibility:
     if not query.loan_term_months:
         assumed.append(f"기간은 {term}개월")
     result, inputs, freshness, cash = score_customer(ctx)
-    after = advice = None
-    if result is not None:
-        after = scorer_for(ctx).score(with_new_loan(inputs.profile, amount), LoanApplication(amount, term, purpose))
-        if cash.monthly_income:
-            loans = existing_loans(inputs.loans, ctx.today()) if inputs.loans is not None else []
-            advice = advise_loan(result.score, after.pd, cash.monthly_income * 12, loans,
-                                 LoanRequest(amount, term, purpose), catalog_for(ctx))
+    scorer = scorer_for(ctx) if result is not None else None  # cached: the one that scored
+    if result is None or scorer is None:
+        return None
+    after = scorer.score(with_new_loan(inputs.profile, amount), LoanApplication(amount, term, purpose))
+    advice = None
+    if cash.monthly_income:
+        loans = existing_loans(inputs.loans, ctx.today()) if inputs.loans is not None else []
+        advice = advise_loan(result.score, after.pd, cash.monthly_income * 12, loans,
+                             LoanRequest(amount, term, purpose), catalog_for(ctx))
     return Eligibility(purpose, term, tuple(assumed), result, after, inputs, cash, freshness, advice)
 
 
@@ -232,7 +239,7 @@ def loan_eligibility(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     if problem is not None:
         return problem
     found = assess_loan(ctx, query, query.amount)
-    if found.result is None:
+    if found is None:
         return Reply(NO_MODEL)
     asked = f"{josa(won_approx(query.amount), '을')} {found.term}개월 {josa(found.purpose, '으로')} 빌리는 경우예요."
     if found.assumed:

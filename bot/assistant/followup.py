@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from bot.assistant.common import Scope, reading
 from bot.assistant.credit import NO_MODEL, score_levers
@@ -92,7 +92,7 @@ def category_changes(ctx: AnswerContext, query: Query) -> tuple[str, int, int, l
     return period_words(period, today), now.total, before.total, rows
 
 
-def extreme_reply(item: Mapping[str, object], largest: bool, ask: str) -> Reply:
+def extreme_reply(item: Mapping[str, Any], largest: bool, ask: str) -> Reply:
     """The largest (smallest) transaction of a whole search result, or when it happened."""
     moment = datetime.fromisoformat(str(item["date"]))
     when = f"{korean_date(moment)} {moment:%H:%M}"

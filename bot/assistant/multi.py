@@ -7,7 +7,7 @@ A value that cannot be answered (not linked, no data) gets its own reply (the an
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
+from typing import Any, Sequence
 
 from bot.assistant.reply import AnswerContext, Query, Reply, join
 from bot.kb.lexicon import load_lexicon
@@ -32,7 +32,10 @@ def _same_measure(name: str, values: Sequence[str]) -> bool:
 
 def answer_each(handler, intent: str, ctx: AnswerContext, query: Query, name: str, values: Sequence[str]) -> Reply:
     """`handler(ctx, query, page=0)` once per value of `name`, joined into one reply."""
-    replies = [(value, handler(ctx, replace(query, **{name: value}), page=0)) for value in values]
+    replies = []
+    for value in values:
+        change: dict[str, Any] = {name: value}  # `name` is one of Query's fields
+        replies.append((value, handler(ctx, replace(query, **change), page=0)))
     sections = [f"[{value}]\n{reply.text}" for value, reply in replies]
     answered = [(value, reply.total) for value, reply in replies if reply.total is not None]
     summary = None

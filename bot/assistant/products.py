@@ -59,7 +59,7 @@ def recommend_product(ctx: AnswerContext, query: Query = Query(), *, page: int =
             if not scope.has_kind("card"):
                 return no_kind_reply("카드", "card")
             lines = card_spending_lines(session, ctx.customer_id, compared, scope.now)
-            freshness = linked_assets(session, ctx.customer_id, now=scope.now).freshness
+            freshness = list(linked_assets(session, ctx.customer_id, now=scope.now).freshness)
         else:
             if not scope.has_kind("bank"):
                 return no_kind_reply("은행 계좌", "bank")
@@ -80,7 +80,7 @@ def recommend_product(ctx: AnswerContext, query: Query = Query(), *, page: int =
         else:
             why = (f"입출금 통장의 여윳돈이 {won_approx(max(advice.idle_cash, 0))}이라, 생활비 3개월치를 빼면 "
                    "예금에 넣기엔 적어요. 매달 모으는 적금이 더 맞아요.")
-        buttons = (button("적금 추천 받기", intent_payload("recommend_product", {"product_type": "적금"})),
+        buttons: tuple[dict, ...] = (button("적금 추천 받기", intent_payload("recommend_product", {"product_type": "적금"})),
                    button("돈 모으는 방법", "/financial_advice"))
         return Reply(join(why, footnotes), buttons if kind == "예금" else buttons[1:])
     head = f"{cash.summary()}." if kind == "적금" else \
@@ -113,7 +113,7 @@ def _loans(ctx: AnswerContext, query: Query) -> Reply:
         return problem
     amount = query.amount if query.amount and query.amount > 0 else DEFAULT_LOAN_AMOUNT
     found = assess_loan(ctx, query, amount)
-    if found.result is None:
+    if found is None:
         return Reply(NO_MODEL)
     assumed = list(found.assumed) + ([] if query.amount else [f"금액은 {won_approx(amount)}"])
     lead = f"신용점수 {found.result.score}점({found.result.band})과 DSR을 기준으로 {found.purpose} 대출 상품을 골라봤어요."

@@ -29,7 +29,7 @@ import secrets
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, TypeGuard
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
@@ -83,7 +83,7 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def is_code(value: object) -> bool:
+def is_code(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and len(value) == CODE_DIGITS and value.isascii() and value.isdigit()
 
 

@@ -37,9 +37,13 @@ def loan_amount(match_text: str, value: int) -> int:
 Found = Tuple[int, int, Any]  # start, end, value
 
 
+def _found(entity: Mapping[str, Any]) -> Found:
+    end = entity.get("end")
+    return int(entity.get("start") or 0), -1 if end is None else int(end), entity.get("value")
+
+
 def _entities(entities: Sequence[Mapping[str, Any]], name: str) -> List[Found]:
-    return [(int(e.get("start") or 0), int(e.get("end") if e.get("end") is not None else -1), e.get("value"))
-            for e in entities if e.get("entity") == name]
+    return [_found(e) for e in entities if e.get("entity") == name]
 
 
 def _institutions(text: str, entities: Sequence[Mapping[str, Any]]) -> List[Found]:

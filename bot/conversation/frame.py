@@ -44,7 +44,7 @@ class Frame:
     focus: Optional[int] = None  # index of the item the customer last picked
 
     def to_slot(self) -> dict:
-        out = {"intent": self.intent, "entities": dict(self.entities),
+        out: dict[str, Any] = {"intent": self.intent, "entities": dict(self.entities),
                "items": [dict(i) for i in self.items[:MAX_ITEMS]]}
         if self.focus is not None:
             out["focus"] = self.focus
@@ -55,7 +55,8 @@ class Frame:
         """The frame in a slot value, or None for an empty or malformed one (never raises)."""
         if not isinstance(value, Mapping) or not isinstance(value.get("intent"), str):
             return None
-        entities = value.get("entities") if isinstance(value.get("entities"), Mapping) else {}
+        raw_entities = value.get("entities")
+        entities = raw_entities if isinstance(raw_entities, Mapping) else {}
         items = tuple(i for i in value.get("items") or () if isinstance(i, Mapping))
         focus = value.get("focus")
         focus = focus if isinstance(focus, int) and 0 <= focus < len(items) else None
@@ -137,8 +138,8 @@ def runner_up(ranking: Sequence[Mapping[str, Any]], allowed: Collection[str], fl
 def is_fragment(text: str, entities: Sequence[Mapping[str, Any]]) -> bool:
     """True when the message only names parameters ("그럼 지난달은?", "카페", "신한은요?"):
     nothing is left once its entities and the words around them are taken out."""
-    spans = sorted((e.get("start"), e.get("end")) for e in entities
-                   if isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
+    spans = sorted((start, end) for e in entities
+                   if isinstance(start := e.get("start"), int) and isinstance(end := e.get("end"), int))
     if not spans:
         return False
     rest, cursor = [], 0

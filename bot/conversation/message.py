@@ -76,6 +76,8 @@ def _period(value: Any) -> tuple[Optional[DateRange], Optional[str]]:
     if isinstance(value, Mapping) and isinstance(value.get("invalid"), str):  # bot.nlp.period: 2099년 13월
         words = value["invalid"][:40]
         return None, f"'{words}'{particle_after(words, '은')} 달력에 없는 날짜예요"
+    start: Any
+    end: Any
     if isinstance(value, str) and "/" in value:
         start, end = value.split("/", 1)
     elif isinstance(value, Mapping):
@@ -114,7 +116,8 @@ def replaced_dropped(entities: Sequence[Any], text: str) -> list:
     if marker < 0:
         return list(entities or ())
     def at(e: Any) -> int:
-        return e.get("start") if isinstance(e, Mapping) and isinstance(e.get("start"), int) else -1
+        start = e.get("start") if isinstance(e, Mapping) else None
+        return start if isinstance(start, int) else -1
     after = {e.get("entity") for e in entities or () if at(e) > marker}
     return [e for e in entities or () if not (0 <= at(e) < marker and e.get("entity") in after)]
 

@@ -205,7 +205,7 @@ def _is_bare(text: str, values: Sequence[Value]) -> bool:
     """A message that is only its values and filler (`5년이요`, `농협으로 할게요`), not a question of its own."""
     if not values or any(v.end < 0 for v in values) or _QUESTION.search(text):
         return False
-    covered = set()
+    covered: set[int] = set()
     for value in values:
         covered.update(range(value.start, value.end))
     rest = "".join(" " if i in covered else char for i, char in enumerate(text))

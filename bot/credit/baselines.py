@@ -48,7 +48,7 @@ class WeightedELMClassifier(ClassifierMixin, BaseEstimator):
         weights = compute_sample_weight("balanced", y_index)
         target = np.where(y_index == 1, 1.0, -1.0)
         weighted_hidden = hidden * weights[:, None]
-        gram = hidden.T @ weighted_hidden + np.eye(self.n_hidden) / self.C
+        gram = hidden.T @ weighted_hidden + np.eye(int(self.n_hidden)) / self.C
         self.output_weights_ = np.linalg.solve(gram, weighted_hidden.T @ target)
         return self
 

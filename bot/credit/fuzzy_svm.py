@@ -202,7 +202,7 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
     def _folds(self, cv, y_index):
         if not isinstance(cv, numbers.Integral):
             return cv
-        n_splits = min(cv, int(np.bincount(y_index).min()))
+        n_splits = min(int(cv), int(np.bincount(y_index).min()))
         if n_splits < 2:
             return None
         seed = self._random_state.randint(np.iinfo(np.int32).max)
@@ -385,7 +385,7 @@ class EFSVMClassifier(_EntropyFuzzySVM):
 
     def _check_params(self):
         super()._check_params()
-        if not (self.k == "auto" or (isinstance(self.k, numbers.Integral) and self.k >= 1)):
+        if not (self.k == "auto" or (isinstance(self.k, numbers.Integral) and int(self.k) >= 1)):
             raise ValueError(f"k must be 'auto' or a positive integer, got {self.k!r}")
         if self.k_scoring not in _K_SCORERS:
             raise ValueError(f"k_scoring must be one of {tuple(_K_SCORERS)}, got {self.k_scoring!r}")

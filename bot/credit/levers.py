@@ -62,7 +62,7 @@ def clear_overdue(profile: CreditProfile) -> Optional[tuple[str, CreditProfile]]
     overdue = [loan for loan in profile.loans or () if loan.delinquent_days >= CURRENT_DELINQUENCY_DAYS]
     if not overdue:
         return None
-    loans = tuple(replace(loan, delinquent_days=0) if loan in overdue else loan for loan in profile.loans)
+    loans = tuple(replace(loan, delinquent_days=0) if loan in overdue else loan for loan in profile.loans or ())
     changed = replace(profile, loans=loans, delinquencies_24m=(profile.delinquencies_24m or 0) + len(overdue))
     return f"연체 중인 대출 {len(overdue)}건의 밀린 상환금을 갚아 연체 풀기", changed
 
@@ -78,7 +78,7 @@ def _newest_recent(profile: CreditProfile) -> Optional[LoanRecord]:
 
 
 def _without(profile: CreditProfile, gone: LoanRecord) -> CreditProfile:
-    loans = list(profile.loans)
+    loans = list(profile.loans or ())
     loans.remove(gone)
     return replace(profile, loans=tuple(loans))
 
@@ -94,7 +94,7 @@ def clear_credit_lines(profile: CreditProfile) -> Optional[tuple[str, CreditProf
     drawn = [loan for loan in profile.loans or () if not loan.installment and loan.balance > 0]
     if not drawn:
         return None
-    loans = tuple(replace(loan, balance=0) if loan in drawn else loan for loan in profile.loans)
+    loans = tuple(replace(loan, balance=0) if loan in drawn else loan for loan in profile.loans or ())
     total = sum(loan.balance for loan in drawn)
     return f"마이너스통장 잔액 {_manwon(total)}을 갚기", replace(profile, loans=loans)
 

@@ -151,7 +151,7 @@ def profile_to_raw(profile: CreditProfile, request: Optional[LoanApplication]):
         missing.append("cards")
     else:
         spending = list(profile.card_spending_3m)
-        revolving_balance_usd = krw_to_usd(np.mean(spending)) if spending else 0.0
+        revolving_balance_usd = krw_to_usd(float(np.mean(spending))) if spending else 0.0
         revolving_limit_usd = krw_to_usd(profile.card_limit_total)
 
     loans = None if profile.loans is None else list(profile.loans)
@@ -166,7 +166,7 @@ def profile_to_raw(profile: CreditProfile, request: Optional[LoanApplication]):
         raw["total_bal_il"] = krw_to_usd(sum(loan.balance for loan in installment))
         raw["total_il_high_credit_limit"] = krw_to_usd(sum(loan.principal for loan in installment))
 
-    if revolving_limit_usd is not None:
+    if revolving_balance_usd is not None and revolving_limit_usd is not None:
         if loans is not None:
             credit_lines = [loan for loan in loans if not loan.installment]
             revolving_balance_usd += krw_to_usd(sum(loan.balance for loan in credit_lines))

@@ -31,7 +31,7 @@ PRODUCTION_PARAMS = {
 def reference_values(raw) -> dict:
     """Training medians (numbers) and most common values (categories): the values that
     fill a customer's gaps and that factor attribution compares against."""
-    reference = {column: float(np.median(raw[column].to_numpy(dtype=float))) for column in NUMERIC_COLUMNS}
+    reference: dict[str, float | str] = {column: float(np.median(raw[column].to_numpy(dtype=float))) for column in NUMERIC_COLUMNS}
     for column in CATEGORICAL_COLUMNS:
         reference[column] = str(raw[column].value_counts().idxmax())
     return reference

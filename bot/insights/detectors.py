@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.korean.wording import won
-from bot.insights.facts import AccountFact, CustomerFacts, TxnFact
+from bot.insights.facts import AccountFact, ApprovalFact, CustomerFacts, TxnFact
 from bot.korean.calendar import KST, add_months
 
 URGENT, IMPORTANT, INFO = 3, 2, 1
@@ -97,7 +97,8 @@ def due_payments(facts: CustomerFacts, days: int) -> list[DuePayment]:
 def payment_due(facts: CustomerFacts) -> list[AlertDraft]:
     """A card bill or loan payment due within 5 days: amount, the account it is paid from, and
     whether that account holds enough for it and every earlier payment from it in the window."""
-    alerts, committed = [], defaultdict(int)
+    alerts: list[AlertDraft] = []
+    committed: dict[int, int] = defaultdict(int)
     for p in due_payments(facts, DUE_WITHIN_DAYS):
         account = pay_from_account(facts, p.institution, "카드대금" if p.source == "card_bill" else "대출상환")
         covered = None
@@ -135,7 +136,7 @@ def _monthly_series(txns: list[TxnFact], today: date, direction: str) -> dict[tu
             groups[(t.account_id, t.memo)].append(t)
     series = {}
     for key, rows in groups.items():
-        per_month = defaultdict(int)
+        per_month: dict[tuple[int, int], int] = defaultdict(int)
         for t in rows:
             per_month[(t.at.year, t.at.month)] += 1
         if all(per_month.get(k) == 1 for k in keys):
@@ -261,7 +262,8 @@ def regular_payment_changes(facts: CustomerFacts) -> list[AlertDraft]:
 def duplicate_charges(facts: CustomerFacts) -> list[AlertDraft]:
     """The same card charged the same merchant the same amount twice within 3 minutes, in the last
     two weeks."""
-    alerts, last_seen = [], {}
+    alerts: list[AlertDraft] = []
+    last_seen: dict[tuple[int, str, int], ApprovalFact] = {}
     since = facts.now - DUPLICATE_LOOKBACK
     for a in facts.approvals:
         if a.cancelled or a.at < since:

@@ -88,7 +88,7 @@ def sync_and_report(customer_ids: list[str], concurrency: int) -> int:
 async def _sync(customers: list[str], concurrency: int) -> int:
     engine = require_schema(get_engine())
     bar = tqdm(total=len(customers), desc="sync", unit="customer", file=sys.stderr)
-    failures = []
+    failures: list[tuple[str, str, str | None]] = []
 
     def done(result) -> None:
         bar.update()
@@ -135,7 +135,8 @@ def cmd_summary(args) -> int:
         print(f"\n카드 결제 예정 {won(bills.total_due)} (다음 {bills.next_due_date})  미청구 {bills.unbilled_by_institution}")
         loans = loan_summary(s, customer_id, now=now)
         for x in loans.loans:
-            print(f"  대출 {x.institution:<8} {x.prod_name:<22} 잔액 {won(x.balance)} 금리 {x.rate_bp / 100:.2f}% "
+            rate = "-" if x.rate_bp is None else f"{x.rate_bp / 100:.2f}%"
+            print(f"  대출 {x.institution:<8} {x.prod_name:<22} 잔액 {won(x.balance)} 금리 {rate} "
                   f"다음 {x.next_repay_date} {won(x.next_repay_amount)}" + (f" 연체 {x.overdue_days}일" if x.overdue_days else ""))
         inv = investment_summary(s, customer_id, now=now)
         if inv.holdings:

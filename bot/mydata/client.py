@@ -52,15 +52,18 @@ class TokenSet:
     scope: str
 
     @classmethod
-    def from_answer(cls, answer: dict, refresh_token: str | None = None,
+    def from_answer(cls, org_code: str, answer: dict, refresh_token: str | None = None,
                     refresh_expires_at: datetime | None = None) -> "TokenSet":
+        """A refresh answer may keep the refresh token it was given; one that leaves none is an ApiError."""
         now = datetime.now(timezone.utc)
-        return cls(access_token=answer["access_token"],
-                   refresh_token=answer.get("refresh_token") or refresh_token,
+        refresh_token = answer.get("refresh_token") or refresh_token
+        if answer.get("refresh_token_expires_in"):
+            refresh_expires_at = now + timedelta(seconds=int(answer["refresh_token_expires_in"]))
+        if not refresh_token or refresh_expires_at is None:
+            raise ApiError(org_code, "/oauth/2.0/token", answer.get("rsp_code", "?"), "no refresh token in the answer")
+        return cls(access_token=answer["access_token"], refresh_token=refresh_token,
                    access_expires_at=now + timedelta(seconds=int(answer["expires_in"])),
-                   refresh_expires_at=(now + timedelta(seconds=int(answer["refresh_token_expires_in"]))
-                                       if answer.get("refresh_token_expires_in") else refresh_expires_at),
-                   scope=answer.get("scope", ""))
+                   refresh_expires_at=refresh_expires_at, scope=answer.get("scope", ""))
 
 
 class _Pacer:
@@ -190,12 +193,12 @@ class MyDataClient:
     async def exchange_code(self, base_url: str, org_code: str, code: str) -> TokenSet:
         answer = await self.token(base_url, org_code, {"grant_type": "authorization_code", "code": code,
                                                        "redirect_uri": self.settings.redirect_uri})
-        return TokenSet.from_answer(answer)
+        return TokenSet.from_answer(org_code, answer)
 
     async def refresh(self, base_url: str, org_code: str, tokens: TokenSet) -> TokenSet:
         answer = await self.token(base_url, org_code, {"grant_type": "refresh_token",
                                                        "refresh_token": tokens.refresh_token})
-        return TokenSet.from_answer(answer, tokens.refresh_token, tokens.refresh_expires_at)
+        return TokenSet.from_answer(org_code, answer, tokens.refresh_token, tokens.refresh_expires_at)
 
     async def revoke(self, base_url: str, org_code: str, token: str) -> None:
         s = self.settings

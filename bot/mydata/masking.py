@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 _NOT_DIGIT_OR_STAR = re.compile(r"[^0-9*]")
-_TRAILING_DIGITS = re.compile(r"[0-9]*$")
 HIDDEN = "****"
 MAX_VISIBLE = 4
 
@@ -19,6 +18,6 @@ def mask_number(number: str | None) -> str:
     if not number:
         return ""
     chars = _NOT_DIGIT_OR_STAR.sub("", str(number))
-    tail = _TRAILING_DIGITS.search(chars).group()
+    tail = chars[len(chars.rstrip("0123456789")):]
     keep = min(MAX_VISIBLE, len(tail), len(chars) // 2)
     return f"{HIDDEN}-{tail[-keep:]}" if keep else HIDDEN

@@ -65,9 +65,10 @@ def request_bytes(origin: Origin, method: str, path: str, headers: dict[str, str
 class _Connection(asyncio.Protocol):
     """One keep-alive connection carrying one request at a time."""
 
+    transport: asyncio.Transport  # set by connection_made, which runs before create_connection returns us
+
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
-        self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.answer: asyncio.Future | None = None
         self.timer: asyncio.TimerHandle | None = None

@@ -112,12 +112,12 @@ def extract_value_entities(
                     invalid=True, reason=bad.reason)
         )
     man_units = True if intent in MAN_UNIT_INTENTS else None
-    for m in find_amounts(text, man_units=man_units):
-        if not any(_overlaps(f, m.start, m.end) for f in found):
-            found.append(_entity("amount", m.value, m.start, m.end))
-    for m in find_loan_terms(text) if intent in LOAN_TERM_INTENTS else ():
-        if not any(_overlaps(f, m.start, m.end) for f in found):
-            found.append(_entity("loan_term", m.months, m.start, m.end))
+    for amount in find_amounts(text, man_units=man_units):
+        if not any(_overlaps(f, amount.start, amount.end) for f in found):
+            found.append(_entity("amount", amount.value, amount.start, amount.end))
+    for term in find_loan_terms(text) if intent in LOAN_TERM_INTENTS else ():
+        if not any(_overlaps(f, term.start, term.end) for f in found):
+            found.append(_entity("loan_term", term.months, term.start, term.end))
     return sorted(found, key=lambda e: e["start"])
 
 

@@ -40,7 +40,7 @@ def keyboard_mashes(count: int, seed: int) -> List[str]:
     means. Runs of one repeated jamo (ㅋㅋ, ㅇㅇ, ㄱㄱ) mean something and are
     never made."""
     rng = np.random.default_rng(seed)
-    mashes = []
+    mashes: List[str] = []
     while len(mashes) < count:
         words = []
         for _ in range(rng.integers(1, 4)):

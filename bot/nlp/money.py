@@ -102,9 +102,9 @@ def _tokenize(coef: str) -> Optional[List[Token]]:
         ch = coef[i]
         if "0" <= ch <= "9":
             m = _ARABIC_NUMBER.match(coef, i)
-            raw = m.group()
-            if m.end() < len(coef) and coef[m.end()] in "0123456789,.":
+            if m is None or (m.end() < len(coef) and coef[m.end()] in "0123456789,."):
                 return None
+            raw = m.group()
             if len(raw) > 1 and raw[0] == "0" and raw[1] != ".":
                 return None
             value = Decimal(raw.replace(",", ""))

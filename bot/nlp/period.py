@@ -219,12 +219,12 @@ def _relative_span(word: str, today: date) -> Span:
 
 
 def _year_of(groups: Dict[str, Optional[str]], p: str, today: date) -> Optional[int]:
-    if groups.get(p + "y4"):
-        return int(groups[p + "y4"])
-    if groups.get(p + "y2"):
-        return 2000 + int(groups[p + "y2"])
-    if groups.get(p + "yw"):
-        return today.year + _RELATIVE_YEARS[groups[p + "yw"].replace(" ", "")]
+    if year4 := groups.get(p + "y4"):
+        return int(year4)
+    if year2 := groups.get(p + "y2"):
+        return 2000 + int(year2)
+    if year_word := groups.get(p + "yw"):
+        return today.year + _RELATIVE_YEARS[year_word.replace(" ", "")]
     return None
 
 
@@ -258,37 +258,38 @@ def _resolve_point(
     groups: Dict[str, Optional[str]], p: str, today: date, after: Optional[date] = None
 ) -> Resolved:
     """Dates of one calendar period; without a year it is the latest begun, or the first after `after`."""
-    if groups.get(p + "iy"):
-        month = int(groups[p + "im"])
+    iso_year, iso_month, iso_day = groups.get(p + "iy"), groups.get(p + "im"), groups.get(p + "id")
+    if iso_year and iso_month and iso_day:
+        month = int(iso_month)
         if not 1 <= month <= 12:
             return Impossible("month")
         try:
-            day = date(int(groups[p + "iy"]), month, int(groups[p + "id"]))
+            day = date(int(iso_year), month, int(iso_day))
         except ValueError:
             return Impossible("day")
         return day, day, "day"
-    if groups.get(p + "rel"):
-        return _relative_span(groups[p + "rel"], today)
-    if groups.get(p + "oy4"):
-        year = int(groups[p + "oy4"])
+    if relative := groups.get(p + "rel"):
+        return _relative_span(relative, today)
+    if only_year4 := groups.get(p + "oy4"):
+        year = int(only_year4)
         return date(year, 1, 1), date(year, 12, 31), "year"
-    if groups.get(p + "oyw"):
-        year = today.year + _RELATIVE_YEARS[groups[p + "oyw"].replace(" ", "")]
+    if only_year_word := groups.get(p + "oyw"):
+        year = today.year + _RELATIVE_YEARS[only_year_word.replace(" ", "")]
         return date(year, 1, 1), date(year, 12, 31), "year"
-    if groups.get(p + "lm"):
-        month = _month_number(groups[p + "lm"])
+    if last_month_word := groups.get(p + "lm"):
+        month = _month_number(last_month_word)
         if not 1 <= month <= 12:
             return Impossible("month")
         year = today.year if month < today.month else today.year - 1
         return (*_month_span(year, month), "month")
 
     make: Callable[[int], Optional[Tuple[date, date]]]
-    if groups.get(p + "m"):
-        month = _month_number(groups[p + "m"])
+    if month_word := groups.get(p + "m"):
+        month = _month_number(month_word)
         if not 1 <= month <= 12:
             return Impossible("month")
-        if groups.get(p + "d"):
-            day_of_month = int(groups[p + "d"])
+        if day_text := groups.get(p + "d"):
+            day_of_month = int(day_text)
             if not 1 <= day_of_month <= _MAX_DAYS[month - 1]:
                 return Impossible("day")
 
@@ -311,8 +312,8 @@ def _resolve_point(
             return _half_span(year, first_half)
 
         grain = "half"
-    elif groups.get(p + "q"):
-        quarter = int(groups[p + "q"])
+    elif quarter_text := groups.get(p + "q"):
+        quarter = int(quarter_text)
         if not 1 <= quarter <= 4:
             return Impossible("quarter")
 
@@ -323,9 +324,9 @@ def _resolve_point(
     else:
         return None
 
-    year = _year_of(groups, p, today)
-    if year is not None:
-        span = make(year)
+    given_year = _year_of(groups, p, today)
+    if given_year is not None:
+        span = make(given_year)
         if span is None:
             return Impossible("day")  # 2월 29일 of a year that has none
     elif after is not None:

@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 
 from bot.kb.lexicon import Lexicon, load_lexicon
@@ -64,6 +65,7 @@ def build_pipeline(
     ruler = nlp.add_pipe(
         "entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
     )
+    assert isinstance(ruler, EntityRuler)  # spaCy types add_pipe as any component; this factory makes a ruler
     ruler.add_patterns(
         [
             {"label": entry.entity, "pattern": form, "id": entry.value}

@@ -11,7 +11,7 @@ any file through joblib). Every request body is capped at `MAX_REQUEST_BYTES`.
 from __future__ import annotations
 
 import os
-from typing import Any, List, Optional
+from typing import Any, List, Mapping, Optional
 
 TOKEN_ENV = "RASA_API_TOKEN"
 JWT_ENV = "RASA_JWT_SECRET"
@@ -23,7 +23,7 @@ class ApiWithoutCredentials(SystemExit):
     pass
 
 
-def with_api_credentials(args: List[str], env: Optional[dict] = None) -> List[str]:
+def with_api_credentials(args: List[str], env: Optional[Mapping[str, str]] = None) -> List[str]:
     """Rasa's arguments with the API credentials from the environment appended."""
     env = os.environ if env is None else env
     if "--enable-api" not in args:

@@ -38,6 +38,8 @@ def write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
 class PooledSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` whose SQLite connections stay open between turns and whose events hold no token."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "postgresql":  # a connection PostgreSQL dropped is replaced, not used

@@ -33,7 +33,7 @@ def refresh_schedules(session: Session, now: datetime) -> int:
         Consent.revoked_at.is_(None), Consent.expires_at > now)).all())
     keyed = {(c, o): issued for c, o, issued in active}
     existing = {(s.customer_id, s.org_code): s for s in session.execute(select(SyncSchedule)).scalars()}
-    cycles = {}
+    cycles: dict[str, int] = {}
     for (cid, _), s in existing.items():
         cycles.setdefault(cid, s.cycle_days)
     added = 0

@@ -24,7 +24,7 @@ def test_catalog_loads_the_sample_products():
     assert len(catalog.deposits) >= 6 and len(catalog.savings) >= 6
     assert len(catalog.cards) >= 8 and len(catalog.loans) >= 6
     assert {c.card_type for c in catalog.cards} == {"credit", "check"}
-    assert {l.loan_type for l in catalog.loans} >= {"신용대출", "마이너스통장", "전세자금대출", "사업자대출", "대환대출"}
+    assert {loan.loan_type for loan in catalog.loans} >= {"신용대출", "마이너스통장", "전세자금대출", "사업자대출", "대환대출"}
 
 
 def test_products_use_lexicon_institutions_categories_and_purposes():
@@ -41,7 +41,7 @@ def test_products_use_lexicon_institutions_categories_and_purposes():
     for loan in catalog.loans:
         assert institutions[loan.issuer]["kind"] in ("bank", "capital")
         assert isinstance(loan.min_rate, Decimal) and loan.min_rate <= loan.max_rate
-    assert set(lexicon_values("loan_purpose")) == {p for l in catalog.loans for p in l.purposes}
+    assert set(lexicon_values("loan_purpose")) == {p for loan in catalog.loans for p in loan.purposes}
 
 
 def test_every_lexicon_loan_purpose_has_a_dsr_rule():

@@ -111,7 +111,9 @@ def test_bad_eligibility_inputs_are_typed_errors():
 
 def test_credit_factor_is_half_when_the_blended_pd_is_the_cutoff():
     import math
-    logit = lambda p: math.log(p / (1 - p))
+
+    def logit(p: float) -> float:
+        return math.log(p / (1 - p))
     pd = 1 / (1 + math.exp(-(2 * logit(0.08) - logit(0.05))))  # averages with score 700's 5% to 8%
     assert credit_factor(700, pd) == pytest.approx(0.5)
     assert credit_factor(700, 0.08) < credit_factor(700, 0.05) < credit_factor(700, 0.01)

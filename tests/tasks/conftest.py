@@ -31,7 +31,7 @@ def broker() -> str:
 
 
 @pytest.fixture
-def store(tmp_path, sandbox):
+def store(tmp_path, sandbox):  # noqa: F811  (the fixture imported above)
     engine = make_engine(f"sqlite:///{tmp_path / 'mydata.sqlite3'}")
     create_schema(engine, sandbox.url)
     ensure_tables(engine)

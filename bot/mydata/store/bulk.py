@@ -14,7 +14,7 @@ import io
 import sqlite3
 from datetime import date, datetime, timezone
 from itertools import chain
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, Table, insert
 from sqlalchemy.engine import Connection
@@ -107,7 +107,9 @@ def _copy_column(values: list, kind: str) -> list[str]:
             return present
         found = iter(present)
         return [COPY_NULL if v is None else next(found) for v in values]
-    render = {"int": str, "datetime": datetime.isoformat, "date": date.isoformat}[kind]
+    renderers: dict[str, Callable[[Any], str]] = {"int": str, "datetime": datetime.isoformat,
+                                                  "date": date.isoformat}
+    render = renderers[kind]
     if None in values:
         return [COPY_NULL if v is None else render(v) for v in values]
     return list(map(render, values))

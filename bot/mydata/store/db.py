@@ -97,7 +97,7 @@ def category_rows() -> list[tuple[str, str, str, str]]:
             if rule["category"] not in lexicon.categories:
                 raise ValueError(f"bank memo rule {rule} names an unknown category")
             rows.append((squash(rule["pattern"]), rule["pattern"], rule["category"], "bank_memo"))
-    unique = {}
+    unique: dict[str, tuple[str, str, str, str]] = {}
     for row in rows:
         unique.setdefault(row[0], row)
     return list(unique.values())

@@ -8,6 +8,7 @@ needs its migration (bot/mydata/README.md, "Schema changes"); a test compares th
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
@@ -16,7 +17,7 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.mydata.store.vault import vault
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 ships no types: mapped classes are Any to mypy
 Id = BigInteger().with_variant(Integer, "sqlite")
 
 

@@ -74,7 +74,7 @@ class Vault:
 
 
 def is_encrypted(value: str | None) -> bool:
-    return bool(value) and value.startswith(FERNET_PREFIX)
+    return value is not None and value.startswith(FERNET_PREFIX)
 
 
 def key_file_path() -> Path:

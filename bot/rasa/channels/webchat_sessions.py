@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import secrets
-from typing import Any, Optional
+from typing import Any, Optional, TypeGuard
 
 from bot.auth.tokens import SECRET_ENV
 
@@ -46,5 +46,5 @@ class SessionIds:
         return hmac.compare_digest(mac, self._mac(owner, nonce))
 
 
-def well_formed(session_id: Any) -> bool:
+def well_formed(session_id: Any) -> TypeGuard[str]:
     return isinstance(session_id, str) and SESSION_ID.fullmatch(session_id) is not None

@@ -23,7 +23,7 @@ class MerchantMatcher:
 
     def __init__(self, patterns: dict[str, tuple[str, str]]):
         self._patterns = sorted(patterns.items(), key=lambda kv: -len(kv[0]))
-        self._first = {}
+        self._first: dict[str, list[tuple[str, tuple[str, str]]]] = {}
         for pattern, target in self._patterns:
             self._first.setdefault(pattern[:1], []).append((pattern, target))
         self._cache: dict[str, tuple[str, str] | None] = {}
@@ -36,11 +36,10 @@ class MerchantMatcher:
     def match(self, text: str | None) -> tuple[str, str] | None:
         if not text:
             return None
-        hit = self._cache.get(text, False)
-        if hit is not False:
-            return hit
+        if text in self._cache:
+            return self._cache[text]
         key = squash(text)
-        hit = None
+        hit: tuple[str, str] | None = None
         for pattern, target in self._first.get(key[:1], ()):
             if key.startswith(pattern):
                 hit = target

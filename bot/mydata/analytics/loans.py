@@ -62,7 +62,7 @@ def loan_summary(session: Session, customer_id: str, *, org_code: str | None = N
                   for x in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}).scalars())
     dated = [x for x in loans if x.next_repay_date is not None]
     return LoanSummary(customer_id, loans, sum(x.balance for x in loans), sum(x.principal for x in loans),
-                       min(dated, key=lambda x: x.next_repay_date) if dated else None,
+                       min(dated, key=lambda x: x.next_repay_date or date.max) if dated else None,
                        sum(x.next_repay_amount or 0 for x in loans),
                        tuple(x for x in loans if x.overdue_days > 0), scope.freshness)
 

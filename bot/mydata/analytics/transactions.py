@@ -70,7 +70,7 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
               "min": min_amount if min_amount is not None else 0,
               "max": max_amount if max_amount is not None else 2 ** 62}
     numbers = _numbers(session, customer_id)
-    needle = squash(merchant) if merchant else None
+    needle = squash(merchant or "")  # "" when no merchant is asked for
     canonical = _merchant_matcher(session).match(merchant) if merchant else None
     items: list[TransactionItem] = []
     by_merchant = canonical is not None
@@ -124,7 +124,7 @@ def search_transactions(session: Session, customer_id: str, *, start: date | Non
             return False
         if canonical is not None:
             return _same_merchant(item.merchant, item.description, canonical[0], needle, session)
-        if needle is not None and item.merchant != merchant and needle not in squash(item.description):
+        if needle and item.merchant != merchant and needle not in squash(item.description):
             return False
         return True
 

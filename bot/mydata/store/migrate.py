@@ -40,7 +40,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 @functools.lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest migration: what every store is brought to."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the MyData store has no migrations: bot/mydata/store/migrations/versions is empty")
+    return head
 
 
 def store_revision(engine: Engine) -> str | None:

@@ -85,6 +85,11 @@ def fmt_date(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
+def fmt_month(moment: date) -> str:
+    """'YYYYMM' (the standard's month fields, e.g. a card bill's charge_month)."""
+    return moment.strftime("%Y%m")
+
+
 def parse_rate_bp(text: str | None) -> int | None:
     """'4.350' (percent, the API's style) to basis points (435)."""
     if text in (None, ""):

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot.mydata.analytics.scope import Freshness, consented_scope
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Card, CardApproval, CardBill
-from bot.korean.calendar import KST, add_months, day_start, first_of_month
+from bot.korean.calendar import add_months, day_start, first_of_month, seoul_date
+from bot.mydata.standard import fmt_month
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,7 @@ def card_bills(session: Session, customer_id: str, *, org_code: str | None = Non
         CardApproval.status == "approved", Card.card_type == "credit"))
     unbilled: dict[str, int] = defaultdict(int)
     for r in session.execute(spend, {"cid": customer_id, "orgs": scope.org_codes, "lo": lo}):
-        local = r.approved_at.astimezone(KST)
-        if f"{local.year:04d}{local.month:02d}" > billed_month.get(r.org_code, ""):
+        if fmt_month(seoul_date(r.approved_at)) > billed_month.get(r.org_code, ""):
             unbilled[scope.name(r.org_code)] += r.amount
     return CardBillSummary(customer_id, upcoming, tuple(latest.values()), sum(b.amount for b in upcoming),
                            upcoming[0].due_date if upcoming else None, dict(unbilled), scope.freshness)

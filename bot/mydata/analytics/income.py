@@ -10,12 +10,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.mydata.analytics.regularity import is_regular
-from bot.mydata.analytics.scope import Freshness, Scope, consented_scope, day_bounds, seoul_month
+from bot.mydata.analytics.scope import Freshness, Scope, consented_scope, day_bounds
 from bot.mydata.errors import InvalidQuery
 from bot.kb.merchants import squash
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Transaction
-from bot.korean.calendar import KST, add_months, first_of_month
+from bot.korean.calendar import month_key, KST, add_months, first_of_month
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def scoped_income(session: Session, scope: Scope, months: int) -> IncomeSummary:
             continue
         local = r.occurred_at.astimezone(KST)
         groups[r.memo].append((local.date(), r.amount, r.trans_class))
-        by_month[seoul_month(local)] += r.amount
+        by_month[month_key(local)] += r.amount
     window = months + 1
     streams = []
     for memo, entries in groups.items():

@@ -12,9 +12,8 @@ from bot.mydata.masking import mask_number
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Loan, LoanTransaction
 from bot.korean.calendar import KST, add_months, day_start
+from bot.mydata.standard import LOAN_TYPES
 
-LOAN_TYPE_LABEL = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세대출",
-                   "3400": "사업자대출", "3500": "할부·오토론"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def loan_summary(session: Session, customer_id: str, *, org_code: str | None = N
         Loan.customer_id == bindparam("cid"), Loan.org_code.in_(bindparam("orgs", expanding=True)),
         Loan.closed_at.is_(None)).order_by(Loan.org_code, Loan.account_masked, Loan.id))
     loans = tuple(LoanInfo(x.org_code, scope.name(x.org_code), scope.kind(x.org_code), x.prod_name,
-                           x.loan_type, LOAN_TYPE_LABEL.get(x.loan_type, "대출"),
+                           x.loan_type, LOAN_TYPES.get(x.loan_type, "대출"),
                            mask_number(x.account_masked), x.principal, x.balance, x.rate_bp, x.opened_on,
                            x.matures_on, x.next_repay_date, x.next_repay_amt, x.overdue_days)
                   for x in session.execute(query, {"cid": customer_id, "orgs": scope.org_codes}).scalars())

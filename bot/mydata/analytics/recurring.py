@@ -1,9 +1,10 @@
 """Payments that come back about monthly: subscriptions, telecom, rent, utilities, premiums."""
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -112,7 +113,7 @@ def recurring_payments(session: Session, customer_id: str, *, months: int = 6, n
         last = entries[-1]
         day = sorted(d.day for d in dates)[len(dates) // 2]
         following = add_months(last[0].replace(day=1), 1)
-        following = following.replace(day=min(day, _month_days(following)))
+        following = following.replace(day=min(day, calendar.monthrange(following.year, following.month)[1]))
         category = last[3]
         items.append(RecurringPayment(
             name=name if source == "card" or entries[-1][3] else last[2], raw_name=last[2], category=category,
@@ -126,5 +127,3 @@ def recurring_payments(session: Session, customer_id: str, *, months: int = 6, n
     return RecurringSummary(customer_id, tuple(items), monthly, subs, scope.freshness)
 
 
-def _month_days(day: date) -> int:
-    return (add_months(day.replace(day=1), 1) - timedelta(days=1)).day

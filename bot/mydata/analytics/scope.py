@@ -120,7 +120,3 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return day_start(start), day_start(end + timedelta(days=1))
 
 
-def seoul_month(moment: datetime) -> str:
-    """YYYY-MM of the moment's Seoul date."""
-    local = moment.astimezone(KST)
-    return f"{local.year:04d}-{local.month:02d}"

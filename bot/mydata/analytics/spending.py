@@ -8,11 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.mydata.analytics.scope import (Freshness, Scope, checked_period, consented_scope, day_bounds,
-                                        seoul_month)
+from bot.mydata.analytics.scope import Freshness, Scope, checked_period, consented_scope, day_bounds
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import CardApproval, Transaction
-from bot.korean.calendar import first_of_month
+from bot.korean.calendar import month_key, first_of_month
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def spending(session: Session, customer_id: str, start: date | None = None, end:
     for when, merchant, cat, amount in rows:
         cat_amount[cat] += amount
         cat_count[cat] += 1
-        months[seoul_month(when)][cat] += amount
+        months[month_key(when)][cat] += amount
         merchants[merchant][0] += amount
         merchants[merchant][1] += 1
     by_category = tuple(sorted(

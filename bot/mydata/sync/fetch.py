@@ -13,8 +13,8 @@ from bot.kb.merchants import MerchantMatcher
 from bot.mydata.masking import mask_number
 from bot.mydata.store.vault import Vault, vault
 from bot.mydata.sync.context import ConsentContext
-from bot.korean.calendar import KST
-from bot.mydata.standard import fmt_date, parse_date, parse_dtime_utc, parse_rate_bp
+from bot.korean.calendar import KST, add_months
+from bot.mydata.standard import fmt_date, fmt_month, parse_date, parse_dtime_utc, parse_rate_bp
 
 FIRST_SYNC_DAYS = 730
 APPROVAL_OVERLAP_DAYS = 7
@@ -288,17 +288,13 @@ class InstitutionFetcher:
     async def bills(self) -> None:
         today = self.now.astimezone(KST).date()
         if self.ctx.last_bill_month:
-            year, month = int(self.ctx.last_bill_month[:4]), int(self.ctx.last_bill_month[4:])
-            month -= 1
-            if month == 0:
-                year, month = year - 1, 12
-            start = f"{year:04d}{month:02d}"
+            last = date(int(self.ctx.last_bill_month[:4]), int(self.ctx.last_bill_month[4:]), 1)
+            start = fmt_month(add_months(last, -1))
         else:
-            first = today - timedelta(days=FIRST_SYNC_DAYS)
-            start = f"{first.year:04d}{first.month:02d}"
+            start = fmt_month(today - timedelta(days=FIRST_SYNC_DAYS))
         rows, first_page = await self.api.pages("GET", "/v1/card/bills", {
             "org_code": self.ctx.org_code, "from_month": start,
-            "to_month": f"{today.year:04d}{today.month:02d}"}, "bill_list")
+            "to_month": fmt_month(today)}, "bill_list")
         base = self._base()
         self.snap.bills = [{**base, "charge_month": b["charge_month"], "seqno": b["seqno"],
                             "due_date": parse_date(b["charge_day"]), "amount": int(b["charge_amt"]),

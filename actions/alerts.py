@@ -9,8 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import authenticated_customer, store
 from bot.auth.identity import CUSTOMER_KEY, identity_of
-from bot.insights.chat import (Message, change_cycle, change_preferences, cycle_days_from_text, greeting_news,
-                               show_alerts)
+from bot.insights.chat import (
+    Message,
+    change_cycle,
+    change_preferences,
+    cycle_days_from_text,
+    greeting_news,
+    show_alerts,
+)
 from bot.korean.calendar import now_kst
 
 
@@ -50,7 +56,11 @@ class ActionSetSyncCycle(Action):
         days = next((e.get("value") for e in tracker.latest_message.get("entities") or []
                      if e.get("entity") == "sync_cycle_days"), None)
         try:
-            days = int(days) if days is not None else cycle_days_from_text(tracker.latest_message.get("text") or "")
+            days = (
+                int(days)
+                if days is not None
+                else cycle_days_from_text(tracker.latest_message.get("text") or "")
+            )
         except (TypeError, ValueError):
             days = None
         message = await asyncio.to_thread(change_cycle, store(), customer_id, days, now_kst())
@@ -69,7 +79,10 @@ class ActionAlertPreferences(Action):
         customer_id = authenticated_customer(tracker, dispatcher)
         if customer_id is not None:
             text = tracker.latest_message.get("text") or ""
-            _say(dispatcher, [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_kst())])
+            _say(
+                dispatcher,
+                [await asyncio.to_thread(change_preferences, store(), customer_id, text, now_kst())],
+            )
         return []
 
 
@@ -90,5 +103,8 @@ class ActionGreet(Action):
         return []
 
 
-ALERT_ACTIONS: Dict[str, Type[Action]] = {"show_alerts": ActionShowAlerts, "set_sync_cycle": ActionSetSyncCycle,
-                 "alert_preferences": ActionAlertPreferences}
+ALERT_ACTIONS: Dict[str, Type[Action]] = {
+    "show_alerts": ActionShowAlerts,
+    "set_sync_cycle": ActionSetSyncCycle,
+    "alert_preferences": ActionAlertPreferences,
+}

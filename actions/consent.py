@@ -28,13 +28,25 @@ from bot.mydata.errors import MyDataError
 
 logger = logging.getLogger(__name__)
 
-CONNECT_SLOTS = ("connect_institution", "connect_scope", "connect_months", "connect_agreed", "pending_question")
+CONNECT_SLOTS = (
+    "connect_institution",
+    "connect_scope",
+    "connect_months",
+    "connect_agreed",
+    "pending_question",
+)
 
 
-def start_connect_flow(institution: Optional[str], pending: Optional[Dict[str, Any]]) -> List[Dict[Text, Any]]:
+def start_connect_flow(
+    institution: Optional[str], pending: Optional[Dict[str, Any]]
+) -> List[Dict[Text, Any]]:
     """The connect form for `institution`, keeping the question that needs it (`pending`: its intent
     and query) to answer right after the sync."""
-    slots = {**{slot: None for slot in CONNECT_SLOTS}, "connect_institution": institution, "pending_question": pending}
+    slots = {
+        **{slot: None for slot in CONNECT_SLOTS},
+        "connect_institution": institution,
+        "pending_question": pending,
+    }
     return [SlotSet(slot, value) for slot, value in slots.items()] + [FollowupAction("connect_form")]
 
 
@@ -95,7 +107,10 @@ class ActionAskConnectAgreed(AskAction):
                 f"· 기간: {tracker.get_slot('connect_months')}개월\n"
                 "동의하시면 이 기관에서 고객님의 정보를 받아와 보여드려요. 동의하시겠어요?"
             ),
-            "buttons": [{"title": "동의합니다", "payload": "/affirm"}, {"title": "동의하지 않아요", "payload": "/deny"}],
+            "buttons": [
+                {"title": "동의합니다", "payload": "/affirm"},
+                {"title": "동의하지 않아요", "payload": "/deny"},
+            ],
         }
 
 
@@ -132,9 +147,12 @@ class ActionConnectInstitution(Action):
                 text=f"{institution} 연결에 실패했어요. 동의는 저장되지 않았어요. 잠시 후 다시 시도해 주세요."
             )
             return reset
-        synced = "정보를 받아왔어요" if result.ok else "연결은 됐지만 정보를 받아오지 못해 잠시 후 다시 시도할게요"
+        synced = (
+            "정보를 받아왔어요" if result.ok else "연결은 됐지만 정보를 받아오지 못해 잠시 후 다시 시도할게요"
+        )
         dispatcher.utter_message(
-            text=f"{institution} 연결을 완료하고 {synced}. 동의는 {korean_date(consent.expires_at, with_year=True)}까지 유효해요."
+            text=f"{institution} 연결을 완료하고 {synced}. 동의는 "
+                 f"{korean_date(consent.expires_at, with_year=True)}까지 유효해요."
         )
         pending = tracker.get_slot("pending_question")
         if pending and result.ok:
@@ -161,8 +179,12 @@ class ActionAskRevokeConfirmed(AskAction):
     def question(self, tracker: Tracker) -> Dict[Text, Any]:
         institution = tracker.get_slot("revoke_institution")
         return {
-            "text": f"{institution} 연결을 끊으면 지금까지 받아온 {institution} 정보가 모두 삭제돼요. 진행할까요?",
-            "buttons": [{"title": "네, 끊어주세요", "payload": "/affirm"}, {"title": "아니요", "payload": "/deny"}],
+            "text": f"{institution} 연결을 끊으면 지금까지 받아온 {institution} 정보가 "
+            "모두 삭제돼요. 진행할까요?",
+            "buttons": [
+                {"title": "네, 끊어주세요", "payload": "/affirm"},
+                {"title": "아니요", "payload": "/deny"},
+            ],
         }
 
 
@@ -187,7 +209,9 @@ class ActionRevokeConsent(Action):
             deletion = await service.disconnect_institution(customer_id, institution, now=now_kst())
         except MyDataError as error:
             logger.warning("revoke %s failed: %s", institution, type(error).__name__)
-            dispatcher.utter_message(text=f"{institution} 연결 해지에 실패했어요. 잠시 후 다시 시도해 주세요.")
+            dispatcher.utter_message(
+                text=f"{institution} 연결 해지에 실패했어요. 잠시 후 다시 시도해 주세요."
+            )
             return reset
         removed = sum(deletion.rows_deleted.values())
         dispatcher.utter_message(

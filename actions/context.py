@@ -65,8 +65,9 @@ async def reply_for(intent: str, customer_id: str, query: Query, page: int = 0) 
 
 
 async def reply_for_each(intent: str, customer_id: str, query: Query, name: str, values) -> Reply:
-    return await asyncio.to_thread(answer_each, INTENT_HANDLERS[intent], intent, context_for(customer_id), query,
-                                   name, values)
+    return await asyncio.to_thread(
+        answer_each, INTENT_HANDLERS[intent], intent, context_for(customer_id), query, name, values
+    )
 
 
 async def linked(customer_id: str, institution: str) -> bool:

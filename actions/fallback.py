@@ -55,7 +55,8 @@ class ActionAskRephraseWithOptions(Action):
         options = likely_options(tracker.latest_message)
         if options:
             dispatcher.utter_message(
-                text="죄송해요, 정확히 이해하지 못했어요. 혹시 이 중 하나를 말씀하신 건가요? 아니면 조금 다르게 말씀해 주세요.",
+                text="죄송해요, 정확히 이해하지 못했어요. 혹시 이 중 하나를 말씀하신 건가요? 아니면 조금 "
+                     "다르게 말씀해 주세요.",
                 buttons=options,
             )
         else:

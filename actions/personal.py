@@ -12,12 +12,29 @@ from actions.consent import start_connect_flow
 from actions.context import authenticated_customer, context_for, linked, reply_for, reply_for_each, send
 from actions.reading import clarified_query, current_frame, follow_up_change, intent_name, message_values
 from bot.assistant import INTENT_HANDLERS, Query, Reply
-from bot.assistant.followup import explained, extreme_reply, no_context_reply, not_understood_reply, picked_reply
+from bot.assistant.followup import (
+    explained,
+    extreme_reply,
+    no_context_reply,
+    not_understood_reply,
+    picked_reply,
+)
 from bot.assistant.reply import not_linked_words
 from bot.assistant.spending import extreme_transaction
 from bot.conversation.form_values import loan_change
-from bot.conversation.frame import (CLARIFY, EACH, MAX_ITEMS, SLOT, Explain, Frame, Pick, Refine, is_fragment,
-                                    points_at_shown, resolve)
+from bot.conversation.frame import (
+    CLARIFY,
+    EACH,
+    MAX_ITEMS,
+    SLOT,
+    Explain,
+    Frame,
+    Pick,
+    Refine,
+    is_fragment,
+    points_at_shown,
+    resolve,
+)
 from bot.conversation.message import MessageValues, problem_text
 
 
@@ -55,7 +72,9 @@ class PersonalAnswerAction(Action):
         return message_values(tracker.latest_message) if self.asked_directly(tracker) else MessageValues()
 
     def query(self, tracker: Tracker) -> Query:
-        return Query.from_entities(self.values(tracker).first(), text=tracker.latest_message.get("text") or "")
+        return Query.from_entities(
+            self.values(tracker).first(), text=tracker.latest_message.get("text") or ""
+        )
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -79,7 +98,10 @@ class PersonalAnswerAction(Action):
             if frame is not None and frame.intent != CLARIFY:
                 return await self.follow_up(dispatcher, tracker, customer_id, frame, values) + cleared
         page = values.page if self.asked_directly(tracker) else 0
-        return await self.answer(dispatcher, tracker, customer_id, self.query(tracker), values, page=page) + cleared
+        return (
+            await self.answer(dispatcher, tracker, customer_id, self.query(tracker), values, page=page)
+            + cleared
+        )
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, query: Query,
@@ -90,7 +112,11 @@ class PersonalAnswerAction(Action):
         if each is not None:
             reply = await reply_for_each(intent, customer_id, query, *each)
         else:
-            if self.connects_unlinked and query.institution and not await linked(customer_id, query.institution):
+            if (
+                self.connects_unlinked
+                and query.institution
+                and not await linked(customer_id, query.institution)
+            ):
                 dispatcher.utter_message(
                     text=f"{not_linked_words(query.institution)} 먼저 연결하면 바로 답변드릴게요."
                 )
@@ -107,16 +133,30 @@ class PersonalAnswerAction(Action):
         text = tracker.latest_message.get("text") or ""
         change = follow_up_change(values, text)
         if frame.intent == "loan_eligibility":  # `금액 2천으로`: the loan's own reading of amounts and terms
-            change = {**{k: v for k, v in change.items() if k not in ("amount", "period_start", "period_end")},
-                      **loan_change(text, tracker.latest_message.get("entities") or [])}
+            change = {
+                **{k: v for k, v in change.items() if k not in ("amount", "period_start", "period_end")},
+                **loan_change(text, tracker.latest_message.get("entities") or []),
+            }
         resolution = resolve(frame, text, change)
         if isinstance(resolution, Refine):
             query = Query.from_entities(resolution.entities)
             each = resolution.entities.get(EACH)
-            if values.each() is None and isinstance(each, list) and len(each) == 2 and isinstance(each[1], list):
+            if (
+                values.each() is None
+                and isinstance(each, list)
+                and len(each) == 2
+                and isinstance(each[1], list)
+            ):
                 values = MessageValues({each[0]: tuple(each[1])})
-            return await self.answer(dispatcher, tracker, customer_id, query, values, intent=resolution.intent,
-                                     page=resolution.page)
+            return await self.answer(
+                dispatcher,
+                tracker,
+                customer_id,
+                query,
+                values,
+                intent=resolution.intent,
+                page=resolution.page,
+            )
         one_category = frame.intent == "spending_summary" and bool(frame.entities.get("category"))
         if isinstance(resolution, Pick) and resolution.extreme and (frame.intent == "search_transactions"
                                                                    or one_category):
@@ -133,16 +173,27 @@ class PersonalAnswerAction(Action):
         if isinstance(resolution, Pick):
             picked = frame.items[resolution.index] if 0 <= resolution.index < len(frame.items) else {}
             follow = picked.get("follow")
-            if resolution.ask == "detail" and isinstance(follow, dict) and follow.get("intent") in INTENT_HANDLERS:
+            if (
+                resolution.ask == "detail"
+                and isinstance(follow, dict)
+                and follow.get("intent") in INTENT_HANDLERS
+            ):
                 query = Query.from_entities(follow.get("entities") or {})
                 return await self.answer(dispatcher, tracker, customer_id, query, intent=follow["intent"])
             send(dispatcher, picked_reply(frame, resolution.index, resolution.ask))
             if picked:
-                return [SlotSet(SLOT, Frame(frame.intent, frame.entities, frame.items, resolution.index).to_slot())]
+                return [
+                    SlotSet(
+                        SLOT, Frame(frame.intent, frame.entities, frame.items, resolution.index).to_slot()
+                    )
+                ]
             return []
         if isinstance(resolution, Explain):
             reply = await asyncio.to_thread(explained, frame, resolution.kind, context_for(customer_id))
             send(dispatcher, reply or not_understood_reply(frame))
             return []
-        send(dispatcher, no_context_reply(change) if resolution.reason == "no_frame" else not_understood_reply(frame))
+        send(
+            dispatcher,
+            no_context_reply(change) if resolution.reason == "no_frame" else not_understood_reply(frame),
+        )
         return []

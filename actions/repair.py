@@ -34,8 +34,8 @@ from bot.conversation.repair import (
     clarification_options,
     classify,
     confirmation_was_asked,
-    correction,
     corrected_text,
+    correction,
     count_misses,
     explicit_yes,
     filled_slots,
@@ -83,7 +83,9 @@ def _values(form: FormSpec, tracker: Tracker):
     return form_values.values_in(form.name, _text(tracker), tracker.latest_message.get("entities") or [])
 
 
-async def slot_problem(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher) -> Optional[str]:
+async def slot_problem(
+    slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher
+) -> Optional[str]:
     """Why the value cannot fill the slot (None also when there is no value to judge); to unlink, the
     institution must be linked."""
     if value is None:
@@ -109,7 +111,9 @@ def confirm_value(form: FormSpec, tracker: Tracker) -> Optional[bool]:
     intent = _intent(tracker)
     if intent == "deny":
         return False
-    institution = tracker.get_slot("connect_institution" if form.name == "connect_form" else "revoke_institution")
+    institution = tracker.get_slot(
+        "connect_institution" if form.name == "connect_form" else "revoke_institution"
+    )
     # the words decide, not the NLU's guess: `네, 끊어주세요` can read as revoke_consent
     if explicit_yes(_text(tracker)) and confirmation_was_asked(
             last_bot_text(tracker.events), institution, form):
@@ -177,13 +181,17 @@ class RepairingFormValidation(FormValidationAction):
                 return []
             if slot != requested:
                 dispatcher.utter_message(text=corrected_text(form, slot, form_values.shown(slot, value)))
-            reconfirm = [SlotSet(form.confirm_slot, None)] if form.confirm_slot and slot != form.confirm_slot else []
+            reconfirm = (
+                [SlotSet(form.confirm_slot, None)] if form.confirm_slot and slot != form.confirm_slot else []
+            )
             return [SlotSet(slot, value)] + reconfirm + done
         spec = form.slots[requested]
         if turn == Turn.ANY and spec.any_takes_default:
             shown = form_values.shown(requested, spec.default)
             dispatcher.utter_message(
-                text=f"{josa(spec.label, '은')} {josa(shown, '으로')} 볼게요. 바꾸시려면 언제든 말씀해 주세요.")
+                text=f"{josa(spec.label, '은')} {josa(shown, '으로')} 볼게요. 바꾸시려면 언제든 말씀해 "
+                     "주세요."
+            )
             return [SlotSet(requested, spec.default)] + done
         return []
 
@@ -237,10 +245,14 @@ class ActionFormRepair(Action):
             dispatcher.utter_message(text=cancel_text(form, filled, shown))
             return leave_form(form)
         if turn == Turn.RESTART:
-            dispatcher.utter_message(text=f"처음부터 다시 할게요. {form.label}에 필요한 내용을 다시 여쭤볼게요.")
+            dispatcher.utter_message(
+                text=f"처음부터 다시 할게요. {form.label}에 필요한 내용을 다시 여쭤볼게요."
+            )
             return [SlotSet(slot, None) for slot in slots_to_clear(form)] + [SlotSet(MISSES_SLOT, None)]
         if turn == Turn.HANDOFF:
-            dispatcher.utter_message(text=f"{josa(form.label, '은')} 여기서 멈출게요. 입력하신 내용은 저장하지 않았어요.")
+            dispatcher.utter_message(
+                text=f"{josa(form.label, '은')} 여기서 멈출게요. 입력하신 내용은 저장하지 않았어요."
+            )
             dispatcher.utter_message(response="utter_human_handoff")
             return leave_form(form)
         if turn == Turn.SMALLTALK:
@@ -273,7 +285,9 @@ class ActionFormRepair(Action):
             return leave_form(form)
         return [SlotSet(MISSES_SLOT, {"slot": requested, "count": misses})]
 
-    async def searched_in_place(self, form: FormSpec, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    async def searched_in_place(
+        self, form: FormSpec, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> bool:
         """A search that names its period (`지난달 5만원 넘게 쓴 거`) needs no form of its own: it is answered
         like any question mid-form, and the form then asks again."""
         query = query_from_message(tracker.latest_message)

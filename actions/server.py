@@ -78,7 +78,9 @@ def create_app(secret: str, package: str = "actions") -> Sanic:
         try:
             result = await executor.run(action_call)
         except ActionExecutionRejection as rejection:
-            return response.json({"error": rejection.message, "action_name": rejection.action_name}, status=400)
+            return response.json(
+                {"error": rejection.message, "action_name": rejection.action_name}, status=400
+            )
         except ActionNotFoundException as missing:
             logger.error("unknown action %s", missing.action_name)
             return response.json({"error": missing.message, "action_name": missing.action_name}, status=404)
@@ -115,7 +117,9 @@ def main(argv: Optional[list] = None) -> None:
     args = parser.parse_args(argv)
     secret = os.environ.get(SECRET_ENV, "")
     if len(secret) < 16:
-        raise SystemExit(f"error: set {SECRET_ENV} (at least 16 characters); ./run.sh makes one in var/action_secret")
+        raise SystemExit(
+            f"error: set {SECRET_ENV} (at least 16 characters); ./run.sh makes one in var/action_secret"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("sanic.access").setLevel(logging.WARNING)
     create_app(secret, args.actions).run(host=args.host, port=args.port, workers=1, access_log=False)

@@ -27,7 +27,8 @@ class ActionStartTransactionSearch(FormStartAction):
     action_name = "action_start_transaction_search"
 
     def slots(self, query: Query) -> Dict[Text, Any]:
-        """The period goes to the form's slot (as Rasa carries it), the rest of the question to search_query."""
+        """The period goes to the form's slot (as Rasa carries it), the rest of the question to
+        search_query."""
         return {"search_query": replace(query, period=None).to_entities(),
                 "search_period": query.period.text if query.period else None}
 
@@ -48,10 +49,14 @@ class ActionStartTransactionSearch(FormStartAction):
         text, entities = message.get("text") or "", message.get("entities") or []
         if is_fragment(text, entities) or points_at_shown(text, entities):
             frame = current_frame(tracker)
-            if frame is not None and (frame.intent != "search_transactions" or points_at_shown(text, entities)):
+            if frame is not None and (
+                frame.intent != "search_transactions" or points_at_shown(text, entities)
+            ):
                 # "카페는?" after a spending summary asks that summary again, not for a search form;
                 # "제일 큰 거" after a search is about that search's result
-                return await ActionFollowUp().run(dispatcher, tracker, domain) + [FollowupAction("action_listen")]
+                return await ActionFollowUp().run(dispatcher, tracker, domain) + [
+                    FollowupAction("action_listen")
+                ]
         events = await super().run(dispatcher, tracker, domain)
         each = message_values(tracker.latest_message).each()
         if each is None:
@@ -77,7 +82,11 @@ class ValidateTransactionSearchForm(RepairingFormValidation):
         named = {k: v for k, v in message_values(tracker.latest_message).first().items() if k in SUBJECT}
         if not named:
             return events
-        kept = {k: v for k, v in (tracker.get_slot("search_query") or {}).items() if k not in SUBJECT + (EACH_KEY,)}
+        kept = {
+            k: v
+            for k, v in (tracker.get_slot("search_query") or {}).items()
+            if k not in SUBJECT + (EACH_KEY,)
+        }
         query = {**kept, **named, "query_text": tracker.latest_message.get("text") or ""}
         return events + [SlotSet("search_query", query)]
 
@@ -93,7 +102,11 @@ class ActionSearchTransactions(PersonalAnswerAction):
     def values(self, tracker: Tracker) -> MessageValues:
         asked = super().values(tracker)
         each = (tracker.get_slot("search_query") or {}).get(EACH_KEY)
-        named = {each[0]: tuple(each[1])} if isinstance(each, list) and len(each) == 2 and isinstance(each[1], list) else {}
+        named = (
+            {each[0]: tuple(each[1])}
+            if isinstance(each, list) and len(each) == 2 and isinstance(each[1], list)
+            else {}
+        )
         return MessageValues(named, asked.page, asked.problems)
 
     def query(self, tracker: Tracker) -> Query:

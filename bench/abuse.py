@@ -36,14 +36,19 @@ sys.path.insert(0, str(ROOT))
 from bench.latency import MESSAGES  # noqa: E402
 from bot.channels.bounds import MAX_MESSAGE_CHARS, TOO_LONG_TEXT  # noqa: E402
 
-LONGEST = ("지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘 스타벅스 카드값 얼마야 " * 40)[:MAX_MESSAGE_CHARS]
+LONGEST = ("지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘 스타벅스 카드값 얼마야 " * 40)[
+    :MAX_MESSAGE_CHARS
+]
 ATTACKS = [
     ("analyzed_1000_chars", lambda s: json.dumps({"sender": s, "message": LONGEST})),
     ("too_long", lambda s: json.dumps({"sender": s, "message": "잔액 알려줘 " * 2000})),
     ("over_64kb", lambda s: json.dumps({"sender": s, "message": "가" * 70000})),
     ("list_body", lambda s: "[1, 2, 3]"),
-    ("not_json", lambda s: "{\"sender\": "),
-    ("odd_payload", lambda s: json.dumps({"sender": s, "message": '/spending_summary{"period": {"x": [1]}, "page": -1}'})),
+    ("not_json", lambda s: '{"sender": '),
+    (
+        "odd_payload",
+        lambda s: json.dumps({"sender": s, "message": '/spending_summary{"period": {"x": [1]}, "page": -1}'}),
+    ),
 ]
 
 
@@ -67,13 +72,18 @@ async def normal_sender(url: str, count: int) -> List[float]:
         return [await say(client, url, sender, MESSAGES[i % len(MESSAGES)]) for i in range(count)]
 
 
-async def attacker(url: str, index: int, stop: asyncio.Event, statuses: Dict[str, collections.Counter]) -> None:
+async def attacker(
+    url: str, index: int, stop: asyncio.Event, statuses: Dict[str, collections.Counter]
+) -> None:
     async with httpx.AsyncClient(timeout=120) as client:
         for kind, body in itertools.cycle(ATTACKS[index % len(ATTACKS):] + ATTACKS[:index % len(ATTACKS)]):
             if stop.is_set():
                 return
-            response = await client.post(f"{url}/webhooks/rest/webhook", content=body(f"abuse-{uuid.uuid4().hex[:10]}"),
-                                         headers={"Content-Type": "application/json"})
+            response = await client.post(
+                f"{url}/webhooks/rest/webhook",
+                content=body(f"abuse-{uuid.uuid4().hex[:10]}"),
+                headers={"Content-Type": "application/json"},
+            )
             statuses[kind][response.status_code] += 1
 
 
@@ -94,8 +104,10 @@ async def too_long_latency(url: str, count: int = 30) -> List[float]:
     async with httpx.AsyncClient(timeout=60) as client:
         for _ in range(count):
             started = time.perf_counter()
-            response = await client.post(f"{url}/webhooks/rest/webhook",
-                                         json={"sender": f"abuse-long-{uuid.uuid4().hex[:8]}", "message": "가" * 5000})
+            response = await client.post(
+                f"{url}/webhooks/rest/webhook",
+                json={"sender": f"abuse-long-{uuid.uuid4().hex[:8]}", "message": "가" * 5000},
+            )
             latencies.append((time.perf_counter() - started) * 1000)
             if response.json()[0]["text"] != TOO_LONG_TEXT:
                 raise RuntimeError(f"unexpected answer to a too-long message: {response.text[:200]}")

@@ -30,6 +30,7 @@ from sqlalchemy import func, select  # noqa: E402
 from bot.insights.detectors import KINDS  # noqa: E402
 from bot.insights.inbox import run_detectors  # noqa: E402
 from bot.insights.models import Alert, ensure_tables  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
@@ -38,7 +39,6 @@ from bot.mydata.sync.run import sync_customer  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
 from sandbox.seeded_events import CONSENT_DAYS_SEEDED, SeededSandboxState, natural_truth, plan_events  # noqa: E402
-from bot.korean.calendar import KST  # noqa: E402
 
 
 async def link_all(engine, client, url, ids, plan, now):
@@ -107,20 +107,37 @@ def main() -> None:
         t = {c for c, k in truth if k == kind}
         f = {c for c, k in found if k == kind}
         tp = len(t & f)
-        kinds[kind] = {"precision": round(tp / len(f), 3) if f else None, "recall": round(tp / len(t), 3) if t else None,
-                       "true": len(t), "found": len(f)}
+        kinds[kind] = {
+            "precision": round(tp / len(f), 3) if f else None,
+            "recall": round(tp / len(t), 3) if t else None,
+            "true": len(t),
+            "found": len(f),
+        }
         if args.explain and (t ^ f):
             print(f"{kind}: missed {sorted(t - f)} false {sorted(f - t)}", file=sys.stderr)
     latencies.sort()
     seeded = defaultdict(int)
     for event in state.events.values():
         seeded[event.kind] += 1
-    print(json.dumps({
-        "customers": len(ids), "as_of": as_of.isoformat(), "seeded": dict(sorted(seeded.items())), "kinds": kinds,
-        "commit_to_alert_ms": {"p50": round(1000 * statistics.median(latencies), 1) if latencies else None,
-                               "p95": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
-                               "n": len(latencies)},
-        "seconds": round(time.perf_counter() - started, 1)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "customers": len(ids),
+                "as_of": as_of.isoformat(),
+                "seeded": dict(sorted(seeded.items())),
+                "kinds": kinds,
+                "commit_to_alert_ms": {
+                    "p50": round(1000 * statistics.median(latencies), 1) if latencies else None,
+                    "p95": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1)
+                    if latencies
+                    else None,
+                    "n": len(latencies),
+                },
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -117,7 +117,9 @@ class Store:
         for prefix, name in (("", period), ("c", compare)):
             if name:
                 start, end = period_dates(name, self.today)
-                values.update({f"{prefix}lo": utc_bound(start), f"{prefix}hi": utc_bound(end + timedelta(days=1))})
+                values.update(
+                    {f"{prefix}lo": utc_bound(start), f"{prefix}hi": utc_bound(end + timedelta(days=1))}
+                )
         return values
 
     def rows(self, query: str, params: Mapping[str, Any]) -> List[tuple]:
@@ -151,7 +153,12 @@ def _sql_check(check: Mapping[str, Any], reply: Reply, store: Store, customer: s
     failures = []
     for value in values:
         shown = _format(value, fmt)
-        if not value and fmt == "{:,}원" and not check.get("absent") and any(w in reply.text for w in NONE_WORDS):
+        if (
+            not value
+            and fmt == "{:,}원"
+            and not check.get("absent")
+            and any(w in reply.text for w in NONE_WORDS)
+        ):
             continue
         if check.get("absent"):
             if shown in reply.text:

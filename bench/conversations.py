@@ -34,8 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.conversation_checks import (Reply, Store, check_state, check_turn, period_dates,  # noqa: E402
-                                      state_snapshot)
+from bench.conversation_checks import Reply, Store, check_state, check_turn, period_dates, state_snapshot  # noqa: E402
 from bot.auth.tokens import issue_token  # noqa: E402
 from bot.korean.calendar import CLOCK_ENV, fixed_clock  # noqa: E402
 
@@ -147,7 +146,10 @@ def stack_clock_error(client: httpx.Client, url: str, today: dt.date) -> Optiona
     values = [e.get("value") for e in response.json().get("entities", []) if e.get("entity") == "period"]
     wanted = f"{start.isoformat()}/{end.isoformat()}"
     if values and wanted not in values:
-        return f"the stack reads 지난달 as {values[0]}, the corpus as {wanted}: set {CLOCK_ENV} to the corpus clock"
+        return (
+            f"the stack reads 지난달 as {values[0]}, the corpus as {wanted}: set {CLOCK_ENV} to the corpus "
+            "clock"
+        )
     return None
 
 
@@ -156,14 +158,18 @@ def run(corpus: Mapping[str, Any], url: str, db: str, secret: bytes, verbose: bo
     today = fixed_clock(corpus["clock"]).date()
     store = Store(db, corpus.get("queries") or {}, today)
     fallbacks = list(corpus.get("fallback_phrases") or [])
-    scripts = [s for s in corpus["scripts"] if (not kinds or s["kind"] in kinds) and (not ids or s["id"] in ids)]
+    scripts = [
+        s for s in corpus["scripts"] if (not kinds or s["kind"] in kinds) and (not ids or s["id"] in ids)
+    ]
     results, turns, turns_passed = [], 0, 0
     with httpx.Client() as client:
         clock_error = stack_clock_error(client, url, today)
         if clock_error:
             raise SystemExit(clock_error)
         for script in run_order(scripts):
-            result = run_script(script, Chat(client, url, script["customer"], secret), store, fallbacks, verbose)
+            result = run_script(
+                script, Chat(client, url, script["customer"], secret), store, fallbacks, verbose
+            )
             results.append(result)
             turns += len(script["turns"])
             failed_turns = {f.split(":")[0] for f in result.failures if f.startswith("turn ")}

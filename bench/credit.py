@@ -181,7 +181,12 @@ class FuzzySVMs:
         return search.best_params_
 
     def make(self, name):
-        common = dict(self.shared_params_, calibration="sigmoid", calibration_cv=CALIBRATION_FOLDS, random_state=self.seed)
+        common = dict(
+            self.shared_params_,
+            calibration="sigmoid",
+            calibration_cv=CALIBRATION_FOLDS,
+            random_state=self.seed,
+        )
         if name == "IEFSVM":
             return IEFSVMClassifier(**common, rho=PRODUCTION_RHO)
         if name == ABLATION:
@@ -217,15 +222,26 @@ def baseline_methods(seed: int, n_jobs: int) -> dict:
             ),
             seed,
         ),
-        "EasyEnsemble": lambda: PlattCalibrated(_imblearn("EasyEnsembleClassifier")(n_estimators=10, random_state=seed), seed),
-        "RUSBoost": lambda: PlattCalibrated(_imblearn("RUSBoostClassifier")(n_estimators=100, random_state=seed), seed),
+        "EasyEnsemble": lambda: PlattCalibrated(
+            _imblearn("EasyEnsembleClassifier")(n_estimators=10, random_state=seed), seed
+        ),
+        "RUSBoost": lambda: PlattCalibrated(
+            _imblearn("RUSBoostClassifier")(n_estimators=100, random_state=seed), seed
+        ),
         "w-ELM": lambda: TunedCalibrated(
-            Pipeline([("scale", StandardScaler()), ("wellm", WeightedELMClassifier(n_hidden=500, random_state=seed))]),
+            Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    ("wellm", WeightedELMClassifier(n_hidden=500, random_state=seed)),
+                ]
+            ),
             ELM_CANDIDATES,
             seed,
             n_jobs,
         ),
-        "cs-XGBoost": lambda: PlattCalibrated(ScalePosWeightXGBClassifier(n_jobs=n_jobs, random_state=seed), seed),
+        "cs-XGBoost": lambda: PlattCalibrated(
+            ScalePosWeightXGBClassifier(n_jobs=n_jobs, random_state=seed), seed
+        ),
         "LogReg (balanced)": lambda: PlattCalibrated(
             make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=2000)), seed
         ),
@@ -260,7 +276,10 @@ def summarize(per_fold: dict) -> dict:
     for name, folds in per_fold.items():
         keys = folds[0]["metrics"].keys()
         entry = {
-            key: {"mean": float(np.mean([f["metrics"][key] for f in folds])), "std": float(np.std([f["metrics"][key] for f in folds], ddof=1))}
+            key: {
+                "mean": float(np.mean([f["metrics"][key] for f in folds])),
+                "std": float(np.std([f["metrics"][key] for f in folds], ddof=1)),
+            }
             for key in keys
         }
         returns = [f["metrics"]["return_top10"] for f in folds]
@@ -284,16 +303,21 @@ def markdown_table(summary: dict) -> str:
         return f"{entry[key]['mean']:.{digits}f} ± {entry[key]['std']:.{digits}f}"
 
     auc_rank = {n: r for r, n in enumerate(sorted(summary, key=lambda n: -summary[n]["auc"]["mean"]), 1)}
-    ratio_rank = {n: r for r, n in enumerate(sorted(summary, key=lambda n: -summary[n]["return_per_std"]["mean"]), 1)}
+    ratio_rank = {
+        n: r for r, n in enumerate(sorted(summary, key=lambda n: -summary[n]["return_per_std"]["mean"]), 1)
+    }
     lines = [
-        "| method | AUC (rank) | precision of predicted good | predicted good | return top 10% | defaults top 10% | return / std of loans (rank) | return / std over folds | fit s | predict s |",
+        "| method | AUC (rank) | precision of predicted good | predicted good | return top 10% | defaults "
+        "top 10% | return / std of loans (rank) | return / std over folds | fit s | predict s |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in summary:
         e = summary[name]
         lines.append(
-            f"| {name} | {pct(e, 'auc')} ({auc_rank[name]}) | {pct(e, 'precision')} | {pct(e, 'pred_negative_rate')} "
-            f"| {raw(e, 'return_top10')} | {pct(e, 'defaults_top10')} | {raw(e, 'return_per_std', 3)} ({ratio_rank[name]}) "
+            f"| {name} | {pct(e, 'auc')} ({auc_rank[name]}) | {pct(e, 'precision')} | "
+            f"{pct(e, 'pred_negative_rate')} "
+            f"| {raw(e, 'return_top10')} | {pct(e, 'defaults_top10')} | {raw(e, 'return_per_std', 3)} "
+            f"({ratio_rank[name]}) "
             f"| {e['return_over_fold_std']:.3f} | {raw(e, 'fit_s', 1)} | {raw(e, 'predict_s', 3)} |"
         )
     return "\n".join(lines)
@@ -325,7 +349,8 @@ def scoring_latency_ms(n_calls: int, quick: bool) -> float:
 
 def run_datasets(args) -> dict:
     from credit_datasets import DATASETS, DEFAULT_DATASETS
-    from credit_public import PREVIOUS_DEFAULTS, PUBLIC_METHODS, markdown_table as public_table, run_public
+    from credit_public import PREVIOUS_DEFAULTS, PUBLIC_METHODS, run_public
+    from credit_public import markdown_table as public_table
 
     names = args.datasets or list(DEFAULT_DATASETS)
     unknown = set(names) - set(DATASETS)
@@ -354,7 +379,9 @@ def run(args) -> dict:
         raw, y, rate = raw.iloc[index].reset_index(drop=True), y[index], rate[index]
     log(f"lending_club: {len(y)} loans, {int(y.sum())} bad; folds={args.folds}; LGD={LGD:.0%}")
     outer = list(StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(raw, y))
-    selected = [m for m in METHOD_ORDER + (ABLATION,) if (m in args.methods if args.methods else m in METHOD_ORDER)]
+    selected = [
+        m for m in METHOD_ORDER + (ABLATION,) if (m in args.methods if args.methods else m in METHOD_ORDER)
+    ]
     unknown = set(args.methods or ()) - set(METHOD_ORDER + (ABLATION,))
     if unknown:
         raise SystemExit(f"unknown methods {sorted(unknown)}; choose from {METHOD_ORDER + (ABLATION,)}")
@@ -389,7 +416,10 @@ def run(args) -> dict:
             metrics = fold_metrics(y[test], pd_, good, rate[test])
             metrics.update(fit_s=fit_s, predict_s=predict_s)
             per_fold[name].append({"metrics": metrics, "settings": getattr(fitted, "settings_", {})})
-            log(f"fold {fold}/{args.folds} {name:18s} auc={metrics['auc']:.4f} return={metrics['return_top10']:.2f} fit={fit_s:.1f}s {getattr(fitted, 'settings_', '')}")
+            log(
+                f"fold {fold}/{args.folds} {name:18s} auc={metrics['auc']:.4f} "
+                f"return={metrics['return_top10']:.2f} fit={fit_s:.1f}s {getattr(fitted, 'settings_', '')}"
+            )
     summary = summarize(per_fold)
     result = {
         "methods": summary,
@@ -398,7 +428,10 @@ def run(args) -> dict:
         "folds": args.folds,
         "seed": args.seed,
         "lgd": LGD,
-        "reference_int_rate_auc": {"mean": float(np.mean(reference_auc)), "std": float(np.std(reference_auc, ddof=1))},
+        "reference_int_rate_auc": {
+            "mean": float(np.mean(reference_auc)),
+            "std": float(np.std(reference_auc, ddof=1)),
+        },
     }
     if not args.skip_latency:
         result["score_p95_ms"] = scoring_latency_ms(200, args.quick)
@@ -414,8 +447,14 @@ def main(argv=None) -> int:
     parser.add_argument("--methods", nargs="*", help=f"subset of {METHOD_ORDER}, or {ABLATION!r}")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--latency-only", action="store_true", help="only the scoring p95, no CV")
-    parser.add_argument("--datasets", nargs="*", help="public credit data sets (bench/credit_datasets.py); none named: the default set")
-    parser.add_argument("--max-rows", type=int, help="with --datasets: rows per data set (default 2000, 600 with --quick)")
+    parser.add_argument(
+        "--datasets",
+        nargs="*",
+        help="public credit data sets (bench/credit_datasets.py); none named: the default set",
+    )
+    parser.add_argument(
+        "--max-rows", type=int, help="with --datasets: rows per data set (default 2000, 600 with --quick)"
+    )
     parser.add_argument("--json-out", type=Path, help="also write the JSON line to this file")
     args = parser.parse_args(argv)
     if args.folds is None:

@@ -21,6 +21,7 @@ import time
 from typing import Callable, Dict, Sequence
 
 import numpy as np
+from credit_datasets import generic_preprocessor, load_dataset
 from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -28,7 +29,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import SVC
 
 from bot.credit.fuzzy_svm import EFSVMClassifier, IEFSVMClassifier
-from credit_datasets import generic_preprocessor, load_dataset
 
 PUBLIC_METHODS = ("IEFSVM", "EFSVM", "LogReg (balanced)", "SVC (balanced)")
 PREVIOUS_DEFAULTS = "IEFSVM (previous defaults)"
@@ -51,7 +51,11 @@ def make_method(name: str, seed: int):
 def chosen_settings(model) -> dict:
     """What a fuzzy SVM chose inside ``fit`` (empty for the baselines)."""
     names = ("kernel_", "C_", "gamma_", "k_")
-    return {n.rstrip("_"): (round(v, 5) if isinstance(v, float) else v) for n in names if (v := getattr(model, n, None)) is not None}
+    return {
+        n.rstrip("_"): (round(v, 5) if isinstance(v, float) else v)
+        for n in names
+        if (v := getattr(model, n, None)) is not None
+    }
 
 
 def run_fold(name, X, y, train, test, methods, seed):
@@ -64,14 +68,20 @@ def run_fold(name, X, y, train, test, methods, seed):
         fit_s = time.perf_counter() - started
         auc = roc_auc_score(y[test], model.decision_function(X_test))
         out[method] = {"auc": float(auc), "fit_s": fit_s, "settings": chosen_settings(model)}
-    print(f"{name}: fold done, " + ", ".join(f"{m} {v['auc']:.4f} ({v['fit_s']:.1f}s)" for m, v in out.items()),
-          file=sys.stderr, flush=True)
+    print(
+        f"{name}: fold done, " + ", ".join(f"{m} {v['auc']:.4f} ({v['fit_s']:.1f}s)" for m, v in out.items()),
+        file=sys.stderr,
+        flush=True,
+    )
     return name, out
 
 
 def _mean_std(values) -> dict:
     values = np.asarray(values, dtype=float)
-    return {"mean": round(float(values.mean()), 4), "std": round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0}
+    return {
+        "mean": round(float(values.mean()), 4),
+        "std": round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0,
+    }
 
 
 def run_public(
@@ -122,7 +132,8 @@ def paired_difference(per_set, names, other: str) -> dict:
     """IEFSVM minus ``other``: mean of the per-set mean differences, the std of the
     per-fold differences over all sets' folds, and how many sets and folds IEFSVM wins."""
     by_set = {
-        n: np.array([a["auc"] - b["auc"] for a, b in zip(per_set[n]["IEFSVM"], per_set[n][other])]) for n in names
+        n: np.array([a["auc"] - b["auc"] for a, b in zip(per_set[n]["IEFSVM"], per_set[n][other])])
+        for n in names
     }
     folds = np.concatenate(list(by_set.values()))
     return {

@@ -16,7 +16,8 @@ terminated (`pg_terminate_backend`). Afterwards the tracker store is read: every
 client sent (its `message_id` in the request body) must be stored exactly once, each user
 message followed by `action_listen` before the next, and every loan form must end with a verdict.
 
-Prints one JSON line. Usage: python bench/load.py [--users 16] [--seconds 30] [--rounds 2] [--fault-seconds 36]
+Prints one JSON line. Usage: python bench/load.py [--users 16] [--seconds 30] [--rounds 2] [--fault-seconds
+36]
 """
 from __future__ import annotations
 
@@ -83,7 +84,9 @@ class Load:
         self.replicas = Counter()
         self.failures = Counter()  # every failed attempt, by kind
 
-    async def turn(self, client: httpx.AsyncClient, sender: str, text: str, token: Optional[str]) -> Optional[str]:
+    async def turn(
+        self, client: httpx.AsyncClient, sender: str, text: str, token: Optional[str]
+    ) -> Optional[str]:
         turn_id = uuid.uuid4().hex
         metadata = {"customer_token": token} if token else {}
         for attempt in range(self.retries + 1):
@@ -150,20 +153,36 @@ def backend_counters(cluster) -> Counter:
     admin = create_engine(PG_ADMIN_URL, future=True)
     with admin.connect() as conn:
         conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-        commits, inserted = conn.execute(text("SELECT sum(xact_commit), sum(tup_inserted) FROM pg_stat_database "
-                                              "WHERE datname = ANY(:names)"), {"names": names}).one()
+        commits, inserted = conn.execute(
+            text(
+                "SELECT sum(xact_commit), sum(tup_inserted) FROM pg_stat_database WHERE datname = ANY(:names)"
+            ),
+            {"names": names},
+        ).one()
     admin.dispose()
     commands = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).info("stats")["total_commands_processed"]
-    return Counter({"pg_transactions": int(commits), "pg_rows_inserted": int(inserted), "redis_commands": commands})
+    return Counter(
+        {"pg_transactions": int(commits), "pg_rows_inserted": int(inserted), "redis_commands": commands}
+    )
 
 
 def measure(cluster, users: int, seconds: float, rounds: int) -> Dict:
     """`rounds` stretches of one replica then two, alternated so the machine's other work hits both alike."""
     groups = {"rasa": [p.popen.pid for p in cluster.rasa], "actions": [p.popen.pid for p in cluster.actions]}
-    totals: Dict[str, Dict] = {name: {"latencies": [], "elapsed": 0.0, "errors": 0, "failures": Counter(),
-                                      "replicas": Counter(), "cpu": Counter(), "bench_cpu": 0.0, "busy": [0, 0],
-                                      "backends": Counter()}
-                               for name in ("one", "two")}
+    totals: Dict[str, Dict] = {
+        name: {
+            "latencies": [],
+            "elapsed": 0.0,
+            "errors": 0,
+            "failures": Counter(),
+            "replicas": Counter(),
+            "cpu": Counter(),
+            "bench_cpu": 0.0,
+            "busy": [0, 0],
+            "backends": Counter(),
+        }
+        for name in ("one", "two")
+    }
     for _ in range(rounds):
         for name in ("one", "two"):
             state = "maint" if name == "one" else "ready"
@@ -172,7 +191,11 @@ def measure(cluster, users: int, seconds: float, rounds: int) -> Dict:
             time.sleep(1.0)
             total = totals[name]
             before = {g: sum(cpu_seconds(pid) for pid in pids) for g, pids in groups.items()}
-            busy_before, own_before, backends_before = machine_busy(), sum(os.times()[:2]), backend_counters(cluster)
+            busy_before, own_before, backends_before = (
+                machine_busy(),
+                sum(os.times()[:2]),
+                backend_counters(cluster),
+            )
             load = Load(cluster.url, users, seconds / rounds)
             started = time.perf_counter()
             asyncio.run(load.run())
@@ -240,10 +263,17 @@ def check_store(cluster, load: Load) -> Dict:
     sent = [turn for turns in load.turns.values() for turn in turns]
     answered = Counter(min(stored[turn], 2) for turn in sent if turn not in load.failed)
     failed = Counter(min(stored[turn], 2) for turn in sent if turn in load.failed)
-    return {"answered_turns": sum(answered.values()), "answered_stored_once": answered[1],
-            "answered_stored_twice": answered[2], "answered_not_stored": answered[0],
-            "failed_turns": sum(failed.values()), "failed_stored_once": failed[1], "failed_stored_twice": failed[2],
-            "user_turn_before_previous_finished": interleaved, "conversations_ending_mid_turn": unanswered_tail}
+    return {
+        "answered_turns": sum(answered.values()),
+        "answered_stored_once": answered[1],
+        "answered_stored_twice": answered[2],
+        "answered_not_stored": answered[0],
+        "failed_turns": sum(failed.values()),
+        "failed_stored_once": failed[1],
+        "failed_stored_twice": failed[2],
+        "user_turn_before_previous_finished": interleaved,
+        "conversations_ending_mid_turn": unanswered_tail,
+    }
 
 
 def faults(cluster, users: int, seconds: float) -> Dict:
@@ -285,7 +315,9 @@ def main() -> None:
     with demo_cluster(Path(tempfile.mkdtemp(prefix="load_")), replicas=2) as cluster:
         asyncio.run(Load(cluster.url, 4, 5.0).run())  # warm both replicas
         result.update(measure(cluster, args.users, args.seconds, args.rounds))
-        result["ratio_two_vs_one"] = round(result["two"]["msgs_per_s"] / max(result["one"]["msgs_per_s"], 0.1), 2)
+        result["ratio_two_vs_one"] = round(
+            result["two"]["msgs_per_s"] / max(result["one"]["msgs_per_s"], 0.1), 2
+        )
         result["loadavg_after_throughput"] = [round(x, 2) for x in os.getloadavg()]
         if args.fault_seconds > 0:
             result["faults"] = faults(cluster, args.users, args.fault_seconds)

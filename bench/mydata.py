@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from bot.korean.calendar import KST  # noqa: E402
 from bot.mydata.analytics.balances import balances, net_worth  # noqa: E402
 from bot.mydata.analytics.cards import card_bills  # noqa: E402
 from bot.mydata.analytics.income import income  # noqa: E402
@@ -39,6 +40,7 @@ from bot.mydata.analytics.insurance import insurance_summary  # noqa: E402
 from bot.mydata.analytics.investments import investment_summary  # noqa: E402
 from bot.mydata.analytics.linked import linked_assets  # noqa: E402
 from bot.mydata.analytics.loans import loan_summary  # noqa: E402
+from bot.mydata.analytics.profile import credit_facts  # noqa: E402
 from bot.mydata.analytics.recurring import recurring_payments  # noqa: E402
 from bot.mydata.analytics.spending import spending  # noqa: E402
 from bot.mydata.analytics.transactions import search_transactions  # noqa: E402
@@ -46,12 +48,10 @@ from bot.mydata.audit import reading_as  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
-from bot.mydata.analytics.profile import credit_facts  # noqa: E402
 from bot.mydata.sync.run import sync_customers  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
 from sandbox.linking import link_customer  # noqa: E402
 from sandbox.manifest import save_config  # noqa: E402
-from bot.korean.calendar import KST  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)
@@ -194,7 +194,9 @@ def run_backend(name: str, url: str, sandbox_url: str, customers: list[str], arg
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=20240601)
@@ -216,16 +218,18 @@ def main() -> int:
         try:
             for backend in args.backends.split(","):
                 if backend == "sqlite":
-                    report["sqlite"] = run_backend("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", sandbox_url,
-                                                   customers, args)
+                    report["sqlite"] = run_backend(
+                        "sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", sandbox_url, customers, args
+                    )
                 elif backend == "postgresql":
                     admin = create_engine(PG_ADMIN, future=True, isolation_level="AUTOCOMMIT")
                     db = f"mydata_bench_{uuid.uuid4().hex[:8]}"
                     with admin.connect() as conn:
                         conn.execute(text(f'CREATE DATABASE "{db}"'))
                     try:
-                        report["postgresql"] = run_backend("postgresql", PG_ADMIN.rsplit("/", 1)[0] + f"/{db}",
-                                                           sandbox_url, customers, args)
+                        report["postgresql"] = run_backend(
+                            "postgresql", PG_ADMIN.rsplit("/", 1)[0] + f"/{db}", sandbox_url, customers, args
+                        )
                     finally:
                         with admin.connect() as conn:
                             conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))

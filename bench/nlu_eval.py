@@ -146,9 +146,10 @@ def split_data(workdir: Path, dev: bool = False, fresh: Path = None) -> Tuple[Pa
     then the held-out messages are not used at all. With `fresh`, all of
     `nlu_data/` trains (as in the shipped model) and that file's messages
     test, but for any that `nlu_data/` already has word for word."""
-    from bot.kb.faq import write_responses
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.kb.faq import write_responses
 
     responses = write_responses()
     data = load_data(str(ROOT / "nlu_data" / "nlu")).merge(load_data(str(responses)))
@@ -177,8 +178,23 @@ def train(config: dict, train_path: Path, workdir: Path, name: str) -> Tuple[Pat
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     started = time.monotonic()
     subprocess.run(
-        [RASA, "train", "nlu", "--config", str(config_path), "--nlu", str(train_path.parent), "--out", str(workdir), "--fixed-model-name", name, "--quiet"],
-        cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [
+            RASA,
+            "train",
+            "nlu",
+            "--config",
+            str(config_path),
+            "--nlu",
+            str(train_path.parent),
+            "--out",
+            str(workdir),
+            "--fixed-model-name",
+            name,
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     return workdir / f"{name}.tar.gz", time.monotonic() - started
 
@@ -215,13 +231,12 @@ def f1(gold: set, predicted: set) -> float:
 
 
 async def evaluate(model_path: Path, test_path: Path, errors_path: Path = None) -> dict:
-    from rasa.core.agent import Agent
-    from rasa.shared.nlu.training_data.loading import load_data
-    from sklearn.metrics import f1_score
-
     import logging
 
     import structlog
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+    from sklearn.metrics import f1_score
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for name in ("rasa", "bot"):
@@ -248,10 +263,16 @@ async def evaluate(model_path: Path, test_path: Path, errors_path: Path = None) 
             predicted_spans[entity].add((i, start, end))
         if gold_labels[-1] != predicted_labels[-1]:
             ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK][:3]
-            errors.append({
-                "kind": "intent", "text": text, "gold": gold_labels[-1], "predicted": predicted_labels[-1],
-                "guess": guessed_labels[-1], "ranking": [[r["name"], round(r["confidence"], 3)] for r in ranking],
-            })
+            errors.append(
+                {
+                    "kind": "intent",
+                    "text": text,
+                    "gold": gold_labels[-1],
+                    "predicted": predicted_labels[-1],
+                    "guess": guessed_labels[-1],
+                    "ranking": [[r["name"], round(r["confidence"], 3)] for r in ranking],
+                }
+            )
         if gold != found:
             errors.append({
                 "kind": "entity", "text": text, "intent": gold_labels[-1],
@@ -267,16 +288,17 @@ async def evaluate(model_path: Path, test_path: Path, errors_path: Path = None) 
     intents = sorted(set(gold_labels))
     return {
         "intent_macro_f1": round(f1_score(gold_labels, predicted_labels, labels=intents, average="macro"), 4),
-        "intent_accuracy": round(sum(g == p for g, p in zip(gold_labels, predicted_labels)) / len(gold_labels), 4),
-        "intent_macro_f1_no_fallback": round(f1_score(gold_labels, guessed_labels, labels=intents, average="macro"), 4),
+        "intent_accuracy": round(
+            sum(g == p for g, p in zip(gold_labels, predicted_labels)) / len(gold_labels), 4
+        ),
+        "intent_macro_f1_no_fallback": round(
+            f1_score(gold_labels, guessed_labels, labels=intents, average="macro"), 4
+        ),
         "fallbacks": sum(p == FALLBACK for p in predicted_labels),
         "entity_f1": {
-            entity: round(f1(gold_spans[entity], predicted_spans[entity]), 4)
-            for entity in sorted(gold_spans)
+            entity: round(f1(gold_spans[entity], predicted_spans[entity]), 4) for entity in sorted(gold_spans)
         },
-        "confusions": [
-            {"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(10)
-        ],
+        "confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(10)],
     }
 
 
@@ -284,11 +306,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["korean", "whitespace"])
     parser.add_argument("--keep", type=Path, help="keep models and splits in this folder")
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yml", help="the Korean pipeline to measure")
-    parser.add_argument("--dev", action="store_true", help="tune on a dev part of the training 80%%; the held-out 20%% is not used")
-    parser.add_argument("--fresh", type=Path, nargs="?", const=FRESH_TEST,
-                        help=f"train on all of nlu_data and test on this file (default {FRESH_TEST.relative_to(ROOT)})")
-    parser.add_argument("--errors", type=Path, help="write wrong intents and entity mismatches here (JSON lines; .<name> is added per pipeline)")
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config.yml", help="the Korean pipeline to measure"
+    )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="tune on a dev part of the training 80%%; the held-out 20%% is not used",
+    )
+    parser.add_argument(
+        "--fresh",
+        type=Path,
+        nargs="?",
+        const=FRESH_TEST,
+        help=f"train on all of nlu_data and test on this file (default {FRESH_TEST.relative_to(ROOT)})",
+    )
+    parser.add_argument(
+        "--errors",
+        type=Path,
+        help="write wrong intents and entity mismatches here (JSON lines; .<name> is added per pipeline)",
+    )
     args = parser.parse_args()
     if args.dev and args.fresh:
         parser.error("--dev and --fresh test on different messages; pick one")

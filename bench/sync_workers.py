@@ -32,11 +32,11 @@ from kombu import Connection  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.insights.models import TaskDelivery, ensure_tables  # noqa: E402
+from bot.korean.calendar import KST  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import Consent, SyncRun  # noqa: E402
-from bot.korean.calendar import KST  # noqa: E402
 from bot.tasks.app import app, broker_url  # noqa: E402
 from sandbox.app import SandboxClock, SandboxServer, SandboxState  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
@@ -58,10 +58,31 @@ async def link_all(engine, url, ids, now):
 
 def start_worker(env: dict, queue: str, label: str, logdir: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "bot.tasks.app", "worker", "-Q", queue, "-c", "1", "--loglevel",
-         "WARNING", "-n", f"{label}-{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=REPO, env=env, stdout=(logdir / f"{label}.log").open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "bot.tasks.app",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{label}-{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=(logdir / f"{label}.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def run_once(server, ids, now, workers: int, kill: bool, tmp: Path) -> dict:
@@ -85,7 +106,9 @@ def run_once(server, ids, now, workers: int, kill: bool, tmp: Path) -> dict:
 
     def done() -> int:
         with session_scope(engine) as s:
-            return s.execute(select(func.count()).select_from(TaskDelivery).where(TaskDelivery.status == "done")).scalar()
+            return s.execute(
+                select(func.count()).select_from(TaskDelivery).where(TaskDelivery.status == "done")
+            ).scalar()
 
     while (finished := done()) < len(pairs):
         if kill and not killed and finished >= len(pairs) // 3:
@@ -108,7 +131,9 @@ def run_once(server, ids, now, workers: int, kill: bool, tmp: Path) -> dict:
                                               SyncRun.new_transactions + SyncRun.new_approvals)
                                        .where(SyncRun.status == "ok").order_by(SyncRun.id)):
             runs.setdefault((cid, org), []).append(new)
-        redelivered = s.execute(select(func.count()).select_from(TaskDelivery).where(TaskDelivery.lost > 0)).scalar()
+        redelivered = s.execute(
+            select(func.count()).select_from(TaskDelivery).where(TaskDelivery.lost > 0)
+        ).scalar()
     engine.dispose()
     return {"workers": workers, "consents": len(pairs), "seconds": round(seconds, 1),
             "customers_per_s": round(len(ids) / seconds, 2),

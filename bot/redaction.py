@@ -38,7 +38,11 @@ def scrub(value: Any) -> Any:
 def _bounded(text: str) -> str:
     """Long log lines are cut: a whole request body or tracker is never worth logging."""
     text = redact(text)
-    return text if len(text) <= MAX_LOG_CHARS else text[:MAX_LOG_CHARS] + f"... [{len(text) - MAX_LOG_CHARS} characters cut]"
+    return (
+        text
+        if len(text) <= MAX_LOG_CHARS
+        else text[:MAX_LOG_CHARS] + f"... [{len(text) - MAX_LOG_CHARS} characters cut]"
+    )
 
 
 _formatter = logging.Formatter()
@@ -59,7 +63,9 @@ def install_log_redaction() -> None:
         record.msg, record.args = _bounded(message), ()
         if record.exc_info:
             trace = redact(_formatter.formatException(record.exc_info))
-            record.exc_text = trace if len(trace) <= 2 * MAX_LOG_CHARS else "... " + trace[-2 * MAX_LOG_CHARS:]
+            record.exc_text = (
+                trace if len(trace) <= 2 * MAX_LOG_CHARS else "... " + trace[-2 * MAX_LOG_CHARS :]
+            )
         return record
 
     factory.redacting = True  # type: ignore[attr-defined]

@@ -64,7 +64,9 @@ def purge_conversations(engine: Engine, days: int, *, now: datetime | None = Non
         return PurgeReport(cutoff, 0, 0, delete)
     with engine.begin() as conn:
         conversations = conn.execute(text(f"SELECT count(*) FROM ({_IDLE}) AS idle"), params).scalar()
-        events = conn.execute(text(f"SELECT count(*) FROM events WHERE sender_id IN ({_IDLE})"), params).scalar()
+        events = conn.execute(
+            text(f"SELECT count(*) FROM events WHERE sender_id IN ({_IDLE})"), params
+        ).scalar()
         if delete and events:
             events = conn.execute(text(f"DELETE FROM events WHERE sender_id IN ({_IDLE})"), params).rowcount
     return PurgeReport(cutoff, conversations, events, delete)
@@ -88,9 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.retention", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     purge = commands.add_parser("purge", help="delete conversations idle for more than --days days")
-    purge.add_argument("--days", type=_days, required=True, help="keep conversations active in the last N days")
+    purge.add_argument(
+        "--days", type=_days, required=True, help="keep conversations active in the last N days"
+    )
     purge.add_argument("--yes", action="store_true", help="really delete (without it: a dry run)")
-    purge.add_argument("--url", help="tracker store URL (default: TRACKER_DATABASE_URL or var/tracker.sqlite3)")
+    purge.add_argument(
+        "--url", help="tracker store URL (default: TRACKER_DATABASE_URL or var/tracker.sqlite3)"
+    )
     purge.add_argument("--now", type=_aware, help="the moment to count back from (default: now)")
     args = parser.parse_args(argv)
 
@@ -105,10 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine.dispose()
     cutoff = report.cutoff.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if report.deleted:
-        print(f"deleted {report.conversations} conversations ({report.events} events) idle since before {cutoff}")
+        print(
+            f"deleted {report.conversations} conversations ({report.events} events) idle since before "
+            f"{cutoff}"
+        )
     else:
-        print(f"dry run: {report.conversations} conversations ({report.events} events) idle since before {cutoff} "
-              f"would be deleted; add --yes to delete them")
+        print(
+            f"dry run: {report.conversations} conversations ({report.events} events) idle since before "
+            f"{cutoff} "
+            f"would be deleted; add --yes to delete them"
+        )
     return 0
 
 

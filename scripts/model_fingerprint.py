@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "current.tar.gz"
 STAMP = ROOT / "models" / "current.fingerprint"
 INPUTS = [
-    "config.yml", "domain.yml", "nlu_data", "knowledge_base/faq.yml",
-    "knowledge_base/lexicons.yml", "bot/nlp", "bot/rasa/components.py", "bot/kb/lexicon.py", "requirements.txt",
+    "config.yml",
+    "domain.yml",
+    "nlu_data",
+    "knowledge_base/faq.yml",
+    "knowledge_base/lexicons.yml",
+    "bot/nlp",
+    "bot/rasa/components.py",
+    "bot/kb/lexicon.py",
+    "requirements.txt",
 ]
 
 

@@ -101,7 +101,9 @@ class Ports:
                    [free_port() for _ in range(replicas)], [free_port() for _ in range(replicas)])
 
 
-def haproxy_config(ports: Ports, pidfile: Path, bind: str = "127.0.0.1", rasa_balance: str = "leastconn") -> str:
+def haproxy_config(
+    ports: Ports, pidfile: Path, bind: str = "127.0.0.1", rasa_balance: str = "leastconn"
+) -> str:
     def servers(prefix: str, port_list: Sequence[int]) -> str:
         return "\n".join(f"    server {prefix}{i} 127.0.0.1:{port} check" for i, port in enumerate(port_list))
 
@@ -114,9 +116,24 @@ def haproxy_config(ports: Ports, pidfile: Path, bind: str = "127.0.0.1", rasa_ba
 
 def rasa_command(port: int, endpoints: Path, credentials: Path, cors: Sequence[str]) -> List[str]:
     """A Rasa replica, started as ./run.sh starts the single server."""
-    return [sys.executable, "-m", "bot.rasa.server", "run", "--model", str(MODEL),
-            *(["--enable-api"] if os.environ.get("RASA_API") == "1" else []), "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
-            "--credentials", str(credentials), *(["--cors", *cors] if cors else [])]
+    return [
+        sys.executable,
+        "-m",
+        "bot.rasa.server",
+        "run",
+        "--model",
+        str(MODEL),
+        *(["--enable-api"] if os.environ.get("RASA_API") == "1" else []),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        *(["--cors", *cors] if cors else []),
+    ]
 
 
 def action_command(port: int) -> List[str]:
@@ -175,12 +192,19 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports.entry}"
 
     def _env(self) -> Dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S), "SANIC_WORKERS": "1",
-                # a replica uses one tracker connection at a time; Rasa's default pool (50 + 100
-                # overflow) times N replicas would outgrow PostgreSQL's max_connections
-                "SQL_POOL_SIZE": "2", "SQL_MAX_OVERFLOW": "4",
-                "ACTION_SERVER_SECRET": os.environ.get("ACTION_SERVER_SECRET") or secrets.token_urlsafe(32), **self.env}
+        return {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S),
+            "SANIC_WORKERS": "1",
+            # a replica uses one tracker connection at a time; Rasa's default pool (50 + 100
+            # overflow) times N replicas would outgrow PostgreSQL's max_connections
+            "SQL_POOL_SIZE": "2",
+            "SQL_MAX_OVERFLOW": "4",
+            "ACTION_SERVER_SECRET": os.environ.get("ACTION_SERVER_SECRET") or secrets.token_urlsafe(32),
+            **self.env,
+        }
 
     def start(self, timeout: float = 600.0) -> "Cluster":
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -190,11 +214,22 @@ class Cluster:
         endpoints.write_text(render_endpoints(
             {**env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.ports.action_entry}/webhook"}))
         config = self.workdir / "haproxy.cfg"
-        config.write_text(haproxy_config(self.ports, self.workdir / "haproxy.pid", self.bind, self.rasa_balance))
-        self.actions = [Process(f"actions{i}", action_command(p), self.workdir / f"actions{i}.log", env).start()
-                        for i, p in enumerate(self.ports.actions)]
-        self.rasa = [Process(f"rasa{i}", rasa_command(p, endpoints, self.credentials, self.cors),
-                             self.workdir / f"rasa{i}.log", env).start() for i, p in enumerate(self.ports.rasa)]
+        config.write_text(
+            haproxy_config(self.ports, self.workdir / "haproxy.pid", self.bind, self.rasa_balance)
+        )
+        self.actions = [
+            Process(f"actions{i}", action_command(p), self.workdir / f"actions{i}.log", env).start()
+            for i, p in enumerate(self.ports.actions)
+        ]
+        self.rasa = [
+            Process(
+                f"rasa{i}",
+                rasa_command(p, endpoints, self.credentials, self.cors),
+                self.workdir / f"rasa{i}.log",
+                env,
+            ).start()
+            for i, p in enumerate(self.ports.rasa)
+        ]
         self.haproxy = Process("haproxy", [ensure_haproxy(), "-db", "-f", str(config)],
                                self.workdir / "haproxy.log", env).start()
         self.wait_all_up(timeout)

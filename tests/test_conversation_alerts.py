@@ -28,14 +28,20 @@ def alerts(bank):
 
 
 def test_a_new_session_greets_with_the_number_of_new_alerts_and_leaves_them_unread(alerts):
-    unread = sql(alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop")[0][0]
+    unread = sql(
+        alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop"
+    )[0][0]
     assert unread >= 1
     text, replies = say(alerts, "안녕하세요~", "demo-shop", sender=f"g-{uuid.uuid4().hex[:10]}")
     assert "무엇을 도와드릴까요" in replies[0]["text"]
     assert f"새 알림 {unread}건이 있어요" in text and "[긴급]" in text and "연체" in text
     assert [b["title"] for b in replies[-1]["buttons"]][0] == "알림 모두 보기"
-    assert sql(alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop") == [(unread,)]
-    text, replies = say(alerts, "안녕하세요~", sender=f"g-{uuid.uuid4().hex[:10]}")  # no login: the plain greeting
+    assert sql(
+        alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop"
+    ) == [(unread,)]
+    text, replies = say(
+        alerts, "안녕하세요~", sender=f"g-{uuid.uuid4().hex[:10]}"
+    )  # no login: the plain greeting
     assert "새 알림" not in text and len(replies) == 1
 
 
@@ -50,7 +56,9 @@ def test_show_alerts_most_important_first_then_nothing_new(alerts):
     assert replies[1]["buttons"][0]["payload"].startswith("/loan_status")
     text, _ = say(alerts, "새 알림 있어?", "demo-shop", sender=sender)
     assert "새 알림이 없습니다" in text
-    assert sql(alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop") == [(0,)]
+    assert sql(
+        alerts, "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND read_at IS NULL", "demo-shop"
+    ) == [(0,)]
 
 
 def test_alerts_need_a_token_and_stay_with_their_customer(alerts):
@@ -63,7 +71,9 @@ def test_alerts_need_a_token_and_stay_with_their_customer(alerts):
 def test_daily_updates_in_chat(alerts):
     text, _ = say(alerts, "매일 업데이트해줘", "demo-salaried")
     assert "매일 업데이트할게요" in text
-    cycles = sql(alerts, "SELECT DISTINCT cycle_days FROM sync_schedules WHERE customer_id = ?", "demo-salaried")
+    cycles = sql(
+        alerts, "SELECT DISTINCT cycle_days FROM sync_schedules WHERE customer_id = ?", "demo-salaried"
+    )
     assert cycles == [(1,)]
     text, replies = say(alerts, "업데이트 주기 바꾸고 싶어", "demo-salaried")
     assert [b["title"] for b in replies[0]["buttons"]] == ["매일", "매주", "매월"]
@@ -72,8 +82,9 @@ def test_daily_updates_in_chat(alerts):
 def test_turning_a_kind_off_in_chat(alerts):
     text, _ = say(alerts, "연체 알림 꺼줘", "demo-retiree")
     assert "대출 연체 알림은 보내지 않을게요" in text
-    assert sql(alerts, "SELECT kind, enabled FROM alert_preferences WHERE customer_id = ?", "demo-retiree") == \
-        [("loan_overdue", 0)]
+    assert sql(
+        alerts, "SELECT kind, enabled FROM alert_preferences WHERE customer_id = ?", "demo-retiree"
+    ) == [("loan_overdue", 0)]
     text, replies = say(alerts, "알림 설정 바꾸고 싶어", "demo-retiree")
     assert "어떤 알림" in text and len(replies[0]["buttons"]) == 6
 

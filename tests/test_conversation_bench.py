@@ -8,7 +8,15 @@ from datetime import date
 
 import pytest
 
-from bench.conversation_checks import STATE_CHECKS, Reply, Store, check_state, check_turn, period_dates, utc_bound
+from bench.conversation_checks import (
+    STATE_CHECKS,
+    Reply,
+    Store,
+    check_state,
+    check_turn,
+    period_dates,
+    utc_bound,
+)
 from bench.conversations import load_corpus, run_order
 from bot.korean.calendar import fixed_clock
 
@@ -35,7 +43,12 @@ def test_the_corpus_is_big_enough_and_covers_every_kind_and_customer():
     assert kinds <= KINDS, sorted(kinds - KINDS)
     for customer in CUSTOMERS:
         assert sum(s["customer"] == customer for s in SCRIPTS) >= 20, customer
-    cancels = {s["turns"][i]["say"] for s in SCRIPTS if s["kind"].startswith("cancel_") for i in range(1, len(s["turns"]))}
+    cancels = {
+        s["turns"][i]["say"]
+        for s in SCRIPTS
+        if s["kind"].startswith("cancel_")
+        for i in range(1, len(s["turns"]))
+    }
     assert len(cancels) >= 12  # cancel in many phrasings
 
 
@@ -109,14 +122,18 @@ def store(tmp_path):
     path = tmp_path / "store.sqlite3"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE consents (customer_id TEXT, org_code TEXT, revoked_at TEXT)")
-        db.execute("CREATE TABLE card_approvals (customer_id TEXT, org_code TEXT, approved_at TEXT, amount INT)")
+        db.execute(
+            "CREATE TABLE card_approvals (customer_id TEXT, org_code TEXT, approved_at TEXT, amount INT)"
+        )
         db.execute("INSERT INTO consents VALUES ('c1', 'A', NULL), ('c1', 'B', '2026-01-01')")
         db.executemany("INSERT INTO card_approvals VALUES ('c1', ?, ?, ?)", [
             ("A", "2026-10-05 03:00:00.000000", 12000), ("A", "2026-10-31 16:00:00.000000", 5000),
             ("B", "2026-10-06 03:00:00.000000", 99000), ("A", "2026-09-30 14:59:00.000000", 7000)])
-    queries = {"spent": "SELECT SUM(amount) FROM card_approvals WHERE customer_id = :cid AND org_code IN {linked} "
-                        "AND approved_at >= :lo AND approved_at < :hi",
-               "count": "SELECT COUNT(*) FROM card_approvals WHERE customer_id = :cid"}
+    queries = {
+        "spent": "SELECT SUM(amount) FROM card_approvals WHERE customer_id = :cid AND org_code IN {linked} "
+        "AND approved_at >= :lo AND approved_at < :hi",
+        "count": "SELECT COUNT(*) FROM card_approvals WHERE customer_id = :cid",
+    }
     return Store(str(path), queries, TODAY)
 
 
@@ -134,8 +151,16 @@ def test_sql_numbers_use_the_period_and_linked_institutions_only(store):
 
 def test_fallback_and_text_checks_fail_when_they_should(store):
     assert failures(store, "죄송해요, 조금 다르게 말씀해 주세요.", [])
-    assert check_turn([], Reply("다르게 말씀해", []), None, store, "c1", ["다르게 말씀해"], fallback_ok=True) == []
-    assert failures(store, "대출 신청을 취소했어요.", [{"any": ["취소"]}, {"has": "대출"}, {"lacks_re": "갚으실"}]) == []
+    assert (
+        check_turn([], Reply("다르게 말씀해", []), None, store, "c1", ["다르게 말씀해"], fallback_ok=True)
+        == []
+    )
+    assert (
+        failures(
+            store, "대출 신청을 취소했어요.", [{"any": ["취소"]}, {"has": "대출"}, {"lacks_re": "갚으실"}]
+        )
+        == []
+    )
     assert failures(store, "몇 년 동안 갚으실 건가요?", [{"lacks_re": "갚으실"}])
     assert failures(store, "", [])
 
@@ -150,7 +175,9 @@ def test_references_to_shown_items_read_the_previous_reply(store):
     previous = Reply("2건이에요.\n· 10월 3일 배달의민족 36,900원\n· 10월 9일 쿠팡이츠 21,000원", [])
     assert failures(store, "쿠팡이츠 21,000원, 10월 9일 결제예요.", [{"shown_item": 2}], previous) == []
     assert failures(store, "배달의민족 36,900원이에요.", [{"shown_item": 2}], previous)
-    assert failures(store, "다음 2건이에요.\n· 10월 12일 요기요 15,000원", [{"new_items": True}], previous) == []
+    assert (
+        failures(store, "다음 2건이에요.\n· 10월 12일 요기요 15,000원", [{"new_items": True}], previous) == []
+    )
     assert failures(store, previous.text, [{"new_items": True}], previous)
 
 

@@ -66,8 +66,12 @@ def spent_by_category(bank, customer, period):
 
 
 def balance_of(bank, customer, org_code):
-    return sql(bank, "SELECT SUM(balance) FROM accounts WHERE customer_id = ? AND org_code = ? AND kind != 'invest'",
-               customer, org_code)[0][0]
+    return sql(
+        bank,
+        "SELECT SUM(balance) FROM accounts WHERE customer_id = ? AND org_code = ? AND kind != 'invest'",
+        customer,
+        org_code,
+    )[0][0]
 
 
 def spending_line(total):
@@ -139,12 +143,23 @@ def test_references_answer_from_the_items_just_shown(bank):
 
     # the largest of the whole result asked about (last month's payments), not only of the five lines shown
     lo, hi = utc_bounds(*OCTOBER)
-    top = max(a for (a,) in sql(
-        bank, "SELECT amount FROM card_approvals WHERE customer_id = 'demo-salaried' AND status = 'approved' "
-              "AND approved_at >= ? AND approved_at < ? UNION ALL SELECT amount FROM transactions "
-              "WHERE customer_id = 'demo-salaried' AND direction = 'out' AND occurred_at >= ? AND occurred_at < ?",
-        lo, hi, lo, hi))
-    assert top > max(amounts), "the largest payment must lie beyond the first page for this test to mean anything"
+    top = max(
+        a
+        for (a,) in sql(
+            bank,
+            "SELECT amount FROM card_approvals WHERE customer_id = 'demo-salaried' AND status = 'approved' "
+            "AND approved_at >= ? AND approved_at < ? UNION ALL SELECT amount FROM transactions "
+            "WHERE customer_id = 'demo-salaried' AND direction = 'out' AND occurred_at >= ? AND occurred_at "
+            "< ?",
+            lo,
+            hi,
+            lo,
+            hi,
+        )
+    )
+    assert top > max(amounts), (
+        "the largest payment must lie beyond the first page for this test to mean anything"
+    )
     largest = chat("그 중에 가장 비싼 거")
     assert "가장 큰 결제" in largest and won(top) in largest
     day = chat("그건 며칠에 나간 거예요?")
@@ -175,18 +190,24 @@ def test_after_a_credit_score_how_to_raise_it_is_about_this_customer(bank):
     score = re.search(r"예상 신용점수는 (\d+)점", chat("내 신용점수 알려줘")).group(1)
     levers = chat("어떻게 하면 올릴 수 있어?")
     assert f"지금 예상 신용점수는 {score}점이에요" in levers
-    assert re.search(r"\+\d+점\(\d+ → \d+점\)", levers) or "찾지 못했어요" in levers  # the model's own what-if
+    assert (
+        re.search(r"\+\d+점\(\d+ → \d+점\)", levers) or "찾지 못했어요" in levers
+    )  # the model's own what-if
     assert "이런 걸 도와드릴 수 있어요" not in levers
 
 
 def moved_lines(now, before, grew):
     """The lines a why-question lists: every category moving that way, biggest change first, five at most."""
     every = set(now) | set(before)
-    moved = [c for c in every if (now.get(c, 0) > before.get(c, 0) if grew else now.get(c, 0) < before.get(c, 0))]
+    moved = [
+        c for c in every if (now.get(c, 0) > before.get(c, 0) if grew else now.get(c, 0) < before.get(c, 0))
+    ]
     moved.sort(key=lambda c: abs(now.get(c, 0) - before.get(c, 0)), reverse=True)
-    return [f"{c}: {won(before.get(c, 0))} → {won(now.get(c, 0))} "
-            f"({'+' if now.get(c, 0) > before.get(c, 0) else '-'}{won(abs(now.get(c, 0) - before.get(c, 0)))})"
-            for c in moved[:5]], every - set(moved)
+    return [
+        f"{c}: {won(before.get(c, 0))} → {won(now.get(c, 0))} "
+        f"({'+' if now.get(c, 0) > before.get(c, 0) else '-'}{won(abs(now.get(c, 0) - before.get(c, 0)))})"
+        for c in moved[:5]
+    ], every - set(moved)
 
 
 def test_after_a_spending_summary_why_it_grew_or_fell_names_those_categories(bank):
@@ -217,9 +238,13 @@ def test_a_correction_after_an_answer_changes_that_answer(bank):
     chat("지난달 스타벅스 결제 내역")
     reply = chat("아니 스타벅스 말고 이디야요")
     lo, hi = utc_bounds(*OCTOBER)
-    ediya = sql(bank, "SELECT COALESCE(SUM(amount), 0) FROM card_approvals WHERE customer_id = 'demo-student' "
-                      "AND status = 'approved' AND merchant = '이디야커피' AND approved_at >= ? AND approved_at < ?",
-                lo, hi)[0][0]
+    ediya = sql(
+        bank,
+        "SELECT COALESCE(SUM(amount), 0) FROM card_approvals WHERE customer_id = 'demo-student' "
+        "AND status = 'approved' AND merchant = '이디야커피' AND approved_at >= ? AND approved_at < ?",
+        lo,
+        hi,
+    )[0][0]
     assert "이디야" in reply and "스타벅스" not in reply and "10월 1일" in reply
     if ediya:
         assert won(ediya) in reply

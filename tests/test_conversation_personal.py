@@ -12,8 +12,8 @@ import uuid
 import pytest
 
 from bot.auth.tokens import issue_token
-from bot.mydata.store.vault import vault
 from bot.korean.wording import won
+from bot.mydata.store.vault import vault
 from tests.support.bank import SECRET, deposit_total, sql
 from tests.support.servers import ROOT
 
@@ -76,7 +76,9 @@ def test_account_numbers_are_masked(bank):
 
 def test_consents_listed_match_the_store(bank):
     text, _ = say(bank, "어디에 정보 제공 동의했지?", "demo-retiree")
-    active = sql(bank, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL", "demo-retiree")
+    active = sql(
+        bank, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL", "demo-retiree"
+    )
     assert f"{active[0][0]}곳" in text
 
 
@@ -126,14 +128,29 @@ def test_asking_about_an_unlinked_institution_connects_it_then_answers(bank):
 
 def test_revoking_deletes_that_institution_only(bank):
     sender = f"t-{uuid.uuid4().hex[:10]}"
-    before_other = sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code != 'B0010005'")
-    assert sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code='B0010005'")[0][0] > 0
+    before_other = sql(
+        bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code != 'B0010005'"
+    )
+    assert (
+        sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code='B0010005'")[
+            0
+        ][0]
+        > 0
+    )
     text, _ = say(bank, "농협 연결 끊어줘", "demo-retiree", sender=sender)
     assert "삭제" in text and "진행할까요" in text
     text, _ = say(bank, "/affirm", "demo-retiree", sender=sender)
     assert "삭제했어요" in text
-    assert sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code='B0010005'")[0][0] == 0
-    assert sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code != 'B0010005'") == before_other
+    assert (
+        sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code='B0010005'")[
+            0
+        ][0]
+        == 0
+    )
+    assert (
+        sql(bank, "SELECT COUNT(*) FROM accounts WHERE customer_id='demo-retiree' AND org_code != 'B0010005'")
+        == before_other
+    )
 
 
 def test_an_institution_down_mid_conversation_is_named_and_old_data_still_answers(bank):

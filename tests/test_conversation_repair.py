@@ -46,12 +46,17 @@ def rows_of(bank, customer_id):
 
 
 def active_consents(bank, customer_id):
-    return sql(bank, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL", customer_id)[0][0]
+    return sql(
+        bank, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL", customer_id
+    )[0][0]
 
 
 def samsung_card_consents(bank):
-    return sql(bank, "SELECT COUNT(*) FROM consents WHERE customer_id = 'demo-shop' AND org_code = 'C0020002' "
-                     "AND revoked_at IS NULL")[0][0]
+    return sql(
+        bank,
+        "SELECT COUNT(*) FROM consents WHERE customer_id = 'demo-shop' AND org_code = 'C0020002' "
+        "AND revoked_at IS NULL",
+    )[0][0]
 
 
 # --- loan form ---------------------------------------------------------------------------
@@ -124,7 +129,11 @@ def test_loan_form_three_unusable_answers_leave_with_a_way_back_and_an_agent(ban
     first = chat("음")
     assert "상환 기간" in first and not chat.replies[0].get("buttons")
     chat("ㅁㄴㅇㄹ")
-    assert "골라 주세요" in chat.replies[0]["text"] and chat.buttons() == ["1년", "3년", "5년"]  # once, under the question
+    assert "골라 주세요" in chat.replies[0]["text"] and chat.buttons() == [
+        "1년",
+        "3년",
+        "5년",
+    ]  # once, under the question
     text = chat("몰라")
     assert "멈출게요" in text and "다시 하시려면" in text and "상담원" in text
     assert "상담원 연결" in chat.buttons()
@@ -511,7 +520,9 @@ def test_anything_with_nothing_asked_offers_the_likely_meaning(bank):
     assert "금융상품 추천" in chat.buttons(), chat.replies
 
 
-@pytest.mark.parametrize("question", ["내 계좌 잔액 알려줘", "이체 한도 얼마예요?", "이번 달 어디에 제일 많이 썼어?"])
+@pytest.mark.parametrize(
+    "question", ["내 계좌 잔액 알려줘", "이체 한도 얼마예요?", "이번 달 어디에 제일 많이 썼어?"]
+)
 @pytest.mark.parametrize("form", FORMS)
 def test_every_form_answers_a_question_as_it_would_outside_then_asks_again(bank, form, question):
     before = untouched(bank)

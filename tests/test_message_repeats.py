@@ -57,7 +57,9 @@ def test_the_same_id_with_another_text_or_customer_is_refused(text, metadata):
 
 def test_without_a_customer_the_reason_does_not_matter_and_text_compares_as_stored():
     token_like = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-    events = turn("m-5", "토큰 [redacted] 이에요", ["그 말씀은 저장하지 않았어요"], metadata={"auth_error": "missing"})
+    events = turn(
+        "m-5", "토큰 [redacted] 이에요", ["그 말씀은 저장하지 않았어요"], metadata={"auth_error": "missing"}
+    )
     replies = stored_replies(events, "m-5", f"토큰 {token_like} 이에요", {"auth_error": "expired"})
     assert [r["text"] for r in replies] == ["그 말씀은 저장하지 않았어요"]
 
@@ -102,8 +104,11 @@ def test_the_same_id_for_another_message_or_customer_is_a_409_and_changes_nothin
     sender = f"rep-{uuid.uuid4().hex[:8]}"
     assert post(bank, sender, "내 잔액 알려줘", "balance-1").status_code == 200
     stored = user_events(bank, sender)
-    for message, customer in [("지난달 어디에 제일 많이 썼어?", "demo-salaried"), ("내 잔액 알려줘", "demo-student"),
-                              ("내 잔액 알려줘", None)]:
+    for message, customer in [
+        ("지난달 어디에 제일 많이 썼어?", "demo-salaried"),
+        ("내 잔액 알려줘", "demo-student"),
+        ("내 잔액 알려줘", None),
+    ]:
         refused = post(bank, sender, message, "balance-1", customer)
         assert refused.status_code == 409 and refused.json()["error"] == "message_id_reused"
         assert set(refused.json()) == {"error", "detail"}  # no reply of the stored turn
@@ -113,7 +118,9 @@ def test_the_same_id_for_another_message_or_customer_is_a_409_and_changes_nothin
 
 async def deliver_at_once(url, body, times):
     async with httpx.AsyncClient(timeout=60.0) as client:
-        return await asyncio.gather(*[client.post(f"{url}/webhooks/rest/webhook", json=body) for _ in range(times)])
+        return await asyncio.gather(
+            *[client.post(f"{url}/webhooks/rest/webhook", json=body) for _ in range(times)]
+        )
 
 
 @pytest.mark.slow

@@ -20,7 +20,9 @@ recommend_product financial_advice""".split()
 CONTRACT_FAQ = """transfer_limit transfer_fee business_hours lost_card password_locked certificate
 otp open_account dormant_account deposit_protection interest_tax loan_documents
 credit_score_tips mydata_what mydata_consent mydata_security phishing""".split()
-CONTRACT_ENTITIES = "institution account_type amount period merchant category product_type loan_purpose".split()
+CONTRACT_ENTITIES = (
+    "institution account_type amount period merchant category product_type loan_purpose".split()
+)
 
 
 def nlu_examples():
@@ -28,7 +30,11 @@ def nlu_examples():
     for path in sorted((ROOT / "nlu_data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             if "intent" in block:
-                lines = [line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+                lines = [
+                    line[2:].strip()
+                    for line in block["examples"].splitlines()
+                    if line.strip().startswith("- ")
+                ]
                 by_intent[block["intent"]].extend(lines)
     return by_intent
 

@@ -14,8 +14,11 @@ ACCEPTED_WARNINGS = (
     # the login, cancel and rephrase responses, the greeting (action_greet) and the greeting inside a form
     # (actions/repair.py); action_follow_up says the bare-answer reply when
     # there is no last answer to build on.
-    re.compile(r"The utterance 'utter_(ask_\w+|default|login_\w+|service_unavailable|\w+_cancelled|greet|greet_in_form"
-               r"|inform_without_question)' is not used in any story or rule\."),
+    re.compile(
+        r"The utterance "
+        r"'utter_(ask_\w+|default|login_\w+|service_unavailable|\w+_cancelled|greet|greet_in_form"
+        r"|inform_without_question)' is not used in any story or rule\."
+    ),
     # Rasa merges the retrieval intent found in the faq/<topic> examples into
     # a domain that already declares it (stories need it declared).
     re.compile("The following duplicated intents have been found across multiple domain files: faq"),
@@ -31,7 +34,9 @@ def run_rasa(*args, timeout=900):
 
 
 def test_rasa_data_validate_is_clean():
-    result = run_rasa("data", "validate", "--domain", "domain.yml", "--data", "nlu_data", "--config", "config.yml")
+    result = run_rasa(
+        "data", "validate", "--domain", "domain.yml", "--data", "nlu_data", "--config", "config.yml"
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     warnings = [

@@ -17,8 +17,15 @@ from bot.rasa.tracker_store import PooledSQLTrackerStore
 from scripts.endpoints import render
 
 ANSWERS = [
-    {"events": [{"event": "slot", "name": "period", "value": "2026-10-01/2026-10-31"}],
-     "responses": [{"text": "잔액은 1,250,000원이에요.", "buttons": [{"title": "이번 달 지출 보기", "payload": "/spending_summary"}]}]},
+    {
+        "events": [{"event": "slot", "name": "period", "value": "2026-10-01/2026-10-31"}],
+        "responses": [
+            {
+                "text": "잔액은 1,250,000원이에요.",
+                "buttons": [{"title": "이번 달 지출 보기", "payload": "/spending_summary"}],
+            }
+        ],
+    },
     {"events": [], "responses": []},
     {"events": [{"event": "followup", "name": "utter_greet"}, {"event": "active_loop", "name": None}]},
 ]

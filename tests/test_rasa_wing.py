@@ -69,7 +69,9 @@ def test_the_wing_holds_what_rasa_loads_by_name():
 
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     components = [step["name"] for step in pipeline if "." in step["name"]]
-    channels = [name for name in yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) if "." in name]
+    channels = [
+        name for name in yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) if "." in name
+    ]
     assert components and channels
     for path in [*components, *channels, TRACKER_STORE]:
         module, name = path.rsplit(".", 1)

@@ -33,7 +33,9 @@ def test_the_balancer_config_sticks_socketio_and_checks_every_server(tmp_path):
     haproxy = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin")
     if haproxy:
         (tmp_path / "haproxy.cfg").write_text(config)
-        check = subprocess.run([haproxy, "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True)
+        check = subprocess.run(
+            [haproxy, "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stderr
 
 
@@ -86,7 +88,9 @@ def stored_events(tracker_url, sender):
 
 async def deliver_twice_at_once(url, body):
     async with httpx.AsyncClient(timeout=60.0) as client:
-        return await asyncio.gather(*[client.post(f"{url}/webhooks/rest/webhook", json=body) for _ in range(2)])
+        return await asyncio.gather(
+            *[client.post(f"{url}/webhooks/rest/webhook", json=body) for _ in range(2)]
+        )
 
 
 @pytest.mark.slow

@@ -17,7 +17,11 @@ REDIS_DB = 5
 
 def test_default_endpoints_keep_conversations_in_sqlite(tmp_path):
     endpoints = yaml.safe_load(render({}, sqlite_path=tmp_path / "t.sqlite3"))
-    assert endpoints["tracker_store"] == {"type": "bot.rasa.tracker_store.PooledSQLTrackerStore", "dialect": "sqlite", "db": str(tmp_path / "t.sqlite3")}
+    assert endpoints["tracker_store"] == {
+        "type": "bot.rasa.tracker_store.PooledSQLTrackerStore",
+        "dialect": "sqlite",
+        "db": str(tmp_path / "t.sqlite3"),
+    }
     assert "lock_store" not in endpoints
 
 
@@ -28,8 +32,13 @@ def test_environment_selects_postgresql_and_redis(tmp_path):
         "ACTION_ENDPOINT_URL": "http://127.0.0.1:9/webhook",
     }))
     assert endpoints["tracker_store"] == {
-        "type": "bot.rasa.tracker_store.PooledSQLTrackerStore", "dialect": "postgresql", "url": "db.local", "port": 6543, "db": "tracker",
-        "username": "bank", "password": "s@cret",
+        "type": "bot.rasa.tracker_store.PooledSQLTrackerStore",
+        "dialect": "postgresql",
+        "url": "db.local",
+        "port": 6543,
+        "db": "tracker",
+        "username": "bank",
+        "password": "s@cret",
     }
     assert endpoints["lock_store"]["type"] == "redis" and endpoints["lock_store"]["db"] == 3
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:9/webhook"
@@ -51,7 +60,9 @@ def tracker_database():
         yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(
+                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -70,8 +81,13 @@ def test_conversations_go_to_postgresql_with_redis_locks(tmp_path, tracker_datab
     assert after > before
     engine = create_engine(tracker_database.replace("postgresql://", "postgresql+psycopg2://"), future=True)
     with engine.connect() as conn:
-        texts = conn.execute(
-            text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"), {"s": sender}
-        ).scalars().all()
+        texts = (
+            conn.execute(
+                text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                {"s": sender},
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert [json.loads(t)["text"] for t in texts] == ["안녕하세요", "고마워요"]

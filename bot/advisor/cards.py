@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bot.advisor.catalog import Catalog, CardBenefit, CardProduct
+from bot.advisor.catalog import CardBenefit, CardProduct, Catalog
 from bot.advisor.errors import AdvisorInputError
 from bot.advisor.inputs import SpendingLine, require_int, require_items
 from bot.advisor.money import HUNDRED, TWELVE, round_won
@@ -130,7 +130,9 @@ def _settle_month(card: CardProduct, lines: Sequence[SpendingLine], qualified: b
         earned[index] += amount
 
 
-def evaluate_card(card: CardProduct, lines: Sequence[SpendingLine], months: int = DEFAULT_MONTHS) -> CardSuggestion:
+def evaluate_card(
+    card: CardProduct, lines: Sequence[SpendingLine], months: int = DEFAULT_MONTHS
+) -> CardSuggestion:
     """Replay the customer's last `months` months of spending on one card."""
     lines = require_items("lines", lines, SpendingLine)
     require_int("months", months, 1, 24)
@@ -145,7 +147,9 @@ def evaluate_card(card: CardProduct, lines: Sequence[SpendingLine], months: int 
     qualified_months = 0
     for month in window:
         previous = add_months(month, -1)
-        basis = by_month.get(previous, []) if earliest is not None and previous >= earliest else by_month[month]
+        basis = (
+            by_month.get(previous, []) if earliest is not None and previous >= earliest else by_month[month]
+        )
         qualified = _performance(card, basis) >= card.min_prev_month_spend
         qualified_months += qualified
         _settle_month(card, by_month[month], qualified, spend, earned)
@@ -179,7 +183,10 @@ def _reason(card: CardProduct, count: int, parts: Tuple[BenefitEarned, ...], mon
             return f"최근 {count}개월 모두 전월실적 {requirement}에 못 미쳐 받을 수 있는 혜택이 없어요"
         return f"최근 {count}개월 지출 중 이 카드의 혜택 대상이 없어요"
     top_monthly = round_won(Decimal(top.benefit) / count)
-    clauses = [f"최근 {count}개월 {top.scope} 지출 {won_approx(top.spend)} 기준 월 평균 {won_approx(top_monthly)} {top.kind}"]
+    clauses = [
+        f"최근 {count}개월 {top.scope} 지출 {won_approx(top.spend)} 기준 월 평균 {won_approx(top_monthly)} "
+        f"{top.kind}"
+    ]
     if monthly_benefit != top_monthly:
         clauses.append(f"혜택 합계 월 평균 {won_approx(monthly_benefit)}")
     if card.annual_fee:

@@ -151,7 +151,9 @@ class CashFlow:
             items = ", ".join(f"{o.payer} {won_approx(o.total)}" for o in self.one_offs[:3])
             lines.append(f"매달 들어오지 않은 돈({items})은 월 소득에서 뺐어요.")
         if self.unclassified_out:
-            lines.append(f"용도를 알 수 없는 이체(월 평균 {won_approx(self.unclassified_out)})는 지출로 보지 않았어요.")
+            lines.append(
+                f"용도를 알 수 없는 이체(월 평균 {won_approx(self.unclassified_out)})는 지출로 보지 않았어요."
+            )
         lines.extend(self.unseen)
         return lines
 
@@ -206,8 +208,12 @@ def monthly_cash_flow(months: Sequence[date], inflows: Sequence[Inflow], spendin
     needed = max(MIN_REGULAR_MONTHS, math.ceil(REGULAR_SHARE * count)) if count > 1 else 1
     regular = {p for p, seen in payer_months.items() if len(seen) >= needed}
     income_by_month = [sum(payer_amounts[p][k] for p in regular) for k in range(count)]
-    one_offs = tuple(sorted((OneOffIncome(p, sum(payer_amounts[p])) for p in payer_amounts if p not in regular),
-                            key=lambda o: (-o.total, o.payer)))
+    one_offs = tuple(
+        sorted(
+            (OneOffIncome(p, sum(payer_amounts[p])) for p in payer_amounts if p not in regular),
+            key=lambda o: (-o.total, o.payer),
+        )
+    )
 
     living = [0] * count
     fixed_cats: Dict[str, List[int]] = {label: [0] * count for label in FIXED_CATEGORIES.values()}
@@ -237,14 +243,26 @@ def monthly_cash_flow(months: Sequence[date], inflows: Sequence[Inflow], spendin
         if any(amounts):
             fixed_rows.append((label, amounts, "계좌·카드 지출"))
 
-    fixed = tuple(sorted((FixedCost(label, _average(sum(amounts), count), basis) for label, amounts, basis in fixed_rows),
-                         key=lambda c: (-c.monthly, c.label)))
+    fixed = tuple(
+        sorted(
+            (FixedCost(label, _average(sum(amounts), count), basis) for label, amounts, basis in fixed_rows),
+            key=lambda c: (-c.monthly, c.label),
+        )
+    )
     by_month = tuple(MonthFlow(m, income_by_month[k], living[k] + sum(a[k] for _, a, _ in fixed_rows))
                      for k, m in enumerate(months))
     payers = tuple(sorted(regular, key=lambda p: (-sum(payer_amounts[p]), p)))
     return CashFlow(
-        months=count, monthly_income=_average(sum(income_by_month), count), income_payers=payers,
-        one_offs=one_offs, living_spending=_average(sum(living), count), fixed=fixed,
-        unclassified_out=_average(unclassified_out, count), unseen=tuple(unseen), by_month=by_month,
-        spending=tuple(sorted((m for m in spending if (m.month.year, m.month.month) in index), key=lambda m: m.month)),
+        months=count,
+        monthly_income=_average(sum(income_by_month), count),
+        income_payers=payers,
+        one_offs=one_offs,
+        living_spending=_average(sum(living), count),
+        fixed=fixed,
+        unclassified_out=_average(unclassified_out, count),
+        unseen=tuple(unseen),
+        by_month=by_month,
+        spending=tuple(
+            sorted((m for m in spending if (m.month.year, m.month.month) in index), key=lambda m: m.month)
+        ),
     )

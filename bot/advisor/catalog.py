@@ -180,7 +180,9 @@ class _Reader:
     def fail(self, where: str, problem: str) -> CatalogError:
         return CatalogError(f"{self.path.name}: {where}: {problem}")
 
-    def mapping(self, value: Any, where: str, required: Sequence[str], optional: Sequence[str] = ()) -> Dict[str, Any]:
+    def mapping(
+        self, value: Any, where: str, required: Sequence[str], optional: Sequence[str] = ()
+    ) -> Dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(where, f"expected a mapping, got {type(value).__name__}")
         missing = [k for k in required if k not in value]
@@ -226,8 +228,12 @@ class _Reader:
             raise self.fail(where, "expected a non-empty list" if not allow_empty else "expected a list")
         return value
 
-    def names(self, value: Any, where: str, known: set, what: str, allow_empty: bool = True) -> Tuple[str, ...]:
-        names = tuple(self.text(v, f"{where}[{i}]") for i, v in enumerate(self.items(value, where, allow_empty)))
+    def names(
+        self, value: Any, where: str, known: set, what: str, allow_empty: bool = True
+    ) -> Tuple[str, ...]:
+        names = tuple(
+            self.text(v, f"{where}[{i}]") for i, v in enumerate(self.items(value, where, allow_empty))
+        )
         unknown = [n for n in names if n not in known]
         if unknown:
             raise self.fail(where, f"{', '.join(unknown)} not a {what} value in lexicons.yml")
@@ -238,7 +244,9 @@ class _Reader:
         if issuer not in self.institutions:
             raise self.fail(where, f"{issuer!r} is not an institution in lexicons.yml")
         if self.institutions[issuer] not in kinds:
-            raise self.fail(where, f"{issuer!r} is a {self.institutions[issuer]}, expected {' or '.join(kinds)}")
+            raise self.fail(
+                where, f"{issuer!r} is a {self.institutions[issuer]}, expected {' or '.join(kinds)}"
+            )
         return issuer
 
     def base_rates(self, value: Any, where: str) -> Tuple[Tuple[int, Decimal], ...]:
@@ -299,8 +307,22 @@ def _savings(r: _Reader, raw: Any, at: str) -> SavingsProduct:
 
 
 def _benefit(r: _Reader, raw: Any, at: str) -> CardBenefit:
-    item = r.mapping(raw, at, ("label",), ("kind", "rate", "per_transaction", "merchants", "categories", "all",
-                                           "min_amount", "monthly_cap", "monthly_count"))
+    item = r.mapping(
+        raw,
+        at,
+        ("label",),
+        (
+            "kind",
+            "rate",
+            "per_transaction",
+            "merchants",
+            "categories",
+            "all",
+            "min_amount",
+            "monthly_cap",
+            "monthly_count",
+        ),
+    )
     if ("rate" in item) == ("per_transaction" in item):
         raise r.fail(at, "give exactly one of rate or per_transaction")
     scopes = [key for key in ("merchants", "categories", "all") if item.get(key)]
@@ -315,7 +337,9 @@ def _benefit(r: _Reader, raw: Any, at: str) -> CardBenefit:
         label=r.text(item["label"], f"{at}.label"),
         kind=r.text(item.get("kind", "할인"), f"{at}.kind", BENEFIT_KINDS),
         rate=r.rate(item["rate"], f"{at}.rate") if "rate" in item else None,
-        per_transaction=r.won(item["per_transaction"], f"{at}.per_transaction", 1) if "per_transaction" in item else None,
+        per_transaction=r.won(item["per_transaction"], f"{at}.per_transaction", 1)
+        if "per_transaction" in item
+        else None,
         merchants=r.names(item.get("merchants"), f"{at}.merchants", r.merchants, "merchant"),
         categories=r.names(item.get("categories"), f"{at}.categories", r.categories, "category"),
         all_merchants=bool(item.get("all")),
@@ -326,8 +350,12 @@ def _benefit(r: _Reader, raw: Any, at: str) -> CardBenefit:
 
 
 def _card(r: _Reader, raw: Any, at: str) -> CardProduct:
-    item = r.mapping(raw, at, ("id", "name", "issuer", "type", "annual_fee", "min_prev_month_spend", "benefits"),
-                     ("performance_excludes", "excluded_categories", "total_monthly_cap"))
+    item = r.mapping(
+        raw,
+        at,
+        ("id", "name", "issuer", "type", "annual_fee", "min_prev_month_spend", "benefits"),
+        ("performance_excludes", "excluded_categories", "total_monthly_cap"),
+    )
     benefits = tuple(_benefit(r, b, f"{at}.benefits[{i}]")
                      for i, b in enumerate(r.items(item["benefits"], f"{at}.benefits", allow_empty=False)))
     excluded = r.names(item.get("excluded_categories"), f"{at}.excluded_categories", r.categories, "category")
@@ -350,9 +378,26 @@ def _card(r: _Reader, raw: Any, at: str) -> CardProduct:
 
 
 def _loan(r: _Reader, raw: Any, at: str) -> LoanProduct:
-    item = r.mapping(raw, at, ("id", "name", "issuer", "type", "purposes", "min_rate", "max_rate", "min_amount",
-                               "max_amount", "term_months", "min_score", "repayment", "rate_type"),
-                     ("max_income_multiple", "max_deposit_ratio"))
+    item = r.mapping(
+        raw,
+        at,
+        (
+            "id",
+            "name",
+            "issuer",
+            "type",
+            "purposes",
+            "min_rate",
+            "max_rate",
+            "min_amount",
+            "max_amount",
+            "term_months",
+            "min_score",
+            "repayment",
+            "rate_type",
+        ),
+        ("max_income_multiple", "max_deposit_ratio"),
+    )
     issuer = r.issuer(item["issuer"], f"{at}.issuer", ("bank", *NONBANK_KINDS))
     terms = r.mapping(item["term_months"], f"{at}.term_months", ("min", "max"))
     score = item["min_score"]
@@ -386,12 +431,16 @@ def _loan(r: _Reader, raw: Any, at: str) -> LoanProduct:
     if product.max_term < product.min_term:
         raise r.fail(f"{at}.term_months", "max is below min")
     if (product.loan_type == "마이너스통장") != (product.repayment == "한도"):
-        raise r.fail(f"{at}.repayment", "한도 repayment is for a 마이너스통장, and a 마이너스통장 repays as 한도")
+        raise r.fail(
+            f"{at}.repayment", "한도 repayment is for a 마이너스통장, and a 마이너스통장 repays as 한도"
+        )
     return product
 
 
 def _section(r: _Reader, raw: Dict[str, Any], key: str, parse: Callable[[_Reader, Any, str], Any]) -> tuple:
-    return tuple(parse(r, item, f"{key}[{i}]") for i, item in enumerate(r.items(raw[key], key, allow_empty=False)))
+    return tuple(
+        parse(r, item, f"{key}[{i}]") for i, item in enumerate(r.items(raw[key], key, allow_empty=False))
+    )
 
 
 def parse_catalog(raw: Any, path: Path = DEFAULT_CATALOG_PATH, lexicon: Optional[Lexicon] = None) -> Catalog:
@@ -419,7 +468,9 @@ def parse_catalog(raw: Any, path: Path = DEFAULT_CATALOG_PATH, lexicon: Optional
 def load_catalog(path: Optional[Path] = None, lexicon_path: Optional[Path] = None) -> Catalog:
     """Read and check products.yml; a broken file raises CatalogError naming what is wrong."""
     path = Path(path) if path else DEFAULT_CATALOG_PATH
-    return _load(str(path), str(lexicon_path or DEFAULT_LEXICON_PATH), path.stat().st_mtime_ns if path.exists() else 0)
+    return _load(
+        str(path), str(lexicon_path or DEFAULT_LEXICON_PATH), path.stat().st_mtime_ns if path.exists() else 0
+    )
 
 
 @functools.lru_cache(maxsize=8)

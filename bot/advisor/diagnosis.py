@@ -82,7 +82,11 @@ def top_growing_category(months: Sequence[MonthSpending]) -> Optional[CategoryGr
         CategoryGrowth(category, before.get(category, 0), recent.get(category, 0))
         for category in sorted(set(before) | set(recent))
     ]
-    grown = [g for g in grown if g.increase >= GROWTH_MIN_WON and g.increase >= g.previous_monthly * GROWTH_MIN_SHARE]
+    grown = [
+        g
+        for g in grown
+        if g.increase >= GROWTH_MIN_WON and g.increase >= g.previous_monthly * GROWTH_MIN_SHARE
+    ]
     return max(grown, key=lambda g: (g.increase, g.category), default=None)
 
 
@@ -107,7 +111,10 @@ def _debt_step(debts: Sequence[HighRateDebt], surplus: int) -> str:
         head = f"고금리 대출 {len(debts)}건(잔액 {won_approx(total)}) 중 " + head
     step = f"{head}: 1년 이자만 {won_approx(first.yearly_interest)}이에요"
     if surplus > 0:
-        step += f". 매달 남는 {won_approx(surplus)}을 모두 넣으면 약 {math.ceil(loan.balance / surplus)}개월이면 갚아요"
+        step += (
+            f". 매달 남는 {won_approx(surplus)}을 모두 넣으면 약 {math.ceil(loan.balance / surplus)}개월이면 "
+            "갚아요"
+        )
     return step
 
 
@@ -132,7 +139,9 @@ def advice_from_cash_flow(cash: CashFlow, subscriptions: Sequence[Subscription] 
         raise AdvisorInputError("cash must be a CashFlow")
     spending, subscriptions, loans = _checked(cash.monthly_income, cash.spending, subscriptions, loans)
     obligations = cash.obligations_outside_spending
-    return _diagnose(cash.monthly_income, spending, subscriptions, loans, cash.outgo - obligations, obligations)
+    return _diagnose(
+        cash.monthly_income, spending, subscriptions, loans, cash.outgo - obligations, obligations
+    )
 
 
 def _diagnose(monthly_income: int, spending: Sequence[MonthSpending], subscriptions: Sequence[Subscription],
@@ -165,8 +174,10 @@ def _diagnose(monthly_income: int, spending: Sequence[MonthSpending], subscripti
                      "버는 만큼 다 쓰고 있어요. 고정지출부터 줄여 매달 조금이라도 남기세요")
     elif savings_bp is not None and savings_bp < TARGET_SAVINGS_RATE_BP:
         gap = round_won(Decimal(monthly_income) * TARGET_SAVINGS_RATE_BP / 10_000) - surplus
-        steps.append(f"저축률 {basis_points(savings_bp)}를 20%로 올리려면 매달 {won_approx(gap)}을 더 남겨야 해요. "
-                     "월급날 적금 자동이체로 먼저 떼어 두세요")
+        steps.append(
+            f"저축률 {basis_points(savings_bp)}를 20%로 올리려면 매달 {won_approx(gap)}을 더 남겨야 해요. "
+            "월급날 적금 자동이체로 먼저 떼어 두세요"
+        )
     else:
         save = max(floor_to(round_won(Decimal(surplus) * SAVE_SHARE), 10_000), 10_000)
         steps.append(f"매달 남는 {won_approx(surplus)} 중 {won_approx(save)}을 적금 자동이체로 모아 보세요")
@@ -176,9 +187,15 @@ def _diagnose(monthly_income: int, spending: Sequence[MonthSpending], subscripti
     if savings_bp is None:
         summary = f"최근 {count}개월 평균 {won_approx(average)}을 썼고, 들어온 소득은 없어요"
     else:
-        spent = (f"을 쓰고 대출 상환·보험료 등으로 {won_approx(obligations)}이 나가서" if obligations else "을 써서")
-        summary = (f"월 소득 {won_approx(monthly_income)} 중 최근 {count}개월 평균 {won_approx(average)}{spent} "
-                   f"저축률은 {basis_points(savings_bp)}예요")
+        spent = (
+            f"을 쓰고 대출 상환·보험료 등으로 {won_approx(obligations)}이 나가서"
+            if obligations
+            else "을 써서"
+        )
+        summary = (
+            f"월 소득 {won_approx(monthly_income)} 중 최근 {count}개월 평균 {won_approx(average)}{spent} "
+            f"저축률은 {basis_points(savings_bp)}예요"
+        )
     if debts:
         summary += f". 연 10%가 넘거나 카드론·현금서비스인 대출이 {len(debts)}건 있어요"
     return Diagnosis(

@@ -31,8 +31,17 @@ from decimal import Decimal
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.inputs import (LOAN_KINDS, RATE_TYPES, REPAYMENT_METHODS, ExistingLoan, require_int, require_items,
-                                require_rate, require_text, require_won)
+from bot.advisor.inputs import (
+    LOAN_KINDS,
+    RATE_TYPES,
+    REPAYMENT_METHODS,
+    ExistingLoan,
+    require_int,
+    require_items,
+    require_rate,
+    require_text,
+    require_won,
+)
 from bot.advisor.money import HUNDRED, monthly_rate, round_won
 from bot.kb.references import reference
 from bot.korean.wording import percent_points
@@ -101,7 +110,9 @@ class DsrResult:
     post_loan_ratio_bp: int
     within_limit: bool  # post-loan DSR at or under the limit
     max_additional_annual_repayment: int  # room under the limit on top of today's loans
-    max_loan_amount: Optional[int]  # for the proposed loan's terms; None if none proposed or DSR does not apply
+    max_loan_amount: Optional[
+        int
+    ]  # for the proposed loan's terms; None if none proposed or DSR does not apply
     stress_add_on: Decimal  # what was added to the proposed loan's rate (0 when not applied)
     repayments: Tuple[Repayment, ...]
     proposed_repayment: Optional[Repayment]
@@ -150,7 +161,13 @@ def annual_repayment(loan: ExistingLoan) -> Repayment:
     if loan.kind == "마이너스통장" or loan.repayment == "한도":
         limit = loan.limit if loan.limit is not None else loan.balance
         annual = round_won(Decimal(limit) / REVOLVING_YEARS + _yearly_interest(limit, loan.rate))
-        return Repayment(label, loan.kind, annual, "마이너스통장: 한도 전체를 5년에 나눠 갚는 것으로 보고 한도 이자를 더함", True)
+        return Repayment(
+            label,
+            loan.kind,
+            annual,
+            "마이너스통장: 한도 전체를 5년에 나눠 갚는 것으로 보고 한도 이자를 더함",
+            True,
+        )
     if loan.repayment == "만기일시":
         if loan.kind == "주택담보대출":
             months = min(max(loan.remaining_months, 12), MORTGAGE_BULLET_MAX_MONTHS)
@@ -167,7 +184,9 @@ def annual_repayment(loan: ExistingLoan) -> Repayment:
     if loan.repayment == "원금균등":
         annual = _equal_principal_year(loan.balance, loan.rate, loan.remaining_months)
     else:
-        annual = equal_payment(loan.balance, loan.rate, loan.remaining_months) * min(12, loan.remaining_months)
+        annual = equal_payment(loan.balance, loan.rate, loan.remaining_months) * min(
+            12, loan.remaining_months
+        )
     return Repayment(label, loan.kind, annual, f"{loan.repayment} 분할상환: 앞으로 12개월 원리금", True)
 
 
@@ -186,13 +205,20 @@ def _stress_applies(proposed: ProposedLoan, unsecured_after: int, threshold: int
 
 
 def _as_existing(proposed: ProposedLoan, rate: Decimal) -> ExistingLoan:
-    return ExistingLoan(kind=proposed.kind, balance=proposed.amount, rate=rate, remaining_months=proposed.term_months,
-                        repayment=proposed.repayment,
-                        limit=proposed.amount if proposed.kind == "마이너스통장" else None, loan_id="신규")
+    return ExistingLoan(
+        kind=proposed.kind,
+        balance=proposed.amount,
+        rate=rate,
+        remaining_months=proposed.term_months,
+        repayment=proposed.repayment,
+        limit=proposed.amount if proposed.kind == "마이너스통장" else None,
+        loan_id="신규",
+    )
 
 
 def unsecured_credit(loans: Sequence[ExistingLoan]) -> int:
-    """신용대출 balances plus 마이너스통장 limits: what the 1억 stress threshold and income multiples look at."""
+    """신용대출 balances plus 마이너스통장 limits: what the 1억 stress threshold and income multiples look
+    at."""
     return sum((loan.limit or loan.balance) if loan.kind == "마이너스통장" else loan.balance
                for loan in loans if loan.kind in UNSECURED_KINDS)
 
@@ -213,9 +239,15 @@ def _largest(fits: Callable[[int], bool], unit: int = AMOUNT_UNIT, ceiling: int 
     return low * unit
 
 
-def calculate_dsr(annual_income: int, loans: Sequence[ExistingLoan], proposed: Optional[ProposedLoan] = None, *,
-                  lender_kind: str = "bank", stress_add_on: Decimal = STRESS_ADD_ON,
-                  unsecured_stress_threshold: int = STRESS_UNSECURED_THRESHOLD) -> DsrResult:
+def calculate_dsr(
+    annual_income: int,
+    loans: Sequence[ExistingLoan],
+    proposed: Optional[ProposedLoan] = None,
+    *,
+    lender_kind: str = "bank",
+    stress_add_on: Decimal = STRESS_ADD_ON,
+    unsecured_stress_threshold: int = STRESS_UNSECURED_THRESHOLD,
+) -> DsrResult:
     """Today's DSR and, with `proposed`, the DSR after it and the most it could be under the limit."""
     require_won("annual_income", annual_income, minimum=1)
     loans = require_items("loans", loans, ExistingLoan)
@@ -235,7 +267,9 @@ def calculate_dsr(annual_income: int, loans: Sequence[ExistingLoan], proposed: O
         known = {loan.loan_id for loan in loans if loan.loan_id}
         unknown = [i for i in proposed.replaces if i not in known]
         if unknown:
-            raise AdvisorInputError(f"ProposedLoan.replaces names loans that are not given: {', '.join(unknown)}")
+            raise AdvisorInputError(
+                f"ProposedLoan.replaces names loans that are not given: {', '.join(unknown)}"
+            )
         kept = [loan for loan in loans if not (loan.loan_id and loan.loan_id in proposed.replaces)]
         kept_annual = sum(annual_repayment(loan).annual for loan in kept)
         kept_unsecured = unsecured_credit(kept)
@@ -243,7 +277,11 @@ def calculate_dsr(annual_income: int, loans: Sequence[ExistingLoan], proposed: O
         def repayment_of(amount: int) -> Tuple[Repayment, Decimal]:
             candidate = replace(proposed, amount=amount)
             unsecured_after = kept_unsecured + (amount if candidate.kind in UNSECURED_KINDS else 0)
-            add_on = stress_add_on if _stress_applies(candidate, unsecured_after, unsecured_stress_threshold) else Decimal(0)
+            add_on = (
+                stress_add_on
+                if _stress_applies(candidate, unsecured_after, unsecured_stress_threshold)
+                else Decimal(0)
+            )
             return annual_repayment(_as_existing(candidate, proposed.rate + add_on)), add_on
 
         proposed_repayment, applied_stress = repayment_of(proposed.amount)
@@ -253,7 +291,10 @@ def calculate_dsr(annual_income: int, loans: Sequence[ExistingLoan], proposed: O
         else:
             notes.append(proposed_repayment.rule)
         if applied_stress:
-            notes.append(f"스트레스 DSR 3단계: 변동금리 신규 대출에 가산금리 {percent_points(applied_stress)}를 더해 계산했어요")
+            notes.append(
+                f"스트레스 DSR 3단계: 변동금리 신규 대출에 가산금리 {percent_points(applied_stress)}를 더해 "
+                "계산했어요"
+            )
     notes.append(RULES_CHANGE_NOTE)
 
     return DsrResult(
@@ -271,8 +312,16 @@ def max_loan_amount(annual_income: int, loans: Sequence[ExistingLoan], rate: Dec
                     kind: str = "신용대출", repayment: str = "원리금균등", rate_type: str = "variable",
                     replaces: Tuple[str, ...] = (), lender_kind: str = "bank",
                     stress_add_on: Decimal = STRESS_ADD_ON) -> Optional[int]:
-    """The largest new loan (in 만 원 steps) that keeps the DSR at or under the limit; None if DSR does not apply."""
-    probe = ProposedLoan(amount=AMOUNT_UNIT, rate=rate, term_months=term_months, kind=kind, repayment=repayment,
-                         rate_type=rate_type, replaces=replaces)
+    """The largest new loan (in 만 원 steps) that keeps the DSR at or under the limit; None if DSR does not
+    apply."""
+    probe = ProposedLoan(
+        amount=AMOUNT_UNIT,
+        rate=rate,
+        term_months=term_months,
+        kind=kind,
+        repayment=repayment,
+        rate_type=rate_type,
+        replaces=replaces,
+    )
     return calculate_dsr(annual_income, loans, probe, lender_kind=lender_kind,
                          stress_add_on=stress_add_on).max_loan_amount

@@ -19,7 +19,8 @@ Maximum limit = the smallest of: the DSR maximum for the requested term; for 생
 income × multiple (default 1.0, the banks' 연소득 이내 guidance; a product may set its own)
 minus existing unsecured credit (신용대출 balances, 마이너스통장 limits) not being
 refinanced; for 전세자금, 80% of the 전세보증금 when given; and the largest catalog loan for
-the purpose whose minimum score the customer meets (0 if there is none). 전세자금대출 and 사업자대출 are outside the household DSR rule, so for them
+the purpose whose minimum score the customer meets (0 if there is none). 전세자금대출 and 사업자대출 are
+outside the household DSR rule, so for them
 the same arithmetic is only an affordability proxy, labelled as such: a 사업자대출 is
 counted as an amortizing loan and capped by it (business income is not known here); a
 전세 loan is not capped by it (the guarantee sizes it), only its approval is lowered.
@@ -40,9 +41,23 @@ from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple
 
 from bot.advisor.catalog import LEGAL_MAX_RATE, Catalog, LoanProduct
-from bot.advisor.dsr import STRESS_ADD_ON, DsrResult, ProposedLoan, calculate_dsr, limit_bp_for, unsecured_credit
+from bot.advisor.dsr import (
+    STRESS_ADD_ON,
+    DsrResult,
+    ProposedLoan,
+    calculate_dsr,
+    limit_bp_for,
+    unsecured_credit,
+)
 from bot.advisor.errors import AdvisorInputError
-from bot.advisor.inputs import ExistingLoan, LoanRequest, require_int, require_items, require_rate, require_won
+from bot.advisor.inputs import (
+    ExistingLoan,
+    LoanRequest,
+    require_int,
+    require_items,
+    require_rate,
+    require_won,
+)
 from bot.advisor.money import floor_to, round_won
 from bot.credit.scale import band_from_score, pd_from_score
 from bot.korean.wording import basis_points, percent, won_approx
@@ -179,9 +194,21 @@ class _Cap:
     hard: bool = True  # False: reported, but does not limit the amount
 
 
-def _caps(annual_income: int, loans: Sequence[ExistingLoan], request: LoanRequest, *, rate: Decimal, term: int,
-          kind: str, repayment: str, rate_type: str, lender_kind: str, stress_add_on: Decimal,
-          income_multiple: Optional[Decimal], deposit_ratio: Optional[Decimal]) -> Tuple[List[_Cap], DsrResult]:
+def _caps(
+    annual_income: int,
+    loans: Sequence[ExistingLoan],
+    request: LoanRequest,
+    *,
+    rate: Decimal,
+    term: int,
+    kind: str,
+    repayment: str,
+    rate_type: str,
+    lender_kind: str,
+    stress_add_on: Decimal,
+    income_multiple: Optional[Decimal],
+    deposit_ratio: Optional[Decimal],
+) -> Tuple[List[_Cap], DsrResult]:
     """Every rule that limits the amount, and the DSR with the requested amount."""
     affordability_proxy = kind in DSR_EXEMPT_KINDS
     proposed = ProposedLoan(amount=request.amount, rate=rate, term_months=term,
@@ -193,7 +220,9 @@ def _caps(annual_income: int, loans: Sequence[ExistingLoan], request: LoanReques
     if income_multiple is not None and request.purpose in INCOME_MULTIPLE_PURPOSES:
         kept = [loan for loan in loans if not (loan.loan_id and loan.loan_id in request.refinance_ids)]
         room = round_won(Decimal(annual_income) * income_multiple) - unsecured_credit(kept)
-        caps.append(_Cap(max(room, 0), f"연소득 {percent(income_multiple * 100, 0)}에서 기존 신용대출을 뺀 금액"))
+        caps.append(
+            _Cap(max(room, 0), f"연소득 {percent(income_multiple * 100, 0)}에서 기존 신용대출을 뺀 금액")
+        )
     if deposit_ratio is not None and request.jeonse_deposit is not None:
         caps.append(_Cap(round_won(Decimal(request.jeonse_deposit) * deposit_ratio),
                          f"전세보증금 {percent(deposit_ratio * 100, 0)}"))
@@ -205,8 +234,16 @@ def _binding(caps: Sequence[_Cap]) -> _Cap:
     return _Cap(floor_to(cap.amount, AMOUNT_UNIT), cap.basis)
 
 
-def _product_fit(product: LoanProduct, score: int, band: str, annual_income: int, loans: Sequence[ExistingLoan],
-                 request: LoanRequest, base_rate: Decimal, stress_add_on: Decimal) -> ProductFit:
+def _product_fit(
+    product: LoanProduct,
+    score: int,
+    band: str,
+    annual_income: int,
+    loans: Sequence[ExistingLoan],
+    request: LoanRequest,
+    base_rate: Decimal,
+    stress_add_on: Decimal,
+) -> ProductFit:
     rates = _clip(indicative_rate(score, lender_kind=product.lender_kind, base_rate=base_rate,
                                   purpose=request.purpose), product)
     term = min(max(request.term_months, product.min_term), product.max_term)
@@ -225,18 +262,24 @@ def _product_fit(product: LoanProduct, score: int, band: str, annual_income: int
     elif request.amount < product.min_amount:
         reason = f"{product.name}: 최소 {won_approx(product.min_amount)}부터 빌릴 수 있어요(요청 {asked})"
     elif request.amount > cap.amount:
-        reason = f"{product.name}: {cap.basis} 기준 최대 {won_approx(cap.amount)}이라 요청하신 {asked}보다 적어요"
+        reason = (
+            f"{product.name}: {cap.basis} 기준 최대 {won_approx(cap.amount)}이라 요청하신 {asked}보다 적어요"
+        )
     else:
         reason = (f"{product.name}: {band} 예상 금리 {rates.text}, 최대 {won_approx(cap.amount)}까지 가능해 "
                   f"요청하신 {asked}이 들어가요")
         return ProductFit(product, True, rates, cap.amount, reason, cap.basis, dsr)
-    return ProductFit(product, False, rates, cap.amount if score >= product.min_score else 0, reason, cap.basis, dsr)
+    return ProductFit(
+        product, False, rates, cap.amount if score >= product.min_score else 0, reason, cap.basis, dsr
+    )
 
 
 def _open_to(fit: ProductFit, score: int, term: int) -> bool:
     """The customer's score and the requested term are allowed: only the amount decides."""
     product = fit.product
-    return score >= product.min_score and (product.repayment == "한도" or product.min_term <= term <= product.max_term)
+    return score >= product.min_score and (
+        product.repayment == "한도" or product.min_term <= term <= product.max_term
+    )
 
 
 def loan_eligibility(score: int, pd: float, annual_income: int, existing_loans: Sequence[ExistingLoan],
@@ -252,7 +295,9 @@ def loan_eligibility(score: int, pd: float, annual_income: int, existing_loans: 
     if not isinstance(request, LoanRequest):
         raise AdvisorInputError("request must be a LoanRequest")
     if request.purpose not in PURPOSE_LOANS:
-        raise AdvisorInputError(f"LoanRequest.purpose must be one of {', '.join(PURPOSE_LOANS)}; got {request.purpose!r}")
+        raise AdvisorInputError(
+            f"LoanRequest.purpose must be one of {', '.join(PURPOSE_LOANS)}; got {request.purpose!r}"
+        )
     limit_bp_for(lender_kind)
     base_rate = require_rate("base_rate", base_rate, maximum=LEGAL_MAX_RATE)
     income_multiple = require_rate("income_multiple", income_multiple, maximum=Decimal(10))
@@ -313,9 +358,11 @@ def loan_eligibility(score: int, pd: float, annual_income: int, existing_loans: 
                 rates, dsr = widest.rate_range, widest.dsr
 
     burden = "상환 부담(DSR 방식 참고)" if kind in DSR_EXEMPT_KINDS else "DSR"
-    reason = (f"신용점수 {score}점({band}) 기준 승인 가능성 약 {approval}%, 예상 금리 {rates.text}, "
-              f"{burden} {basis_points(dsr.current_ratio_bp)} → 대출 후 {basis_points(dsr.post_loan_ratio_bp)}"
-              f"(한도 {basis_points(dsr.limit_bp, 0)}), 최대 {won_approx(cap.amount)}({cap.basis} 기준)")
+    reason = (
+        f"신용점수 {score}점({band}) 기준 승인 가능성 약 {approval}%, 예상 금리 {rates.text}, "
+        f"{burden} {basis_points(dsr.current_ratio_bp)} → 대출 후 {basis_points(dsr.post_loan_ratio_bp)}"
+        f"(한도 {basis_points(dsr.limit_bp, 0)}), 최대 {won_approx(cap.amount)}({cap.basis} 기준)"
+    )
     if not requested_fits:
         reason += f" — 요청하신 {won_approx(request.amount)}은 " + (
             "이 한도를 넘어요" if request.amount > cap.amount else "맞는 상품의 최소 금액에 못 미쳐요")

@@ -44,7 +44,9 @@ def require_int(name: str, value: object, low: int, high: int) -> int:
 def require_rate(name: str, value: object, *, maximum: Decimal = Decimal(100)) -> Decimal:
     """Percent per year as Decimal; strings like "3.55" are parsed, floats refused."""
     if isinstance(value, bool) or isinstance(value, float) or not isinstance(value, (Decimal, int, str)):
-        raise AdvisorInputError(f"{name} must be a Decimal or a string like '3.55', got {type(value).__name__} {value!r}")
+        raise AdvisorInputError(
+            f"{name} must be a Decimal or a string like '3.55', got {type(value).__name__} {value!r}"
+        )
     try:
         rate = Decimal(value)
     except InvalidOperation:
@@ -168,7 +170,9 @@ class ExistingLoan:
         if self.limit is not None:
             require_won("ExistingLoan.limit", self.limit)
             if self.limit < self.balance:
-                raise AdvisorInputError(f"ExistingLoan.limit {self.limit:,} is below its balance {self.balance:,}")
+                raise AdvisorInputError(
+                    f"ExistingLoan.limit {self.limit:,} is below its balance {self.balance:,}"
+                )
         if self.kind == "마이너스통장" and self.limit is None:
             raise AdvisorInputError("a 마이너스통장 needs its limit (약정한도): DSR counts the limit")
         if self.annual_repayment is not None:

@@ -118,7 +118,9 @@ def suggest_savings(flows: Sequence[MonthFlow], accounts: Sequence[DepositAccoun
     if salary_bank is not None:
         require_text("salary_bank", salary_bank)
     if not isinstance(save_share, Decimal) or not SAVE_SHARE_BAND[0] <= save_share <= SAVE_SHARE_BAND[1]:
-        raise AdvisorInputError(f"save_share must be a Decimal between {SAVE_SHARE_BAND[0]} and {SAVE_SHARE_BAND[1]}")
+        raise AdvisorInputError(
+            f"save_share must be a Decimal between {SAVE_SHARE_BAND[0]} and {SAVE_SHARE_BAND[1]}"
+        )
     if len({f.month for f in flows}) != len(flows):
         raise AdvisorInputError("flows has the same month twice")
 
@@ -139,11 +141,26 @@ def suggest_savings(flows: Sequence[MonthFlow], accounts: Sequence[DepositAccoun
         applied, best, counted = _rates(product, base, salary_bank, held)
         interest = installment_interest(amount, applied, term_months)
         capped = "" if amount == target else f"(상품 월 한도 {won_approx(product.monthly_limit)})"
-        reason = (f"최근 {count}개월 월평균 여유자금 {won_approx(surplus)}의 {percent(save_share * 100, 0)}인 "
-                  f"월 {won_approx(amount)}{capped}을 {term_months}개월 모으면 {rate(applied)}{_bonus_words(counted)} "
-                  f"기준 세후 이자 {won(interest.after_tax)}")
-        installments.append(SavingsPlan(product, "적금", amount, term_months, applied, best, counted, interest,
-                                         installment_interest(amount, best, term_months), reason))
+        reason = (
+            f"최근 {count}개월 월평균 여유자금 {won_approx(surplus)}의 {percent(save_share * 100, 0)}인 "
+            f"월 {won_approx(amount)}{capped}을 {term_months}개월 모으면 "
+            f"{rate(applied)}{_bonus_words(counted)} "
+            f"기준 세후 이자 {won(interest.after_tax)}"
+        )
+        installments.append(
+            SavingsPlan(
+                product,
+                "적금",
+                amount,
+                term_months,
+                applied,
+                best,
+                counted,
+                interest,
+                installment_interest(amount, best, term_months),
+                reason,
+            )
+        )
 
     checking = sum(a.balance for a in accounts if a.account_type == "입출금")
     reserve = spending * reserve_months
@@ -158,20 +175,28 @@ def suggest_savings(flows: Sequence[MonthFlow], accounts: Sequence[DepositAccoun
             amount = min(amount, deposit.max_amount)
         applied, best, counted = _rates(deposit, base, salary_bank, held)
         interest = deposit_interest(amount, applied, term_months)
-        reason = (f"입출금 통장 {won_approx(checking)} 중 {reserve_months}개월 생활비 {won_approx(reserve)}을 빼고 "
-                  f"{won_approx(amount)}을 {term_months}개월 맡기면 {rate(applied)}{_bonus_words(counted)} "
-                  f"기준 세후 이자 {won(interest.after_tax)}")
+        reason = (
+            f"입출금 통장 {won_approx(checking)} 중 {reserve_months}개월 생활비 {won_approx(reserve)}을 빼고 "
+            f"{won_approx(amount)}을 {term_months}개월 맡기면 {rate(applied)}{_bonus_words(counted)} "
+            f"기준 세후 이자 {won(interest.after_tax)}"
+        )
         deposits.append(SavingsPlan(deposit, "예금", amount, term_months, applied, best, counted, interest,
                                     deposit_interest(amount, best, term_months), reason))
 
     def order(plan: SavingsPlan) -> tuple[int, int, str]:
         return -plan.interest.after_tax, -plan.best_interest.after_tax, plan.product.name
     if surplus <= 0:
-        note = f"최근 {count}개월 평균 지출 {won_approx(spending)}이 소득 {won_approx(income)}보다 많아 적금보다 지출 점검이 먼저예요"
+        note = (
+            f"최근 {count}개월 평균 지출 {won_approx(spending)}이 소득 {won_approx(income)}보다 많아 "
+            "적금보다 지출 점검이 먼저예요"
+        )
     elif target <= 0:
         note = f"월평균 여유자금 {won_approx(surplus)}은 적금을 시작하기엔 적어요"
     else:
-        note = f"월평균 소득 {won_approx(income)}, 지출 {won_approx(spending)}으로 매달 {won_approx(surplus)}이 남아요"
+        note = (
+            f"월평균 소득 {won_approx(income)}, 지출 {won_approx(spending)}으로 매달 {won_approx(surplus)}이 "
+            "남아요"
+        )
     return SavingsAdvice(
         months=count, average_income=income, average_spending=spending, monthly_surplus=surplus,
         target_monthly=target, idle_cash=idle,

@@ -15,19 +15,19 @@ institution's data is stale (last good sync > 24 h) or failed at its last sync.
 | check_balance | `accounts.check_balance` | balance of one account type / institution / all, with the total |
 | list_accounts | `accounts.list_accounts` | linked accounts, cards, loans, policies by institution (masked) |
 | total_assets | `accounts.total_assets` | assets − debts, by kind and by institution |
-| search_transactions | `spending.search_transactions` | by period / merchant / category / amount range / institution |
-| spending_summary | `spending.spending_summary` | by category, change vs the previous period, top merchants, chart |
+| search_transactions | `spending.search_transactions` | by period, merchant, category, amount, institution |
+| spending_summary | `spending.spending_summary` | by category, change vs last period, top shops, chart |
 | income_summary | `spending.income_summary` | detected salary (payer, day, amount) and other income |
 | recurring_payments | `spending.recurring_payments` | subscriptions and regular payments, monthly total |
 | card_bill | `cards_loans.card_bill` | bills due per card company or total, due dates, unbilled spending |
 | loan_status | `cards_loans.loan_status` | balances, rates, next repayment date and amount, overdue |
 | insurance_summary | `cards_loans.insurance_summary` | policies, monthly premiums |
-| investment_summary | `cards_loans.investment_summary` | holdings, purchase vs evaluation, return in % and won |
+| investment_summary | `cards_loans.investment_summary` | holdings, cost vs value, return in % and won |
 | list_consents | `consents.list_consents` | institution, what is shared, until when |
 | credit_score | `credit.credit_score` | model score 1-1000, band, top 3 factors, missing inputs, caveat |
-| loan_eligibility | `credit.loan_eligibility` | approval chance, rate range, limit (score, DSR 40%), fitting loans |
+| loan_eligibility | `credit.loan_eligibility` | approval chance, rates, limit (score, DSR), fitting loans |
 | recommend_product | `products.recommend_product` | 예금/적금/카드/대출 ranked, one line of why each |
-| financial_advice | `advice.financial_advice` | savings rate, growing category, subscriptions, costly debt → steps |
+| financial_advice | `advice.financial_advice` | savings rate, growing category, subscriptions, debt → steps |
 
 Also `is_linked(engine_or_session, customer_id, institution, now=None) -> bool` (active consent
 for that institution) so the chat can start the connect flow, and `not_linked_reply(name)`.

@@ -39,20 +39,26 @@ from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
 
-from bot.advisor.inputs import (DepositAccount, ExistingLoan, MonthFlow, MonthSpending, SpendingLine,
-                                Subscription)
+from bot.advisor.inputs import (
+    DepositAccount,
+    ExistingLoan,
+    MonthFlow,
+    MonthSpending,
+    SpendingLine,
+    Subscription,
+)
 from bot.credit.profile import CreditProfile, LoanRecord
+from bot.kb.lexicon import load_lexicon
+from bot.korean.calendar import DateRange, add_months, first_of_month, month_key
 from bot.mydata.analytics.balances import BalanceSummary
 from bot.mydata.analytics.income import IncomeSummary, income
 from bot.mydata.analytics.loans import LoanSummary, loan_repayments, loan_summary
+from bot.mydata.analytics.profile import CreditFacts, credit_facts
 from bot.mydata.analytics.recurring import RecurringSummary
 from bot.mydata.analytics.spending import SpendingSummary
 from bot.mydata.analytics.transactions import TransactionItem, search_transactions
 from bot.mydata.consent import list_consents
 from bot.mydata.errors import UnknownCustomer
-from bot.mydata.analytics.profile import CreditFacts, credit_facts
-from bot.kb.lexicon import load_lexicon
-from bot.korean.calendar import DateRange, add_months, first_of_month, month_key
 from bot.mydata.standard import LOAN_TYPES
 
 CREDIT_DELINQUENCY_DAYS = 30
@@ -114,7 +120,9 @@ def card_spending_lines(session: Session, customer_id: str, period: DateRange, n
 @dataclass(frozen=True)
 class IncomeFacts:
     monthly: Optional[int]  # monthly income (see the module docstring)
-    kind: Optional[str]  # salary, or the largest kind of stream (pension | business | regular_transfer | other)
+    kind: Optional[
+        str
+    ]  # salary, or the largest kind of stream (pension | business | regular_transfer | other)
     salary: Optional[int]
     salary_day: Optional[int]
     salary_months: int  # months a salary was seen in the last 12 whole months
@@ -137,7 +145,15 @@ def income_facts(session: Session, customer_id: str, now: datetime) -> IncomeFac
     by_kind: dict[str, int] = {}
     for stream in summary.streams:
         by_kind[stream.kind] = by_kind.get(stream.kind, 0) + stream.monthly_average
-    return IncomeFacts(average, max(by_kind, key=lambda kind: by_kind[kind]) if by_kind else "other", None, None, 0, None, summary)
+    return IncomeFacts(
+        average,
+        max(by_kind, key=lambda kind: by_kind[kind]) if by_kind else "other",
+        None,
+        None,
+        0,
+        None,
+        summary,
+    )
 
 
 def salary_bank(session: Session, customer_id: str, facts: IncomeFacts, now: datetime) -> Optional[str]:
@@ -168,11 +184,18 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
     loans = delinquencies = found_loans = None
     if kinds & set(LOAN_KINDS_OF_INSTITUTION):
         found_loans = loan_summary(session, customer_id, now=now)
-        loans = tuple(LoanRecord(opened=x.opened_on or today, principal=x.principal, balance=x.balance,
-                                 installment=LOAN_TYPES.get(x.loan_type) != "마이너스통장", delinquent_days=x.overdue_days,
-                                 rate_percent=x.rate_bp / 100 if x.rate_bp is not None else None,
-                                 institution_kind=x.institution_kind)
-                      for x in found_loans.loans)
+        loans = tuple(
+            LoanRecord(
+                opened=x.opened_on or today,
+                principal=x.principal,
+                balance=x.balance,
+                installment=LOAN_TYPES.get(x.loan_type) != "마이너스통장",
+                delinquent_days=x.overdue_days,
+                rate_percent=x.rate_bp / 100 if x.rate_bp is not None else None,
+                institution_kind=x.institution_kind,
+            )
+            for x in found_loans.loans
+        )
         repayments = loan_repayments(session, customer_id, since=add_months(today, -24), now=now)
         delinquencies = sum(1 for *_, overdue in repayments if overdue >= CREDIT_DELINQUENCY_DAYS)
 
@@ -183,9 +206,14 @@ def credit_inputs(session: Session, customer_id: str, now: datetime) -> CreditIn
         spending_3m = [facts.card_spending_by_month.get(month_key(m), 0) for m in months]
 
     profile = CreditProfile(
-        monthly_salary=income.monthly, employment_months=income.salary_months if income.salary else None,
-        loans=loans, card_limit_total=card_limit, card_spending_3m=spending_3m, delinquencies_24m=delinquencies,
-        as_of=today)
+        monthly_salary=income.monthly,
+        employment_months=income.salary_months if income.salary else None,
+        loans=loans,
+        card_limit_total=card_limit,
+        card_spending_3m=spending_3m,
+        delinquencies_24m=delinquencies,
+        as_of=today,
+    )
     return CreditInputs(profile, income, facts, found_loans)
 
 
@@ -218,9 +246,19 @@ def existing_loans(summary: LoanSummary, today: date) -> list[ExistingLoan]:
             repayment = "원리금균등"
             if x.next_repay_amount:
                 annual = x.next_repay_amount * min(12, max(remaining, 1))
-        out.append(ExistingLoan(kind=kind, balance=x.balance, rate=rate, remaining_months=remaining,
-                                repayment=repayment, limit=max(x.principal, x.balance) if kind == "마이너스통장" else None,
-                                annual_repayment=annual, institution=x.institution, loan_id=x.account_masked))
+        out.append(
+            ExistingLoan(
+                kind=kind,
+                balance=x.balance,
+                rate=rate,
+                remaining_months=remaining,
+                repayment=repayment,
+                limit=max(x.principal, x.balance) if kind == "마이너스통장" else None,
+                annual_repayment=annual,
+                institution=x.institution,
+                loan_id=x.account_masked,
+            )
+        )
     return out
 
 

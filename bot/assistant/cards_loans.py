@@ -5,12 +5,21 @@ from datetime import date
 from decimal import Decimal
 
 from bot.assistant.common import Scope, label, no_kind_reply, notes, reading
-from bot.assistant.reply import (AnswerContext, Query, Reply, button, guarded, intent_payload, join, more_button,
-                                 page_of)
+from bot.assistant.reply import (
+    AnswerContext,
+    Query,
+    Reply,
+    button,
+    guarded,
+    intent_payload,
+    join,
+    more_button,
+    page_of,
+)
+from bot.korean.wording import josa, korean_date, percent, rate, won
 from bot.mydata.analytics import insurance, investments
 from bot.mydata.analytics.cards import card_bills
 from bot.mydata.analytics.loans import loan_summary
-from bot.korean.wording import josa, korean_date, percent, rate, won
 
 
 def _signed(amount: int) -> str:
@@ -33,7 +42,9 @@ def card_bill(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> R
         if (problem := scope.problem()) is not None:
             return problem
         if scope.institution is not None and scope.kind != "card":
-            return Reply(f"{josa(scope.institution, '은')} 카드사가 아니에요. 카드값은 카드사별로 알려드릴 수 있어요.")
+            return Reply(
+                f"{josa(scope.institution, '은')} 카드사가 아니에요. 카드값은 카드사별로 알려드릴 수 있어요."
+            )
         if not scope.has_kind("card"):
             return no_kind_reply("카드", "card")
         bills = card_bills(session, ctx.customer_id, org_code=scope.org_code, now=scope.now)
@@ -56,8 +67,12 @@ def card_bill(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> R
         head = f"{who}지금 결제할 카드값은 없어요."
         for b in bills.recent:
             state = f"{korean_date(b.paid_on)} 결제 완료" if b.paid_on else "미결제"
-            lines.append(f"· {b.institution} 최근 청구서: {korean_date(b.due_date)} 결제일, {won(b.amount)} ({state})")
-    unbilled = [f"{name} {won(amount)}" for name, amount in sorted(bills.unbilled_by_institution.items()) if amount]
+            lines.append(
+                f"· {b.institution} 최근 청구서: {korean_date(b.due_date)} 결제일, {won(b.amount)} ({state})"
+            )
+    unbilled = [
+        f"{name} {won(amount)}" for name, amount in sorted(bills.unbilled_by_institution.items()) if amount
+    ]
     if unbilled:
         lines.append(f"아직 청구되지 않은 이용금액: {', '.join(unbilled)}")
     if not bills.upcoming and not bills.recent and not unbilled:
@@ -106,7 +121,9 @@ def loan_status(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) ->
     warnings = [f"{label(x.institution, x.prod_name)} 상환이 {x.overdue_days}일 연체 중이에요. "
                 "연체가 길어지면 신용점수가 크게 떨어지니 먼저 상환해 주세요." for x in found.overdue]
     buttons = [more_button("loan_status", query, page)] if more else []
-    buttons.append(button("대출 갈아타기 알아보기", intent_payload("loan_eligibility", {"loan_purpose": "대환"})))
+    buttons.append(
+        button("대출 갈아타기 알아보기", intent_payload("loan_eligibility", {"loan_purpose": "대환"}))
+    )
     return Reply(join(head, lines, warnings, footnotes), tuple(buttons))
 
 
@@ -157,14 +174,20 @@ def investment_summary(ctx: AnswerContext, query: Query = Query(), *, page: int 
     if not found.holdings:
         cash = f" 예수금은 {josa(won(found.cash), '이에요')}." if found.cash else ""
         return Reply(join(f"보유 중인 주식이나 펀드가 없어요.{cash}", footnotes))
-    head = (f"투자 평가금액은 {won(found.eval_total)}, 매입금액은 {josa(won(found.purchase_total), '이에요')}. "
-            f"수익은 {_signed(found.profit)}, 수익률 {_signed_pct(found.profit, found.purchase_total)}예요.")
+    head = (
+        f"투자 평가금액은 {won(found.eval_total)}, 매입금액은 {josa(won(found.purchase_total), '이에요')}. "
+        f"수익은 {_signed(found.profit)}, 수익률 {_signed_pct(found.profit, found.purchase_total)}예요."
+    )
     if found.cash:
         head += f" 예수금 {josa(won(found.cash), '이')} 따로 있어요."
     holdings = sorted(found.holdings, key=lambda h: (-h.eval_amount, h.prod_name))
     shown, more = page_of(holdings, page)
-    lines = [f"· {h.prod_name} {h.quantity}주({h.institution}): 평가 {won(h.eval_amount)}, 매입 {won(h.purchase_amount)}, "
-             f"{_signed(h.profit)}({_signed_pct(h.profit, h.purchase_amount)})" for h in shown]
+    lines = [
+        f"· {h.prod_name} {h.quantity}주({h.institution}): 평가 {won(h.eval_amount)}, 매입 "
+        f"{won(h.purchase_amount)}, "
+        f"{_signed(h.profit)}({_signed_pct(h.profit, h.purchase_amount)})"
+        for h in shown
+    ]
     buttons = [more_button("investment_summary", query, page)] if more else []
     buttons.append(button("내 총자산 보기", "/total_assets"))
     return Reply(join(head, lines, footnotes), tuple(buttons))

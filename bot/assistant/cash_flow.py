@@ -19,16 +19,23 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.advisor.cashflow import PAYMENT_KINDS, CashFlow, Inflow, ScheduledPayment, UnlinkedPayment, monthly_cash_flow
+from bot.advisor.cashflow import (
+    PAYMENT_KINDS,
+    CashFlow,
+    Inflow,
+    ScheduledPayment,
+    UnlinkedPayment,
+    monthly_cash_flow,
+)
 from bot.advisor.inputs import MonthSpending
 from bot.assistant.adapters import linked_kinds, month_spendings, month_starts, whole_months
-from bot.mydata.analytics.insurance import insurance_summary
-from bot.mydata.analytics.loans import loan_summary
-from bot.mydata.analytics.recurring import SAVINGS_WORDS
-from bot.mydata.analytics.spending import spending
-from bot.mydata.analytics.movements import checking_movements
 from bot.kb.lexicon import load_lexicon
 from bot.korean.calendar import month_key
+from bot.mydata.analytics.insurance import insurance_summary
+from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.movements import checking_movements
+from bot.mydata.analytics.recurring import SAVINGS_WORDS
+from bot.mydata.analytics.spending import spending
 
 CASH_FLOW_MONTHS = 6
 CASH_CLASSES = ("ATM출금", "현금출금")

@@ -10,11 +10,17 @@ from sqlalchemy.orm import Session
 from bot.assistant.adapters import linked_kinds
 from bot.assistant.freshness import freshness_notes
 from bot.assistant.reply import AnswerContext, Query, Reply, connect_button, not_linked_reply
-from bot.mydata.store.db import session_scope
 from bot.kb.lexicon import load_lexicon
 from bot.korean.wording import josa
+from bot.mydata.store.db import session_scope
 
-KIND_WORDS = {"bank": "은행", "card": "카드사", "securities": "증권사", "insurance": "보험사", "capital": "캐피탈"}
+KIND_WORDS = {
+    "bank": "은행",
+    "card": "카드사",
+    "securities": "증권사",
+    "insurance": "보험사",
+    "capital": "캐피탈",
+}
 
 
 @contextmanager
@@ -49,7 +55,8 @@ class Scope:
 
 
 def no_kind_reply(what: str, kind: str) -> Reply:
-    """no_kind_reply("카드", "card") → "연결된 카드가 없어요. 카드사를 연결해 볼까요?" with the connect button."""
+    """no_kind_reply("카드", "card") → "연결된 카드가 없어요. 카드사를 연결해 볼까요?" with the connect
+    button."""
     return Reply(f"연결된 {josa(what, '이')} 없어요. {josa(KIND_WORDS[kind], '을')} 연결해 볼까요?",
                  (connect_button(),))
 

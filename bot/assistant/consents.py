@@ -4,9 +4,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.assistant.common import Scope, notes, reading
-from bot.assistant.reply import AnswerContext, Query, Reply, button, connect_button, guarded, join, more_button, page_of
-from bot.mydata.analytics.scope import Freshness
+from bot.assistant.reply import (
+    AnswerContext,
+    Query,
+    Reply,
+    button,
+    connect_button,
+    guarded,
+    join,
+    more_button,
+    page_of,
+)
 from bot.korean.wording import korean_date
+from bot.mydata.analytics.scope import Freshness
 from bot.mydata.consent import list_consents as mydata_list_consents
 
 SCOPE_WORDS = {
@@ -35,7 +45,9 @@ def list_consents(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) 
     if scope.org_code is not None:
         consents = [c for c in consents if c.org_code == scope.org_code]
         if not consents:
-            return scope.problem() or Reply("그 기관에는 정보 제공 동의가 없어요.", (connect_button(scope.institution),))
+            return scope.problem() or Reply(
+                "그 기관에는 정보 제공 동의가 없어요.", (connect_button(scope.institution),)
+            )
     if not consents:
         return Reply("정보 제공에 동의한 금융기관이 없어요. 연결해 볼까요?", (connect_button(),))
     head = f"정보 제공에 동의한 곳은 {len(consents)}곳이에요."
@@ -49,6 +61,10 @@ def list_consents(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) 
     buttons += [connect_button(), button("동의 철회하기", "/revoke_consent")]
     footnotes = notes([Freshness(c.org_code, c.institution, c.kind, c.last_success_at, None, c.last_error)
                        for c in consents], ctx)
-    return Reply(join(head, lines, "동의는 언제든 철회할 수 있고, 철회하면 그 기관의 정보는 바로 삭제돼요.", footnotes),
-                 tuple(buttons))
+    return Reply(
+        join(
+            head, lines, "동의는 언제든 철회할 수 있고, 철회하면 그 기관의 정보는 바로 삭제돼요.", footnotes
+        ),
+        tuple(buttons),
+    )
 

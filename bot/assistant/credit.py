@@ -101,8 +101,12 @@ def credit_score(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
     if result is None or scorer is None:
         return Reply(NO_MODEL)
     head = f"고객님의 예상 신용점수는 {result.score}점({result.band})이에요."
-    factors = ["점수에 가장 큰 영향을 준 요인이에요:"] + [
-        f"{n}. {f.label}: {f.sentence}" for n, f in enumerate(result.factors[:3], start=1)] if result.factors else []
+    factors = (
+        ["점수에 가장 큰 영향을 준 요인이에요:"]
+        + [f"{n}. {f.label}: {f.sentence}" for n, f in enumerate(result.factors[:3], start=1)]
+        if result.factors
+        else []
+    )
     missing = _missing(result)
     missing_line = (f"확인하지 못한 정보({', '.join(missing)})는 평균적인 값으로 계산했어요."
                     if missing else None)
@@ -111,7 +115,9 @@ def credit_score(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
             f"{levers[0].score_after}점, +{levers[0].gain}점)" if levers else None)
     buttons = (button("대출 가능 금액 알아보기", "/loan_eligibility"),
                button("신용점수 올리는 법", LEVERS_TEXT))
-    return Reply(join(head, factors, best, missing_line, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)), buttons)
+    return Reply(
+        join(head, factors, best, missing_line, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)), buttons
+    )
 
 
 @guarded
@@ -124,30 +130,48 @@ def score_levers(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
         return Reply(NO_MODEL)
     levers = score_levers_of(scorer, inputs.profile)
     if not levers:
-        text = (f"지금 예상 신용점수는 {result.score}점이에요. 지금 바로 바꿀 수 있는 것(카드 사용액, 연체, 대출 잔액) 중 "
-                "점수를 올리는 건 찾지 못했어요. 연체 없이 지금처럼 관리하시면 돼요.")
+        text = (
+            f"지금 예상 신용점수는 {result.score}점이에요. 지금 바로 바꿀 수 있는 것(카드 사용액, 연체, 대출 "
+            "잔액) 중 "
+            "점수를 올리는 건 찾지 못했어요. 연체 없이 지금처럼 관리하시면 돼요."
+        )
         return Reply(join(text, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)),
                      (button("신용점수 자세히 보기", "/credit_score"),))
     items = [f"{n}. {lever.sentence}: +{lever.gain}점({lever.score_before} → {lever.score_after}점)"
              for n, lever in enumerate(levers, start=1)]
     head = f"지금 예상 신용점수는 {result.score}점이에요. 점수를 가장 많이 올릴 수 있는 방법이에요:"
-    tail = "각 점수는 저희 모델에 그 변화만 넣어 다시 계산한 값이에요. 여러 개를 함께 하면 합과 다를 수 있어요."
-    return Reply(join(head, items, tail, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)),
-                 (button("신용점수 자세히 보기", "/credit_score"), button("대출 가능 금액 알아보기", "/loan_eligibility")))
+    tail = (
+        "각 점수는 저희 모델에 그 변화만 넣어 다시 계산한 값이에요. 여러 개를 함께 하면 합과 다를 수 있어요."
+    )
+    return Reply(
+        join(head, items, tail, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)),
+        (
+            button("신용점수 자세히 보기", "/credit_score"),
+            button("대출 가능 금액 알아보기", "/loan_eligibility"),
+        ),
+    )
 
 
 def amount_problem(query: Query) -> Optional[Reply]:
     """A Korean answer for an amount no personal loan could be (under 1만 원 or over 100억 원), else None."""
     if query.amount is None or MIN_LOAN_AMOUNT <= query.amount <= MAX_LOAN_AMOUNT:
         return None
-    return Reply(f"대출 금액은 {won_approx(MIN_LOAN_AMOUNT)}에서 {won_approx(MAX_LOAN_AMOUNT)} 사이로 알려주세요. "
-                 f"말씀하신 금액({won(query.amount)})으로는 계산할 수 없어요.", _ask_amount(query).buttons)
+    return Reply(
+        f"대출 금액은 {won_approx(MIN_LOAN_AMOUNT)}에서 {won_approx(MAX_LOAN_AMOUNT)} 사이로 알려주세요. "
+        f"말씀하신 금액({won(query.amount)})으로는 계산할 수 없어요.",
+        _ask_amount(query).buttons,
+    )
 
 
 def _ask_amount(query: Query) -> Reply:
-    buttons = tuple(button(won_approx(a), intent_payload("loan_eligibility", {**query.to_entities(), "amount": a}))
-                    for a in ASK_AMOUNTS)
-    return Reply("얼마를 빌리고 싶으신가요? 금액과 기간(예: 1,000만 원, 3년)을 알려주시면 가능성을 알려드릴게요.", buttons)
+    buttons = tuple(
+        button(won_approx(a), intent_payload("loan_eligibility", {**query.to_entities(), "amount": a}))
+        for a in ASK_AMOUNTS
+    )
+    return Reply(
+        "얼마를 빌리고 싶으신가요? 금액과 기간(예: 1,000만 원, 3년)을 알려주시면 가능성을 알려드릴게요.",
+        buttons,
+    )
 
 
 @dataclass(frozen=True)
@@ -215,10 +239,16 @@ def assumed_words(assumed) -> str:
 
 def no_income_reply(found: Eligibility, lead: str, ctx: AnswerContext) -> Reply:
     rates = indicative_rate(found.result.score, purpose=found.purpose)
-    return Reply(join(lead, f"예상 금리는 {rate_words(rates)} 정도예요. 다만 확인되는 소득이 없어 DSR(연소득 대비 원리금 "
-                            "40% 규칙)로 한도를 계산할 수 없어요. 급여나 사업 수입이 들어오는 통장을 연결해 주세요.",
-                      score_line(found.result), notes(found.freshness, ctx, kinds=CREDIT_KINDS)),
-                 (button("통장 연결하기", "/connect_institution"), button("신용점수 자세히 보기", "/credit_score")))
+    return Reply(
+        join(
+            lead,
+            f"예상 금리는 {rate_words(rates)} 정도예요. 다만 확인되는 소득이 없어 DSR(연소득 대비 원리금 "
+            "40% 규칙)로 한도를 계산할 수 없어요. 급여나 사업 수입이 들어오는 통장을 연결해 주세요.",
+            score_line(found.result),
+            notes(found.freshness, ctx, kinds=CREDIT_KINDS),
+        ),
+        (button("통장 연결하기", "/connect_institution"), button("신용점수 자세히 보기", "/credit_score")),
+    )
 
 
 def score_line(result: CreditResult) -> str:
@@ -241,7 +271,10 @@ def loan_eligibility(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     found = assess_loan(ctx, query, query.amount)
     if found is None:
         return Reply(NO_MODEL)
-    asked = f"{josa(won_approx(query.amount), '을')} {found.term}개월 {josa(found.purpose, '으로')} 빌리는 경우예요."
+    asked = (
+        f"{josa(won_approx(query.amount), '을')} {found.term}개월 {josa(found.purpose, '으로')} 빌리는 "
+        "경우예요."
+    )
     if found.assumed:
         asked += f" {assumed_words(found.assumed)}"
     if found.advice is None:
@@ -252,8 +285,11 @@ def loan_eligibility(ctx: AnswerContext, query: Query = Query(), *, page: int = 
             f"{verdict_words(advice, query.amount)}", dsr_words(advice, found.purpose)]
     fitting = [f for f in advice.products if f.fits][:3]
     if fitting:
-        products = ["조건에 맞는 상품:"] + [f"· {f.product.name}({f.product.issuer}): {rate_words(f.rate_range)}, "
-                                         f"최대 {won_approx(f.max_amount)}" for f in fitting]
+        products = ["조건에 맞는 상품:"] + [
+            f"· {f.product.name}({f.product.issuer}): {rate_words(f.rate_range)}, "
+            f"최대 {won_approx(f.max_amount)}"
+            for f in fitting
+        ]
     elif advice.products:
         products = ["지금 조건에 딱 맞는 상품은 없어요:"] + [f"· {f.reason}" for f in advice.products[:2]]
     else:

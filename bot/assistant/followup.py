@@ -15,9 +15,9 @@ from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, 
 from bot.assistant.spending import month_so_far, period_words, previous_period
 from bot.conversation.frame import Frame
 from bot.kb.faq import load_faq
-from bot.mydata.analytics.spending import spending
 from bot.kb.intents import intent_label
 from bot.korean.wording import josa, korean_date, won
+from bot.mydata.analytics.spending import spending
 
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
                       button("최근 거래내역", "/search_transactions"))
@@ -29,16 +29,24 @@ def _tips() -> str:
 
 
 def no_context_reply(change: Mapping[str, object] | None = None) -> Reply:
-    """A follow-up with nothing before it: ask what it refers to, offering questions that use what it named."""
+    """A follow-up with nothing before it: ask what it refers to, offering questions that use what it
+    named."""
     entities = {k: v for k, v in (change or {}).items() if v is not None}
     if entities:
         named = ", ".join(v for v in entities.values() if isinstance(v, str) and not v[:1].isdigit())
-        buttons = tuple(button(f"{title} ({named})" if named else title, intent_payload(intent, entities))
-                        for title, intent in (("지출 요약", "spending_summary"), ("거래내역", "search_transactions"),
-                                              ("잔액", "check_balance")))
+        buttons = tuple(
+            button(f"{title} ({named})" if named else title, intent_payload(intent, entities))
+            for title, intent in (
+                ("지출 요약", "spending_summary"),
+                ("거래내역", "search_transactions"),
+                ("잔액", "check_balance"),
+            )
+        )
     else:
         buttons = NO_CONTEXT_BUTTONS
-    return Reply("어떤 내용을 말씀하시는 건지 알려주시겠어요? 아래에서 고르시거나 한 문장으로 물어봐 주세요.", buttons)
+    return Reply(
+        "어떤 내용을 말씀하시는 건지 알려주시겠어요? 아래에서 고르시거나 한 문장으로 물어봐 주세요.", buttons
+    )
 
 
 def not_understood_reply(frame: Frame) -> Reply:
@@ -59,17 +67,27 @@ def picked_reply(frame: Frame, index: int, ask: str) -> Reply:
         when = f"{korean_date(moment)} {moment:%H:%M}"
         if ask == "when":
             return Reply(f"{name} {josa(won(amount), '은')} {when}에 {sign}됐어요 ({item.get('where', '')}).")
-        return Reply(f"{index + 1}번째 내역이에요.\n· 일시: {when}\n· 내용: {name}\n· 금액: {won(amount)} ({sign})\n"
-                     f"· 계좌·카드: {item.get('where', '')}")
+        return Reply(
+            f"{index + 1}번째 내역이에요.\n· 일시: {when}\n· 내용: {name}\n· 금액: {won(amount)} ({sign})\n"
+            f"· 계좌·카드: {item.get('where', '')}"
+        )
     if kind == "category":
         previous = item.get("previous")
         change = ""
         if isinstance(previous, int):
             diff = amount - previous
-            change = (f" 직전 같은 기간 {won(previous)}보다 {won(abs(diff))} {'늘었어요' if diff > 0 else '줄었어요'}."
-                      if diff else " 직전 같은 기간과 같아요.")
+            change = (
+                f" 직전 같은 기간 {won(previous)}보다 {won(abs(diff))} "
+                f"{'늘었어요' if diff > 0 else '줄었어요'}."
+                if diff
+                else " 직전 같은 기간과 같아요."
+            )
         follow = item.get("follow") or {}
-        buttons = (button(f"{name} 내역 보기", intent_payload(follow["intent"], follow["entities"])),) if follow else ()
+        buttons = (
+            (button(f"{name} 내역 보기", intent_payload(follow["intent"], follow["entities"])),)
+            if follow
+            else ()
+        )
         return Reply(f"{name}에 쓴 돈은 {josa(won(amount), '이에요')}.{change}", buttons)
     return Reply(f"{name}: {won(amount)}")
 
@@ -98,10 +116,17 @@ def extreme_reply(item: Mapping[str, Any], largest: bool, ask: str) -> Reply:
     when = f"{korean_date(moment)} {moment:%H:%M}"
     sign = "입금" if item.get("direction") == "in" else "결제"
     which = f"{'가장 큰' if largest else '가장 작은'} {sign}"
-    name, amount, where = str(item.get("label") or ""), won(int(item.get("amount") or 0)), item.get("where", "")
+    name, amount, where = (
+        str(item.get("label") or ""),
+        won(int(item.get("amount") or 0)),
+        item.get("where", ""),
+    )
     if ask == "when":
         return Reply(f"{josa(which, '은')} {name} {amount}이고, {when}에 {sign}됐어요 ({where}).")
-    return Reply(f"찾으신 내역 중 {josa(which, '은')} {name} {josa(amount, '이에요')}.\n· 일시: {when}\n· 계좌·카드: {where}")
+    return Reply(
+        f"찾으신 내역 중 {josa(which, '은')} {name} {josa(amount, '이에요')}.\n· 일시: {when}\n· 계좌·카드: "
+        f"{where}"
+    )
 
 
 @guarded

@@ -30,7 +30,9 @@ def _same_measure(name: str, values: Sequence[str]) -> bool:
     return True
 
 
-def answer_each(handler, intent: str, ctx: AnswerContext, query: Query, name: str, values: Sequence[str]) -> Reply:
+def answer_each(
+    handler, intent: str, ctx: AnswerContext, query: Query, name: str, values: Sequence[str]
+) -> Reply:
     """`handler(ctx, query, page=0)` once per value of `name`, joined into one reply."""
     replies = []
     for value in values:

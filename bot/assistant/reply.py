@@ -96,7 +96,9 @@ def _as_date(value: Any) -> date:
 class Reply:
     text: str
     buttons: tuple[dict, ...] = ()  # {"title": ..., "payload": ...}; payloads are user texts or "/intent..."
-    chart: dict | None = None  # {"type": "category_breakdown", "period": [iso, iso], "items": [{"label", "amount"}]}
+    chart: dict | None = (
+        None  # {"type": "category_breakdown", "period": [iso, iso], "items": [{"label", "amount"}]}
+    )
     # What the answer listed, for follow-ups ("두 번째 거", "제일 큰 거"): JSON dicts with "kind", "label",
     # "amount" and, per kind, "date" (transaction), "previous" (category), "follow" ({"intent", "entities"}).
     items: tuple[dict, ...] = ()
@@ -153,12 +155,16 @@ def intent_payload(intent: str, entities: Mapping[str, Any] | None = None) -> st
 
 def more_button(intent: str, query: Query, page: int, extra: Mapping[str, Any] | None = None) -> dict:
     """The 더 보기 button: the same intent and query, next page."""
-    return button(MORE_TITLE, intent_payload(intent, {**query.to_entities(), **(extra or {}), "page": page + 1}))
+    return button(
+        MORE_TITLE, intent_payload(intent, {**query.to_entities(), **(extra or {}), "page": page + 1})
+    )
 
 
 def connect_button(institution: str | None = None) -> dict:
     if institution:
-        return button(f"{institution} 연결하기", intent_payload("connect_institution", {"institution": institution}))
+        return button(
+            f"{institution} 연결하기", intent_payload("connect_institution", {"institution": institution})
+        )
     return button("금융기관 연결하기", "/connect_institution")
 
 
@@ -233,5 +239,6 @@ def not_linked_reply(institution: str | None) -> Reply:
     if institution:
         return Reply(f"{not_linked_words(institution)} 연결하면 바로 확인해 드릴게요. 연결할까요?",
                      (connect_button(institution),))
-    return Reply("연결된 금융기관이 없어요. 마이데이터로 은행이나 카드사를 연결해 볼까요?", (connect_button(),))
-
+    return Reply(
+        "연결된 금융기관이 없어요. 마이데이터로 은행이나 카드사를 연결해 볼까요?", (connect_button(),)
+    )

@@ -26,8 +26,19 @@ from typing import Optional
 
 from bot.assistant.adapters import all_transactions
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
-from bot.assistant.reply import (PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join,
-                                 more_button, page_of, period_entities)
+from bot.assistant.reply import (
+    PAGE_SIZE,
+    AnswerContext,
+    Query,
+    Reply,
+    button,
+    guarded,
+    intent_payload,
+    join,
+    more_button,
+    page_of,
+    period_entities,
+)
 from bot.korean.calendar import DateRange, add_months, first_of_month, month_key
 from bot.korean.wording import josa, korean_date, percent, won
 from bot.mydata.analytics import recurring
@@ -43,8 +54,13 @@ LESS_THAN = ("미만", "안 되는", "안되는", "안 넘는", "안넘는", "�
 AT_MOST = ("이하",)
 IN_WORDS = ("입금", "들어온", "들어왔", "받은")
 OUT_WORDS = ("출금", "쓴 ", "쓴거", "쓴 거", "썼", "결제", "나간", "지출")
-INCOME_KIND_WORDS = {"salary": "급여", "pension": "연금", "business": "사업 수입", "regular_transfer": "정기 입금",
-                     "other": "기타 입금"}
+INCOME_KIND_WORDS = {
+    "salary": "급여",
+    "pension": "연금",
+    "business": "사업 수입",
+    "regular_transfer": "정기 입금",
+    "other": "기타 입금",
+}
 
 
 def amount_range(amount: Optional[int], text: str = "") -> tuple[Optional[int], Optional[int]]:
@@ -123,9 +139,18 @@ def _matching(session, ctx: AnswerContext, scope: Scope, query: Query):
     direction = direction_of(query.text)
     if direction is None and (query.merchant or query.category):
         direction = "out"
-    found = all_transactions(session, ctx.customer_id, period, scope.now, merchant=query.merchant,
-                             category=query.category, min_amount=low, max_amount=high, org_code=scope.org_code,
-                             direction=direction)
+    found = all_transactions(
+        session,
+        ctx.customer_id,
+        period,
+        scope.now,
+        merchant=query.merchant,
+        category=query.category,
+        min_amount=low,
+        max_amount=high,
+        org_code=scope.org_code,
+        direction=direction,
+    )
     items = sorted(without_check_card_debits(found), key=lambda i: i.occurred_at, reverse=True)
     if card_only(query):
         items = [i for i in items if i.source == "card"]
@@ -138,8 +163,14 @@ def card_only(query: Query) -> bool:
 
 
 def _listed(item) -> dict:
-    return {"kind": "transaction", "label": item.description, "amount": item.amount, "direction": item.direction,
-            "date": item.occurred_at.isoformat(), "where": f"{item.institution} {item.number_masked}".strip()}
+    return {
+        "kind": "transaction",
+        "label": item.description,
+        "amount": item.amount,
+        "direction": item.direction,
+        "date": item.occurred_at.isoformat(),
+        "where": f"{item.institution} {item.number_masked}".strip(),
+    }
 
 
 def extreme_transaction(ctx: AnswerContext, query: Query, largest: bool = True) -> Optional[dict]:
@@ -167,14 +198,19 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
         today = scope.now.date()
         items, period, low, high = _matching(session, ctx, scope, query)
         freshness = linked_assets(session, ctx.customer_id, now=scope.now).freshness
-    subject = " ".join(w for w in (scope.institution or ("카드" if card_only(query) else None), query.merchant,
-                                   query.category) if w)
+    subject = " ".join(
+        w
+        for w in (scope.institution or ("카드" if card_only(query) else None), query.merchant, query.category)
+        if w
+    )
     if low is not None or high is not None:
         subject += (" " if subject else "") + (
             f"{won(low)}~{won(high)}" if low is not None and high is not None
             else f"{won(low)} 이상" if low is not None else f"{won(high)} 이하")
     when = period_words(period, today)
-    footnotes = notes(freshness, ctx, orgs=[scope.org_code] if scope.org_code else None, kinds=("bank", "card"))
+    footnotes = notes(
+        freshness, ctx, orgs=[scope.org_code] if scope.org_code else None, kinds=("bank", "card")
+    )
     if not items:
         return Reply(join(f"{when} {subject + ' ' if subject else ''}거래 내역이 없어요.", footnotes),
                      (button("이번 달 지출 요약 보기", "/spending_summary"),))
@@ -189,9 +225,14 @@ def search_transactions(ctx: AnswerContext, query: Query = Query(), *, page: int
     for item in shown:
         sign = "+" if item.direction == "in" else ""
         where = f"{item.institution} {item.number_masked}".strip()
-        lines.append(f"· {korean_date(item.occurred_at)} {item.description} {sign}{won(item.amount)} · {where}")
+        lines.append(
+            f"· {korean_date(item.occurred_at)} {item.description} {sign}{won(item.amount)} · {where}"
+        )
     if page:
-        head = f"이어서 {page * PAGE_SIZE + 1}~{page * PAGE_SIZE + len(shown)}번째 내역이에요 (전체 {len(items)}건)."
+        head = (
+            f"이어서 {page * PAGE_SIZE + 1}~{page * PAGE_SIZE + len(shown)}번째 내역이에요 (전체 "
+            f"{len(items)}건)."
+        )
     buttons = [more_button("search_transactions", query, page)] if more else []
     listed = tuple(_listed(i) for i in shown)
     if query.category or query.merchant:
@@ -212,7 +253,8 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     """Spending by category for the period (default: this month so far), the change against the
     previous period of the same length, the top categories and merchants, and chart data."""
     if query.merchant or query.institution or card_only(query):
-        # spending at one merchant, on one institution's cards and accounts, or on cards, is a search for money out
+        # spending at one merchant, on one institution's cards and accounts, or on cards, is a search for
+        # money out
         text = query.text if direction_of(query.text) == "out" else f"{query.text} 지출".strip()
         period = query.period or month_so_far(ctx.today())
         return search_transactions(ctx, replace(query, text=text, period=period), page=page)
@@ -239,11 +281,19 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
     footnotes = notes(now_spend.freshness, ctx, kinds=("bank", "card"))
     opening = None
     if begun is not None:
-        opening = (f"이번 달은 이제 막 시작됐어요({today.day}일째). 지난달({begun[0].month}월) {josa(what, '은')} "
-                   f"총 {won(begun[1])}이었어요.")
+        opening = (
+            f"이번 달은 이제 막 시작됐어요({today.day}일째). 지난달({begun[0].month}월) {josa(what, '은')} "
+            f"총 {won(begun[1])}이었어요."
+        )
     if now_spend.total == 0:
-        return Reply(join(opening, f"{when} {what} 내역은 아직 없어요." if opening else f"{when} {what} 내역이 없어요.",
-                          footnotes), total=0)
+        return Reply(
+            join(
+                opening,
+                f"{when} {what} 내역은 아직 없어요." if opening else f"{when} {what} 내역이 없어요.",
+                footnotes,
+            ),
+            total=0,
+        )
     head = [f"{when} {josa(what, '은')} 지금까지 {josa(won(now_spend.total), '이에요')}." if opening else
             f"{when} {josa(what, '은')} 총 {josa(won(now_spend.total), '이에요')}."]
     if opening:
@@ -298,8 +348,10 @@ def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0)
     head = []
     if salary is not None:
         day = f"매달 {salary.typical_day}일쯤 " if salary.typical_day else ""
-        head.append(f"월급은 {day}{salary.source}에서 들어와요. 최근 월급은 {korean_date(salary.last_date)}에 "
-                    f"들어온 {josa(won(salary.last_amount), '이에요')}.")
+        head.append(
+            f"월급은 {day}{salary.source}에서 들어와요. 최근 월급은 {korean_date(salary.last_date)}에 "
+            f"들어온 {josa(won(salary.last_amount), '이에요')}."
+        )
     else:
         head.append("급여로 보이는 정기 입금은 없어요.")
     last_month = add_months(first_of_month(today), -1)
@@ -331,7 +383,9 @@ def recurring_payments(ctx: AnswerContext, query: Query = Query(), *, page: int 
     if not items:
         return Reply(join("매달 정기적으로 나가는 결제는 찾지 못했어요.", footnotes))
     subs = [i for i in found.items if i.is_subscription]
-    head = f"매달 나가는 정기 결제는 {len(found.items)}건, 월 평균 {josa(won(found.monthly_total), '이에요')}."
+    head = (
+        f"매달 나가는 정기 결제는 {len(found.items)}건, 월 평균 {josa(won(found.monthly_total), '이에요')}."
+    )
     if subs:
         head += f" 그중 구독은 {len(subs)}건, 월 {josa(won(found.subscriptions_total), '이에요')}."
     shown, more = page_of(items, page)

@@ -15,7 +15,10 @@ def print_tokens(customer_ids: list[str], hours: float) -> int:
             token = issue_token(customer_id, ttl=dt.timedelta(hours=hours))
             print(f"{customer_id}\t{token}")
     except TokenError as error:
-        print(f"error: cannot sign tokens ({error.reason}); set ASSISTANT_TOKEN_SECRET (32+ bytes)", file=sys.stderr)
+        print(
+            f"error: cannot sign tokens ({error.reason}); set ASSISTANT_TOKEN_SECRET (32+ bytes)",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -57,7 +57,8 @@ MESSAGE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def message_id_problem(value: Any) -> Optional[str]:
-    """Why `value` is not a usable client message id, or None (optional; bot.rasa.repeats answers a repeat once)."""
+    """Why `value` is not a usable client message id, or None (optional; bot.rasa.repeats answers a repeat
+    once)."""
     if value is None or (isinstance(value, str) and MESSAGE_ID.fullmatch(value)):
         return None
     return "message_id must be 1-64 letters, digits or ._:-"

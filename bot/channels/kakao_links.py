@@ -109,7 +109,9 @@ class LinkStore:
             if self.engine.dialect.name == "sqlite":
                 columns = {row[1] for row in db.execute(text("PRAGMA table_info(kakao_link_codes)"))}
                 if "wrong_tries" not in columns:  # a database from before the per-code count
-                    db.execute(text("ALTER TABLE kakao_link_codes ADD COLUMN wrong_tries INTEGER NOT NULL DEFAULT 0"))
+                    db.execute(
+                        text("ALTER TABLE kakao_link_codes ADD COLUMN wrong_tries INTEGER NOT NULL DEFAULT 0")
+                    )
         if self.engine.dialect.name == "sqlite":
             os.chmod(self.location, 0o600)
 
@@ -128,12 +130,16 @@ class LinkStore:
 
     def _forget_old(self, db: Connection, now: float) -> None:
         db.execute(text("DELETE FROM kakao_link_codes WHERE expires_at <= :now"), {"now": now})
-        db.execute(text("DELETE FROM kakao_link_attempts WHERE at <= :t"), {"t": now - CODE_TTL.total_seconds()})
+        db.execute(
+            text("DELETE FROM kakao_link_attempts WHERE at <= :t"), {"t": now - CODE_TTL.total_seconds()}
+        )
 
     @staticmethod
     def _count(db: Connection, kind: str, subject: str) -> int:
-        return db.execute(text("SELECT COUNT(*) FROM kakao_link_attempts WHERE kind = :kind AND subject = :subject"),
-                          {"kind": kind, "subject": subject}).scalar_one()
+        return db.execute(
+            text("SELECT COUNT(*) FROM kakao_link_attempts WHERE kind = :kind AND subject = :subject"),
+            {"kind": kind, "subject": subject},
+        ).scalar_one()
 
     @staticmethod
     def _attempt(db: Connection, kind: str, subject: str, now: float) -> None:
@@ -156,8 +162,10 @@ class LinkStore:
                 if db.execute(text("SELECT 1 FROM kakao_link_codes WHERE code_hash = :h"),
                               {"h": self._hash(code)}).first():
                     continue  # another user's live code
-                db.execute(text("INSERT INTO kakao_link_codes VALUES (:h, :u, :expires, 0)"),
-                           {"h": self._hash(code), "u": kakao_user_id, "expires": now + CODE_TTL.total_seconds()})
+                db.execute(
+                    text("INSERT INTO kakao_link_codes VALUES (:h, :u, :expires, 0)"),
+                    {"h": self._hash(code), "u": kakao_user_id, "expires": now + CODE_TTL.total_seconds()},
+                )
                 return code
 
     def redeem(self, code: str, customer_id: str) -> Optional[str]:
@@ -183,9 +191,13 @@ class LinkStore:
                 return None
             db.execute(text("DELETE FROM kakao_link_codes WHERE code_hash = :h"), {"h": self._hash(code)})
             kakao_user_id = row[0]
-            db.execute(text("INSERT INTO kakao_links VALUES (:u, :c, :at) ON CONFLICT(kakao_user_id) "
-                            "DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at"),
-                       {"u": kakao_user_id, "c": customer_id, "at": now})
+            db.execute(
+                text(
+                    "INSERT INTO kakao_links VALUES (:u, :c, :at) ON CONFLICT(kakao_user_id) "
+                    "DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at"
+                ),
+                {"u": kakao_user_id, "c": customer_id, "at": now},
+            )
             return kakao_user_id
 
     def customer_for(self, kakao_user_id: str) -> Optional[str]:
@@ -197,4 +209,9 @@ class LinkStore:
     def unlink(self, kakao_user_id: str) -> bool:
         """Forget the Kakao user's link; whether there was one."""
         with self._lock, self._connect(writer=True) as db:
-            return db.execute(text("DELETE FROM kakao_links WHERE kakao_user_id = :u"), {"u": kakao_user_id}).rowcount > 0
+            return (
+                db.execute(
+                    text("DELETE FROM kakao_links WHERE kakao_user_id = :u"), {"u": kakao_user_id}
+                ).rowcount
+                > 0
+            )

@@ -20,8 +20,16 @@ MAX_LOAN = 5_000_000_000
 MAX_TERM_MONTHS = 480
 MAX_CONSENT_MONTHS = 12
 SCOPE_CHOICES = {"all": "전체 정보", "basic": "기본 정보(목록)만"}
-_SCOPE_CHOICE = {"전체 정보": "all", "기본 정보(목록)만": "basic", "기본 정보": "basic", "전체": "all", "모두": "all",
-                 "전부": "all", "기본": "basic", "목록": "basic"}
+_SCOPE_CHOICE = {
+    "전체 정보": "all",
+    "기본 정보(목록)만": "basic",
+    "기본 정보": "basic",
+    "전체": "all",
+    "모두": "all",
+    "전부": "all",
+    "기본": "basic",
+    "목록": "basic",
+}
 _SCOPE = re.compile("|".join(re.escape(word) for word in sorted(_SCOPE_CHOICE, key=len, reverse=True)))
 _UNIT_WORD = re.compile(r"[만억원]")
 _PURPOSE_WORDS = re.compile(r"생활|전세|사업|대환|갈아타")
@@ -76,12 +84,17 @@ def values_in(form: str, text: str, entities: Sequence[Mapping[str, Any]]) -> Li
     text = text or ""
     found: List[Value] = []
     if form == "loan_form":
-        found += [Value("loan_amount", loan_amount(m.text, m.value), m.start, m.end) for m in find_amounts(text)]
+        found += [
+            Value("loan_amount", loan_amount(m.text, m.value), m.start, m.end) for m in find_amounts(text)
+        ]
         found += [Value("loan_term", m.months, m.start, m.end) for m in find_loan_terms(text)]
         found += [Value("loan_purpose", v, s, e) for s, e, v in _purposes(text, entities) if v]
     elif form == "connect_form":
         found += [Value("connect_institution", v, s, e) for s, e, v in _institutions(text, entities) if v]
-        found += [Value("connect_scope", _SCOPE_CHOICE[m.group(0)], m.start(), m.end()) for m in _SCOPE.finditer(text)]
+        found += [
+            Value("connect_scope", _SCOPE_CHOICE[m.group(0)], m.start(), m.end())
+            for m in _SCOPE.finditer(text)
+        ]
         found += [Value("connect_months", m.months, m.start, m.end) for m in find_loan_terms(text)]
     elif form == "revoke_form":
         found += [Value("revoke_institution", v, s, e) for s, e, v in _institutions(text, entities) if v]
@@ -100,7 +113,11 @@ def problem_with(slot: str, value: Any) -> Optional[str]:
         ok = isinstance(value, int) and 0 < value <= MAX_TERM_MONTHS
         return None if ok else "상환 기간은 1개월부터 40년 사이로 말씀해 주세요."
     if slot == "loan_purpose":
-        return None if load_lexicon().canonical("loan_purpose", str(value or "")) else "그 용도는 아직 다루지 않아요."
+        return (
+            None
+            if load_lexicon().canonical("loan_purpose", str(value or ""))
+            else "그 용도는 아직 다루지 않아요."
+        )
     if slot in ("connect_institution", "revoke_institution"):
         known = load_lexicon().canonical("institution", str(value or ""))
         return None if known else "그 금융사는 아직 지원하지 않아요."
@@ -119,7 +136,11 @@ def normalized(slot: str, value: Any) -> Any:
         return load_lexicon().canonical("institution", str(value)) or value
     if slot == "loan_purpose":
         return load_lexicon().canonical("loan_purpose", str(value)) or value
-    if slot in ("loan_amount", "loan_term", "connect_months") and isinstance(value, float) and value.is_integer():
+    if (
+        slot in ("loan_amount", "loan_term", "connect_months")
+        and isinstance(value, float)
+        and value.is_integer()
+    ):
         return int(value)
     return value
 
@@ -152,7 +173,8 @@ LOAN_QUERY_FIELDS = {"loan_amount": "amount", "loan_term": "loan_term_months", "
 
 def loan_change(text: str, entities: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     """What a message after a loan estimate changes (`금액 2천으로 바꿀게요`, `3년 말고 5년이면?`), read as
-    the loan form reads its answers (`2천` = 2천만 원), as Query fields; a value it cannot take is left out."""
+    the loan form reads its answers (`2천` = 2천만 원), as Query fields; a value it cannot take is left
+    out."""
     values = values_in("loan_form", text, entities)
     change: Dict[str, Any] = {}
     for slot, field in LOAN_QUERY_FIELDS.items():

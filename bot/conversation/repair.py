@@ -17,7 +17,8 @@ CALM's repair patterns in plain rules. A form turn is one of:
   the form re-asks. OTHER_FORM: another form's request, which cannot run
   inside this one. HANDOFF: a human agent. SMALLTALK: greet, thanks, help;
   answered, but it is no answer either, so it counts as a miss.
-- UNUSABLE: anything else (a reading the NLU is unsure of included); the second in a row adds buttons, the third
+- UNUSABLE: anything else (a reading the NLU is unsure of included); the second in a row adds buttons, the
+  third
   leaves the form (MISSES_BEFORE_LEAVING). Two values for the asked slot
   (`3년이나 5년`) ask which one, with a button for each (clarification).
 
@@ -96,17 +97,38 @@ FORMS: Dict[str, FormSpec] = {
         come_back="'대출 받을 수 있을까?'라고 말씀해 주세요",
         slots={
             "loan_amount": SlotSpec(
-                "금액", "빌리실 금액을 '천만 원', '3천만원'처럼 말씀해 주세요. 정하기 어려우시면 1,000만 원으로 먼저 알아볼 수 있어요.",
+                "금액",
+                "빌리실 금액을 '천만 원', '3천만원'처럼 말씀해 주세요. 정하기 어려우시면 1,000만 원으로 먼저 "
+                "알아볼 수 있어요.",
                 (("500만 원", "500만 원"), ("1,000만 원", "1000만 원"), ("3,000만 원", "3000만 원")),
-                10_000_000, ("1,000만 원으로 할게요", "1000만 원")),
+                10_000_000,
+                ("1,000만 원으로 할게요", "1000만 원"),
+            ),
             "loan_term": SlotSpec(
-                "상환 기간", "상환 기간이 길수록 매달 갚는 돈은 줄고 전체 이자는 늘어요. 많이들 1~5년 사이로 정하세요. 정하기 어려우시면 3년으로 볼게요.",
-                (("1년", "1년"), ("3년", "3년"), ("5년", "5년")), 36, ("3년으로 할게요", "3년"), any_takes_default=True,
-                asked_with_buttons=True),
+                "상환 기간",
+                "상환 기간이 길수록 매달 갚는 돈은 줄고 전체 이자는 늘어요. 많이들 1~5년 사이로 정하세요. "
+                "정하기 어려우시면 3년으로 볼게요.",
+                (("1년", "1년"), ("3년", "3년"), ("5년", "5년")),
+                36,
+                ("3년으로 할게요", "3년"),
+                any_takes_default=True,
+                asked_with_buttons=True,
+            ),
             "loan_purpose": SlotSpec(
-                "용도", "용도는 생활자금, 전세자금, 사업자금, 대환(다른 대출 갈아타기) 중 하나예요. 정하기 어려우시면 생활자금으로 볼게요.",
-                (("생활자금", "생활자금"), ("전세자금", "전세자금"), ("사업자금", "사업자금"), ("대환", "대환")),
-                "생활자금", ("생활자금으로 할게요", "생활자금"), any_takes_default=True, asked_with_buttons=True),
+                "용도",
+                "용도는 생활자금, 전세자금, 사업자금, 대환(다른 대출 갈아타기) 중 하나예요. 정하기 "
+                "어려우시면 생활자금으로 볼게요.",
+                (
+                    ("생활자금", "생활자금"),
+                    ("전세자금", "전세자금"),
+                    ("사업자금", "사업자금"),
+                    ("대환", "대환"),
+                ),
+                "생활자금",
+                ("생활자금으로 할게요", "생활자금"),
+                any_takes_default=True,
+                asked_with_buttons=True,
+            ),
         },
     ),
     "connect_form": FormSpec(
@@ -116,17 +138,28 @@ FORMS: Dict[str, FormSpec] = {
         come_back="'신한카드 연결해줘'처럼 말씀해 주세요",
         slots={
             "connect_institution": SlotSpec(
-                "금융사", "연결할 은행·카드·증권·보험·캐피탈사 이름을 말씀해 주세요. (예: 신한카드, 삼성증권)",
-                (("신한카드", "신한카드"), ("KB국민은행", "KB국민은행"), ("삼성증권", "삼성증권"))),
+                "금융사",
+                "연결할 은행·카드·증권·보험·캐피탈사 이름을 말씀해 주세요. (예: 신한카드, 삼성증권)",
+                (("신한카드", "신한카드"), ("KB국민은행", "KB국민은행"), ("삼성증권", "삼성증권")),
+            ),
             "connect_scope": SlotSpec(
-                "받아올 정보", "전체 정보는 거래·청구·상세 내역까지, 기본 정보는 계좌·카드 목록만 받아와요.",
-                (("전체 정보", "전체 정보"), ("기본 정보(목록)만", "기본 정보(목록)만")), asked_with_buttons=True),
+                "받아올 정보",
+                "전체 정보는 거래·청구·상세 내역까지, 기본 정보는 계좌·카드 목록만 받아와요.",
+                (("전체 정보", "전체 정보"), ("기본 정보(목록)만", "기본 정보(목록)만")),
+                asked_with_buttons=True,
+            ),
             "connect_months": SlotSpec(
-                "동의 기간", "동의 기간은 1개월부터 최대 1년까지 정할 수 있고, 언제든 철회할 수 있어요.",
-                (("3개월", "3개월"), ("6개월", "6개월"), ("1년", "1년")), asked_with_buttons=True),
+                "동의 기간",
+                "동의 기간은 1개월부터 최대 1년까지 정할 수 있고, 언제든 철회할 수 있어요.",
+                (("3개월", "3개월"), ("6개월", "6개월"), ("1년", "1년")),
+                asked_with_buttons=True,
+            ),
             "connect_agreed": SlotSpec(
-                "동의", "위 내용에 동의하시면 '동의합니다', 아니면 '동의하지 않아요'를 눌러 주세요.",
-                (("동의합니다", "/affirm"), ("동의하지 않아요", "/deny")), asked_with_buttons=True),
+                "동의",
+                "위 내용에 동의하시면 '동의합니다', 아니면 '동의하지 않아요'를 눌러 주세요.",
+                (("동의합니다", "/affirm"), ("동의하지 않아요", "/deny")),
+                asked_with_buttons=True,
+            ),
         },
         confirm_slot="connect_agreed",
         confirm_words=("동의",),
@@ -138,11 +171,17 @@ FORMS: Dict[str, FormSpec] = {
         come_back="'하나은행 연결 끊어줘'처럼 말씀해 주세요",
         slots={
             "revoke_institution": SlotSpec(
-                "해지할 금융사", "연결되어 있는 금융사 이름으로 말씀해 주세요. 어디가 연결되어 있는지 보시려면 아래 버튼을 눌러 주세요.",
-                (("동의 내역 보기", "/list_consents"),)),
+                "해지할 금융사",
+                "연결되어 있는 금융사 이름으로 말씀해 주세요. 어디가 연결되어 있는지 보시려면 아래 버튼을 "
+                "눌러 주세요.",
+                (("동의 내역 보기", "/list_consents"),),
+            ),
             "revoke_confirmed": SlotSpec(
-                "해지 확인", "연결을 끊고 정보를 삭제하시려면 '네, 끊어주세요', 그대로 두시려면 '아니요'를 눌러 주세요.",
-                (("네, 끊어주세요", "/affirm"), ("아니요", "/deny")), asked_with_buttons=True),
+                "해지 확인",
+                "연결을 끊고 정보를 삭제하시려면 '네, 끊어주세요', 그대로 두시려면 '아니요'를 눌러 주세요.",
+                (("네, 끊어주세요", "/affirm"), ("아니요", "/deny")),
+                asked_with_buttons=True,
+            ),
         },
         confirm_slot="revoke_confirmed",
         confirm_words=("삭제",),
@@ -154,8 +193,11 @@ FORMS: Dict[str, FormSpec] = {
         come_back="'지난달 스타벅스 내역 찾아줘'처럼 말씀해 주세요",
         slots={
             "search_period": SlotSpec(
-                "기간", "찾을 기간을 '지난달', '최근 3개월', '3월'처럼 말씀해 주세요.",
-                (("이번 달", "이번 달"), ("지난달", "지난달"), ("최근 3개월", "최근 3개월")), asked_with_buttons=True),
+                "기간",
+                "찾을 기간을 '지난달', '최근 3개월', '3월'처럼 말씀해 주세요.",
+                (("이번 달", "이번 달"), ("지난달", "지난달"), ("최근 3개월", "최근 3개월")),
+                asked_with_buttons=True,
+            ),
         },
     ),
 }
@@ -173,7 +215,10 @@ _CANCEL = re.compile(
     re.IGNORECASE)
 _DONT_KNOW = re.compile(r"몰라|모르겠|모름|글쎄|잘\s*모르|고민\s*중|생각\s*안\s*해|정하지\s*못|뭐가\s*좋")
 # skipping a question is choosing nothing: the default where harmless, else the choices again
-_ANY = re.compile(r"아무거나|아무\s*거나|상관\s*없|알아서|아무래도\s*좋|뭐든|건너\s*뛰|건너\s*뛸|넘어가|넘어갈|스킵|skip|패스", re.IGNORECASE)
+_ANY = re.compile(
+    r"아무거나|아무\s*거나|상관\s*없|알아서|아무래도\s*좋|뭐든|건너\s*뛰|건너\s*뛸|넘어가|넘어갈|스킵|skip|패스",
+    re.IGNORECASE,
+)
 _CORRECTION = re.compile(r"말고|바꿔|바꿀|바꾸|변경|수정|고쳐|고칠|정정|잘못\s*말")
 _NEGATION = re.compile(r"아니|않|안\s*해|안\s*할|싫|말고|잠깐|취소|그만")
 # words that ask for something ("카드값 얼마야", "내역 보여줘"): a message with them and more than its
@@ -182,8 +227,10 @@ _ASKS_ABOUT = re.compile(r"얼마|알려|보여|뭐야|뭐예|언제|어디|찾�
 _QUESTION = re.compile(r"\?|얼마|알려|보여|뭐야|뭐예|뭔가|어떻게|언제|왜|어디|있어|있나|되나|돼\?|인가")
 _YES_WORDS = (
     r"(?:동의(?:합니다|해요|할게요|할께요|함)?|진행(?:해|해요|해주세요|해 주세요|할게요|합니다)?|"
-    r"끊어(?:요|주세요| 주세요)?|해지(?:해|해요|해주세요|해 주세요|할게요)?|삭제(?:해|해요|해주세요|해 주세요)?|"
-    r"좋아요|좋습니다|맞아요|맞습니다)")
+    r"끊어(?:요|주세요| 주세요)?|해지(?:해|해요|해주세요|해 주세요|할게요)?|삭제(?:해|해요|해주세요|해 "
+    r"주세요)?|"
+    r"좋아요|좋습니다|맞아요|맞습니다)"
+)
 # a bare yes, a yes phrase, or 네 followed by a yes phrase (`네 동의할게요`, `네, 끊어주세요`)
 _YES = re.compile(
     r"^(?:네+|넵|넹|예|응+|ㅇㅇ|어|그래요?|좋아|맞아|/affirm|(?:(?:네+|예|넵|응)\s*)?" + _YES_WORDS + r")$"
@@ -202,7 +249,8 @@ _FILLER = re.compile(
 
 
 def _is_bare(text: str, values: Sequence[Value]) -> bool:
-    """A message that is only its values and filler (`5년이요`, `농협으로 할게요`), not a question of its own."""
+    """A message that is only its values and filler (`5년이요`, `농협으로 할게요`), not a question of its
+    own."""
     if not values or any(v.end < 0 for v in values) or _QUESTION.search(text):
         return False
     covered: set[int] = set()
@@ -225,10 +273,17 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
     skip_words = _ANY.search(clean) and not _CANCEL.search(clean)  # `넘어갈게요` reads as goodbye, means skip
     if cancel_words or (intent in ("cancel", "goodbye") and not skip_words):
         return Turn.CANCEL
-    if values and (_CORRECTION.search(clean) or intent == "correct") and correction(text, values, requested_slot):
+    if (
+        values
+        and (_CORRECTION.search(clean) or intent == "correct")
+        and correction(text, values, requested_slot)
+    ):
         return Turn.CORRECTION
     asks_own_question = _ASKS_ABOUT.search(clean) is not None and not _is_bare(text, values)
-    answers_here = (intent in ANSWER_INTENTS and not asks_own_question) or intent in (form.own_intent, "dont_know")
+    answers_here = (intent in ANSWER_INTENTS and not asks_own_question) or intent in (
+        form.own_intent,
+        "dont_know",
+    )
     if any(v.slot == requested_slot for v in values) and (answers_here or _is_bare(text, values)):
         return Turn.ANSWER
     if requested_slot == form.confirm_slot and (intent in ("affirm", "deny") or explicit_yes(text)):
@@ -270,7 +325,9 @@ def clarification_options(text: str, values: Sequence[Value], slot: str) -> List
     return options if len(options) > 1 else []
 
 
-def correction(text: str, values: Sequence[Value], requested_slot: Optional[str]) -> Optional[Tuple[str, Any]]:
+def correction(
+    text: str, values: Sequence[Value], requested_slot: Optional[str]
+) -> Optional[Tuple[str, Any]]:
     """The slot a correction changes and its new value; a value for another slot wins over the asked one."""
     slots = []
     for v in sorted(values, key=lambda v: v.start):
@@ -319,7 +376,9 @@ def after_miss(form: FormSpec, slot: str, misses: int, problem: Optional[str] = 
             (("상담원 연결", "/human_handoff"), ("다시 해볼게요", f"/{form.own_intent}")),
             leave=True,
         )
-    lead = problem or ("괜찮아요, 도와드릴게요." if dont_know else f"{josa(spec.label, '을')} 알아듣지 못했어요.")
+    lead = problem or (
+        "괜찮아요, 도와드릴게요." if dont_know else f"{josa(spec.label, '을')} 알아듣지 못했어요."
+    )
     buttons: Tuple[Tuple[str, str], ...] = ()
     if misses >= MISSES_BEFORE_BUTTONS or dont_know:
         buttons = () if spec.asked_with_buttons else spec.buttons
@@ -367,7 +426,8 @@ def cancel_text(form: FormSpec, filled: Mapping[str, Any], shown: Mapping[str, s
 def internal_error_reply(form: FormSpec) -> MissReply:
     """Something failed on our side: stop cleanly, say nothing was saved, offer the way back and 상담원."""
     return MissReply(
-        f"죄송해요, 처리 중 문제가 생겨 {josa(form.label, '을')} 멈췄어요. 입력하신 내용은 저장하지 않았어요. "
+        f"죄송해요, 처리 중 문제가 생겨 {josa(form.label, '을')} 멈췄어요. 입력하신 내용은 저장하지 "
+        "않았어요. "
         f"다시 하시려면 {form.come_back}.",
         (("상담원 연결", "/human_handoff"), ("다시 해볼게요", f"/{form.own_intent}")),
         leave=True,
@@ -375,7 +435,10 @@ def internal_error_reply(form: FormSpec) -> MissReply:
 
 
 def other_form_text(form: FormSpec) -> str:
-    return f"지금은 {josa(form.label, '을')} 진행하고 있어요. 이것부터 마치거나 '취소'라고 말씀해 주시면 바로 도와드릴게요."
+    return (
+        f"지금은 {josa(form.label, '을')} 진행하고 있어요. 이것부터 마치거나 '취소'라고 말씀해 주시면 바로 "
+        "도와드릴게요."
+    )
 
 
 def corrected_text(form: FormSpec, slot: str, shown: str) -> str:

@@ -50,7 +50,8 @@ every k (cumulative sums along the sorted neighbour list); a sample is not its o
 neighbour, and k is capped at ``n_samples - 1``.
 
 Probabilities: ``predict_proba`` exists when ``calibration`` is set. The SVM, with the
-settings resolved on all training data, is then refitted on the folds of a stratified CV *inside* ``fit``; its out-of-fold decision
+settings resolved on all training data, is then refitted on the folds of a stratified CV *inside* ``fit``; its
+out-of-fold decision
 values fit a Platt sigmoid (or isotonic map), and the final SVM is fitted on all data.
 Scaling, neighbours and memberships are recomputed from each fold's training part, so
 no label or feature of a held-out sample reaches the model that scores it.
@@ -80,7 +81,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import svm_search
-from .platt import fit_platt
 from .membership import (  # noqa: F401  (binary_entropy, polar_entropy_coordinates: public API here too)
     DEFAULT_K_VALUES,
     binary_entropy,
@@ -89,6 +89,8 @@ from .membership import (  # noqa: F401  (binary_entropy, polar_entropy_coordina
     iefsvm_membership,
     polar_entropy_coordinates,
 )
+from .platt import fit_platt
+
 _DECISION_CHUNK = 2048
 _KERNELS = ("linear", "poly", "rbf", "sigmoid")
 _CALIBRATIONS = (None, "sigmoid", "isotonic")
@@ -284,7 +286,9 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
             raise ValueError(f"C must be 'auto' or a positive number, got {self.C!r}")
         if self.kernel != "auto" and self.kernel not in _KERNELS:
             raise ValueError(f"kernel must be 'auto' or one of {_KERNELS}, got {self.kernel!r}")
-        if self.gamma not in ("scale", "auto") and (not isinstance(self.gamma, numbers.Real) or self.gamma <= 0):
+        if self.gamma not in ("scale", "auto") and (
+            not isinstance(self.gamma, numbers.Real) or self.gamma <= 0
+        ):
             raise ValueError(f"gamma must be 'auto', 'scale' or a positive number, got {self.gamma!r}")
         _check_cv("search_cv", self.search_cv)
         if self.calibration not in _CALIBRATIONS:

@@ -55,14 +55,19 @@ def card_under_target(profile: CreditProfile) -> Optional[tuple[str, CreditProfi
     if average <= target:
         return None
     changed = replace(profile, card_spending_3m=[target] * len(profile.card_spending_3m))
-    return (f"카드 사용액을 월 평균 {_manwon(int(average))}에서 한도의 30%인 {_manwon(target)} 이하로 줄이기", changed)
+    return (
+        f"카드 사용액을 월 평균 {_manwon(int(average))}에서 한도의 30%인 {_manwon(target)} 이하로 줄이기",
+        changed,
+    )
 
 
 def clear_overdue(profile: CreditProfile) -> Optional[tuple[str, CreditProfile]]:
     overdue = [loan for loan in profile.loans or () if loan.delinquent_days >= CURRENT_DELINQUENCY_DAYS]
     if not overdue:
         return None
-    loans = tuple(replace(loan, delinquent_days=0) if loan in overdue else loan for loan in profile.loans or ())
+    loans = tuple(
+        replace(loan, delinquent_days=0) if loan in overdue else loan for loan in profile.loans or ()
+    )
     changed = replace(profile, loans=loans, delinquencies_24m=(profile.delinquencies_24m or 0) + len(overdue))
     return f"연체 중인 대출 {len(overdue)}건의 밀린 상환금을 갚아 연체 풀기", changed
 
@@ -73,7 +78,9 @@ def _installments(profile: CreditProfile) -> List[LoanRecord]:
 
 def _newest_recent(profile: CreditProfile) -> Optional[LoanRecord]:
     as_of = profile.as_of or date.today()
-    recent = [loan for loan in _installments(profile) if whole_months_between(loan.opened, as_of) < RECENT_MONTHS]
+    recent = [
+        loan for loan in _installments(profile) if whole_months_between(loan.opened, as_of) < RECENT_MONTHS
+    ]
     return max(recent, key=lambda loan: loan.opened, default=None)
 
 
@@ -87,7 +94,10 @@ def fewer_recent_loans(profile: CreditProfile) -> Optional[tuple[str, CreditProf
     newest = _newest_recent(profile)
     if newest is None:
         return None
-    return (f"최근 1년 안에 받은 대출 1건(잔액 {_manwon(newest.balance)})을 갚아 정리하기", _without(profile, newest))
+    return (
+        f"최근 1년 안에 받은 대출 1건(잔액 {_manwon(newest.balance)})을 갚아 정리하기",
+        _without(profile, newest),
+    )
 
 
 def clear_credit_lines(profile: CreditProfile) -> Optional[tuple[str, CreditProfile]]:

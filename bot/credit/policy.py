@@ -21,7 +21,9 @@ CURRENT_DELINQUENCY_DAYS = 30
 CURRENT_DELINQUENCY_MIN_PD = 0.30
 
 
-def apply_delinquency_policy(pd_model: float, delinquencies_24m: Optional[int], loans_past_due_now: Optional[int]) -> float:
+def apply_delinquency_policy(
+    pd_model: float, delinquencies_24m: Optional[int], loans_past_due_now: Optional[int]
+) -> float:
     """Final PD from the model's PD and the customer's delinquency facts (None: unknown)."""
     pd_ = float(pd_model)
     if delinquencies_24m:

@@ -56,7 +56,10 @@ FACTOR_GROUPS = {
     "loan_amount": ("신청 금액", ("funded_amnt",)),
     "term": ("상환 기간", ("term",)),
     "recent_loans": ("최근 새로 받은 대출", ("open_il_12m", "open_il_24m")),
-    "installment_debt": ("분할상환 대출", ("open_il_6m", "num_il_tl", "total_bal_il", "total_il_high_credit_limit")),
+    "installment_debt": (
+        "분할상환 대출",
+        ("open_il_6m", "num_il_tl", "total_bal_il", "total_il_high_credit_limit"),
+    ),
     "card_utilisation": ("카드 한도 사용률", ("revol_util",)),
     "total_utilisation": ("전체 한도 대비 잔액", ("all_util",)),
     "inquiries": ("신용조회 건수", ("inq_last_6mths", "inq_last_12m", "inq_fi")),
@@ -174,7 +177,9 @@ def profile_to_raw(profile: CreditProfile, request: Optional[LoanApplication]):
             balance = raw["total_bal_il"] + revolving_balance_usd
             limit = raw["total_il_high_credit_limit"] + revolving_limit_usd
             raw["all_util"] = 100.0 * balance / limit if limit > 0 else 0.0
-        raw["revol_util"] = 100.0 * revolving_balance_usd / revolving_limit_usd if revolving_limit_usd > 0 else 0.0
+        raw["revol_util"] = (
+            100.0 * revolving_balance_usd / revolving_limit_usd if revolving_limit_usd > 0 else 0.0
+        )
 
     if profile.delinquencies_24m is None:
         missing.append("delinquencies_24m")
@@ -241,15 +246,23 @@ def _fact(group: str, row: dict, observed: set, as_of: date) -> str:
     if group == "term":
         return f"상환 기간이 {row['term'].split('_')[1]}개월이에요"
     if group == "recent_loans":
-        return f"최근 1년 안에 새로 받은 분할상환 대출이 {int(row['open_il_12m'])}건, 2년 안에는 {int(row['open_il_24m'])}건이에요"
+        return (
+            f"최근 1년 안에 새로 받은 분할상환 대출이 {int(row['open_il_12m'])}건, 2년 안에는 "
+            f"{int(row['open_il_24m'])}건이에요"
+        )
     if group == "installment_debt":
-        return f"갚고 있는 분할상환 대출이 {int(row['open_il_6m'])}건, 잔액 {_manwon(row['total_bal_il'])}이에요"
+        return (
+            f"갚고 있는 분할상환 대출이 {int(row['open_il_6m'])}건, 잔액 {_manwon(row['total_bal_il'])}이에요"
+        )
     if group == "card_utilisation":
         return f"카드 한도의 {row['revol_util']:.0f}%를 쓰고 있어요"
     if group == "total_utilisation":
         return f"전체 대출·카드 한도 대비 잔액이 {row['all_util']:.0f}%예요"
     if group == "inquiries":
-        return f"최근 6개월 신용조회가 {int(row['inq_last_6mths'])}번, 12개월 {int(row['inq_last_12m'])}번 있었어요"
+        return (
+            f"최근 6개월 신용조회가 {int(row['inq_last_6mths'])}번, 12개월 {int(row['inq_last_12m'])}번 "
+            "있었어요"
+        )
     if group == "employment":
         if row["emp_length"] == "emp_unk":
             return "재직 기간을 확인할 수 없어요"
@@ -271,7 +284,9 @@ class CreditScorer:
     def score(self, profile: CreditProfile, request: Optional[LoanApplication] = None) -> CreditResult:
         raw, missing_inputs = profile_to_raw(profile, request)
         observed = {column for column, value in raw.items() if value is not None}
-        filled = {column: (self._reference[column] if value is None else value) for column, value in raw.items()}
+        filled = {
+            column: (self._reference[column] if value is None else value) for column, value in raw.items()
+        }
         past_due_now = loans_past_due_now(profile)
 
         groups = [
@@ -304,7 +319,10 @@ class CreditScorer:
         if group == DELINQUENCY_FACTOR[0]:
             label, fact = DELINQUENCY_FACTOR[1], _delinquency_fact(profile.delinquencies_24m, past_due_now)
         else:
-            label, fact = FACTOR_GROUPS[group][0], _fact(group, filled, observed, profile.as_of or date.today())
+            label, fact = (
+                FACTOR_GROUPS[group][0],
+                _fact(group, filled, observed, profile.as_of or date.today()),
+            )
         raises = change > 0
         effect = "점수를 낮춘 요인이에요." if raises else "점수를 높인 요인이에요."
         return Factor(

@@ -12,7 +12,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from .artifact import ARTIFACT_FORMAT, CreditArtifact, save_artifact
-from .features import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS, RAW_COLUMNS, LoanFeatures, data_hash, load_lending_club
+from .features import (
+    CATEGORICAL_COLUMNS,
+    NUMERIC_COLUMNS,
+    RAW_COLUMNS,
+    LoanFeatures,
+    data_hash,
+    load_lending_club,
+)
 from .fuzzy_svm import IEFSVMClassifier
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "credit"
@@ -31,14 +38,18 @@ PRODUCTION_PARAMS = {
 def reference_values(raw) -> dict:
     """Training medians (numbers) and most common values (categories): the values that
     fill a customer's gaps and that factor attribution compares against."""
-    reference: dict[str, float | str] = {column: float(np.median(raw[column].to_numpy(dtype=float))) for column in NUMERIC_COLUMNS}
+    reference: dict[str, float | str] = {
+        column: float(np.median(raw[column].to_numpy(dtype=float))) for column in NUMERIC_COLUMNS
+    }
     for column in CATEGORICAL_COLUMNS:
         reference[column] = str(raw[column].value_counts().idxmax())
     return reference
 
 
 def build_pipeline(params: Optional[dict] = None) -> Pipeline:
-    return Pipeline([("features", LoanFeatures()), ("model", IEFSVMClassifier(**(params or PRODUCTION_PARAMS)))])
+    return Pipeline(
+        [("features", LoanFeatures()), ("model", IEFSVMClassifier(**(params or PRODUCTION_PARAMS)))]
+    )
 
 
 def train_production_model(
@@ -76,7 +87,8 @@ def train_production_model(
         "fit_seconds": round(fit_seconds, 1),
     }
     log(
-        f"      out-of-fold AUC {metrics['oof_auc']:.3f} (calibration folds), Brier {metrics['oof_brier']:.4f}, "
+        f"      out-of-fold AUC {metrics['oof_auc']:.3f} (calibration folds), Brier "
+        f"{metrics['oof_brier']:.4f}, "
         f"training AUC {metrics['train_auc']:.3f}; fit {fit_seconds:.1f}s"
     )
 

@@ -44,8 +44,12 @@ class KakaoEventConfig:
         bot_id, key = os.environ.get("KAKAO_BOT_ID"), os.environ.get("KAKAO_REST_API_KEY")
         if not bot_id or not key:
             return None
-        return cls(os.environ.get("KAKAO_EVENT_API_BASE", "https://bot-api.kakao.com").rstrip("/"), bot_id, key,
-                   os.environ.get("KAKAO_EVENT_NAME", "mydata_alert"))
+        return cls(
+            os.environ.get("KAKAO_EVENT_API_BASE", "https://bot-api.kakao.com").rstrip("/"),
+            bot_id,
+            key,
+            os.environ.get("KAKAO_EVENT_NAME", "mydata_alert"),
+        )
 
 
 class KakaoEventError(Exception):
@@ -63,16 +67,25 @@ class KakaoEventClient:
         headers = {"Authorization": f"KakaoAK {self.config.rest_api_key}", "Content-Type": "application/json"}
         tasks = []
         for start in range(0, len(user_keys), MAX_USERS_PER_CALL):
-            body = {"event": {"name": self.config.event_name, "data": data},
-                    "user": [{"type": "botUserKey", "id": key} for key in user_keys[start:start + MAX_USERS_PER_CALL]]}
+            body = {
+                "event": {"name": self.config.event_name, "data": data},
+                "user": [
+                    {"type": "botUserKey", "id": key} for key in user_keys[start : start + MAX_USERS_PER_CALL]
+                ],
+            }
             try:
                 response = self._http.post(url, json=body, headers=headers)
             except httpx.HTTPError as exc:
                 raise KakaoEventError(f"Event API unreachable: {type(exc).__name__}") from None
-            answer = response.json() if response.headers.get("content-type", "").startswith("application/json") \
+            answer = (
+                response.json()
+                if response.headers.get("content-type", "").startswith("application/json")
                 else {}
+            )
             if response.status_code != 200 or answer.get("status") == "FAIL":
-                raise KakaoEventError(f"Event API answered {response.status_code}: {answer.get('message', '')}")
+                raise KakaoEventError(
+                    f"Event API answered {response.status_code}: {answer.get('message', '')}"
+                )
             tasks.append(str(answer.get("taskId", "")))
         return tasks
 
@@ -87,8 +100,10 @@ def linked_kakao_users(customer_id: str, db_path: str | None = None) -> list[str
         return []
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         try:
-            rows = db.execute("SELECT kakao_user_id FROM kakao_links WHERE customer_id = ? ORDER BY kakao_user_id",
-                              (customer_id,)).fetchall()
+            rows = db.execute(
+                "SELECT kakao_user_id FROM kakao_links WHERE customer_id = ? ORDER BY kakao_user_id",
+                (customer_id,),
+            ).fetchall()
         except sqlite3.OperationalError:  # no link table yet
             return []
     return [r[0] for r in rows]

@@ -33,16 +33,24 @@ def show_alerts(engine: Engine, customer_id: str, now: datetime) -> list[Message
         record_conversation(session, customer_id, now)
         items = inbox(session, customer_id, limit=100)
         if not items:
-            return [Message("새 알림이 없습니다. 결제일이 다가오거나 평소와 다른 지출이 보이면 먼저 알려 드릴게요.")]
+            return [
+                Message(
+                    "새 알림이 없습니다. 결제일이 다가오거나 평소와 다른 지출이 보이면 먼저 알려 드릴게요."
+                )
+            ]
         shown = items[:SHOWN_AT_ONCE]
         mark_read(session, customer_id, [i.alert_id for i in shown], now)
-    head = f"새 알림 {len(items)}건입니다." + (f" 중요한 {len(shown)}건부터 보여 드릴게요." if len(items) > len(shown) else "")
+    head = f"새 알림 {len(items)}건입니다." + (
+        f" 중요한 {len(shown)}건부터 보여 드릴게요." if len(items) > len(shown) else ""
+    )
     messages = [Message(head)]
     for item in shown:
         messages.append(Message(SEVERITY_MARK.get(item.severity, "") + item.text,
                                 [{"title": item.button_title, "payload": item.button_payload}]))
     if len(items) > len(shown):
-        messages.append(Message("나머지 알림도 볼까요?", [{"title": "알림 더 보기", "payload": "/show_alerts"}]))
+        messages.append(
+            Message("나머지 알림도 볼까요?", [{"title": "알림 더 보기", "payload": "/show_alerts"}])
+        )
     return messages
 
 
@@ -115,11 +123,18 @@ def change_preferences(engine: Engine, customer_id: str, text: str, now: datetim
                         list(GROUPS.values())[:6]])
     what = describe(request.groups)
     if request.enable is None:
-        return Message(f"{what} 알림을 끌까요, 켤까요?",
-                       [{"title": "끄기", "payload": f"{what} 알림 꺼줘"}, {"title": "켜기", "payload": f"{what} 알림 켜줘"}])
+        return Message(
+            f"{what} 알림을 끌까요, 켤까요?",
+            [
+                {"title": "끄기", "payload": f"{what} 알림 꺼줘"},
+                {"title": "켜기", "payload": f"{what} 알림 켜줘"},
+            ],
+        )
     with session_scope(engine) as session:
         record_conversation(session, customer_id, now)
         set_enabled(session, customer_id, request.groups, request.enable, now)
     if request.enable:
         return Message(f"네, {what} 알림을 다시 보내 드릴게요.")
-    return Message(f"네, 이제 {what} 알림은 보내지 않을게요. 다시 받으시려면 \"{what} 알림 켜줘\"라고 말씀해 주세요.")
+    return Message(
+        f'네, 이제 {what} 알림은 보내지 않을게요. 다시 받으시려면 "{what} 알림 켜줘"라고 말씀해 주세요.'
+    )

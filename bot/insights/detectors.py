@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.korean.wording import won
 from bot.insights.facts import AccountFact, ApprovalFact, CustomerFacts, TxnFact
 from bot.korean.calendar import KST, add_months
+from bot.korean.wording import won
 
 URGENT, IMPORTANT, INFO = 3, 2, 1
 DUE_WITHIN_DAYS = 5
@@ -83,14 +83,35 @@ class DuePayment:
 def due_payments(facts: CustomerFacts, days: int) -> list[DuePayment]:
     """Unpaid card bills and loan instalments falling due in [today, today + days]."""
     today, last = facts.today, facts.today + timedelta(days=days)
-    found = [DuePayment("card_bill", b.org_code, b.institution, f"{b.institution} 카드값", b.due_date, b.amount,
-                        b.charge_month)
-             for b in facts.bills if b.paid_on is None and today <= b.due_date <= last and b.amount > 0]
-    found += [DuePayment("loan", x.org_code, x.institution,
-                         x.prod_name if x.prod_name.startswith(x.institution) else f"{x.institution} {x.prod_name}", x.next_repay_date,
-                         x.next_repay_amt, x.last4)
-              for x in facts.loans if x.overdue_days == 0 and x.next_repay_date is not None
-              and x.next_repay_amt and today <= x.next_repay_date <= last]
+    found = [
+        DuePayment(
+            "card_bill",
+            b.org_code,
+            b.institution,
+            f"{b.institution} 카드값",
+            b.due_date,
+            b.amount,
+            b.charge_month,
+        )
+        for b in facts.bills
+        if b.paid_on is None and today <= b.due_date <= last and b.amount > 0
+    ]
+    found += [
+        DuePayment(
+            "loan",
+            x.org_code,
+            x.institution,
+            x.prod_name if x.prod_name.startswith(x.institution) else f"{x.institution} {x.prod_name}",
+            x.next_repay_date,
+            x.next_repay_amt,
+            x.last4,
+        )
+        for x in facts.loans
+        if x.overdue_days == 0
+        and x.next_repay_date is not None
+        and x.next_repay_amt
+        and today <= x.next_repay_date <= last
+    ]
     return sorted(found, key=lambda p: (p.due, p.org_code, p.ref))
 
 
@@ -100,7 +121,9 @@ def payment_due(facts: CustomerFacts) -> list[AlertDraft]:
     alerts: list[AlertDraft] = []
     committed: dict[int, int] = defaultdict(int)
     for p in due_payments(facts, DUE_WITHIN_DAYS):
-        account = pay_from_account(facts, p.institution, "카드대금" if p.source == "card_bill" else "대출상환")
+        account = pay_from_account(
+            facts, p.institution, "카드대금" if p.source == "card_bill" else "대출상환"
+        )
         covered = None
         if account is not None:
             committed[account.account_id] += p.amount
@@ -110,8 +133,12 @@ def payment_due(facts: CustomerFacts) -> list[AlertDraft]:
         sentence = f"{p.name} {won(p.amount)}이 {when} 빠져나갑니다."
         if account is not None:
             where = f"{account.institution} 계좌(끝 {account.last4})"
-            sentence += (f" {where} 잔액 {won(account.balance)}으로 충분합니다." if covered else
-                         f" {where} 잔액이 {won(account.balance)}이라 {won(committed[account.account_id] - account.balance)}이 부족합니다.")
+            sentence += (
+                f" {where} 잔액 {won(account.balance)}으로 충분합니다."
+                if covered
+                else f" {where} 잔액이 {won(account.balance)}이라 "
+                     f"{won(committed[account.account_id] - account.balance)}이 부족합니다."
+            )
         intent = "card_bill" if p.source == "card_bill" else "loan_status"
         alerts.append(AlertDraft(
             "payment_due", IMPORTANT if covered or covered is None else URGENT,
@@ -167,7 +194,9 @@ def balance_watch(facts: CustomerFacts) -> list[AlertDraft]:
         mine = [t for t in facts.transactions if t.account_id == account.account_id]
         flows: dict[date, int] = defaultdict(int)
         for p in dues:
-            payer = pay_from_account(facts, p.institution, "카드대금" if p.source == "card_bill" else "대출상환")
+            payer = pay_from_account(
+                facts, p.institution, "카드대금" if p.source == "card_bill" else "대출상환"
+            )
             if payer is not None and payer.account_id == account.account_id and p.due > today:
                 flows[p.due] -= p.amount
         for direction, sign, pick in (("out", -1, max), ("in", 1, min)):
@@ -186,13 +215,25 @@ def balance_watch(facts: CustomerFacts) -> list[AlertDraft]:
                 lowest, lowest_day = balance, day
         if lowest < 0 and lowest_day is not None:
             outflow = -sum(v for d, v in flows.items() if v < 0 and d <= lowest_day)
-            alerts.append(AlertDraft(
-                "balance_watch", URGENT, f"balance_watch:{account.account_id}:{lowest_day.isoformat()}",
-                {"account_last4": account.last4, "balance": account.balance, "expected_outflows": outflow,
-                 "lowest_balance": lowest, "lowest_on": lowest_day.isoformat()},
-                f"{account.institution} 계좌(끝 {account.last4})에서 {_md(lowest_day)}까지 {won(outflow)}이 나갈 "
-                f"예정이라 잔액이 {won(-lowest)} 모자랄 수 있습니다.",
-                "잔액 보기", _payload("check_balance", institution=account.institution)))
+            alerts.append(
+                AlertDraft(
+                    "balance_watch",
+                    URGENT,
+                    f"balance_watch:{account.account_id}:{lowest_day.isoformat()}",
+                    {
+                        "account_last4": account.last4,
+                        "balance": account.balance,
+                        "expected_outflows": outflow,
+                        "lowest_balance": lowest,
+                        "lowest_on": lowest_day.isoformat(),
+                    },
+                    f"{account.institution} 계좌(끝 {account.last4})에서 {_md(lowest_day)}까지 "
+                    f"{won(outflow)}이 나갈 "
+                    f"예정이라 잔액이 {won(-lowest)} 모자랄 수 있습니다.",
+                    "잔액 보기",
+                    _payload("check_balance", institution=account.institution),
+                )
+            )
     return alerts
 
 
@@ -236,12 +277,23 @@ def regular_payment_changes(facts: CustomerFacts) -> list[AlertDraft]:
                     and last.amount - before[-1].amount >= RISE_MIN_SHARE * before[-1].amount \
                     and _is_monthly(charges[-3:]):
                 old = before[-1].amount
-                alerts.append(AlertDraft(
-                    "recurring_up", IMPORTANT, f"recurring_up:{name}:{last.at.date().isoformat()}",
-                    {"name": name, "old": old, "new": last.amount, "diff": last.amount - old,
-                     "on": last.at.date().isoformat()},
-                    f"{name} 정기결제가 {won(old)}에서 {won(last.amount)}으로 {won(last.amount - old)} 올랐습니다.",
-                    *button))
+                alerts.append(
+                    AlertDraft(
+                        "recurring_up",
+                        IMPORTANT,
+                        f"recurring_up:{name}:{last.at.date().isoformat()}",
+                        {
+                            "name": name,
+                            "old": old,
+                            "new": last.amount,
+                            "diff": last.amount - old,
+                            "on": last.at.date().isoformat(),
+                        },
+                        f"{name} 정기결제가 {won(old)}에서 {won(last.amount)}으로 {won(last.amount - old)} "
+                        "올랐습니다.",
+                        *button,
+                    )
+                )
         elif len(charges) >= 3 and _is_monthly(charges[-3:]) and len({c.amount for c in charges[-3:]}) == 1 \
                 and 38 <= age <= 75:
             alerts.append(AlertDraft(
@@ -271,13 +323,25 @@ def duplicate_charges(facts: CustomerFacts) -> list[AlertDraft]:
         key = (a.card_id, a.merchant_name, a.amount)
         prev = last_seen.get(key)
         if prev is not None and a.at - prev.at <= DUPLICATE_WINDOW:
-            alerts.append(AlertDraft(
-                "duplicate_charge", IMPORTANT, f"duplicate_charge:{a.card_id}:{a.approved_num}",
-                {"merchant": a.merchant_name, "amount": a.amount, "first_at": prev.at.isoformat(),
-                 "second_at": a.at.isoformat(), "org_code": a.org_code},
-                f"{a.merchant_name}에서 {won(a.amount)}이 {prev.at:%H:%M}과 {a.at:%H:%M}에 두 번 결제되었습니다. "
-                "중복 결제인지 확인해 보세요.",
-                "결제 내역 보기", _payload("search_transactions", merchant=a.merchant or a.merchant_name)))
+            alerts.append(
+                AlertDraft(
+                    "duplicate_charge",
+                    IMPORTANT,
+                    f"duplicate_charge:{a.card_id}:{a.approved_num}",
+                    {
+                        "merchant": a.merchant_name,
+                        "amount": a.amount,
+                        "first_at": prev.at.isoformat(),
+                        "second_at": a.at.isoformat(),
+                        "org_code": a.org_code,
+                    },
+                    f"{a.merchant_name}에서 {won(a.amount)}이 {prev.at:%H:%M}과 {a.at:%H:%M}에 두 번 "
+                    "결제되었습니다. "
+                    "중복 결제인지 확인해 보세요.",
+                    "결제 내역 보기",
+                    _payload("search_transactions", merchant=a.merchant or a.merchant_name),
+                )
+            )
         last_seen[key] = a
     return alerts
 
@@ -332,13 +396,24 @@ def loan_overdue(facts: CustomerFacts) -> list[AlertDraft]:
         if late > 0:
             due = x.next_repay_date.isoformat() if x.next_repay_date else ""
             amount = f" {won(x.next_repay_amt)}" if x.next_repay_amt else ""
-            alerts.append(AlertDraft(
-                "loan_overdue", URGENT, f"loan_overdue:{x.org_code}:{x.last4}:{due}",
-                {"org_code": x.org_code, "loan_last4": x.last4, "overdue_days": late, "amount": x.next_repay_amt,
-                 "due_date": due},
-                f"{name}(끝 {x.last4}) 상환금{amount}이 {late}일 연체 중입니다. "
-                "연체가 길어지면 신용점수에 영향을 줄 수 있습니다.",
-                "대출 보기", _payload("loan_status", institution=x.institution)))
+            alerts.append(
+                AlertDraft(
+                    "loan_overdue",
+                    URGENT,
+                    f"loan_overdue:{x.org_code}:{x.last4}:{due}",
+                    {
+                        "org_code": x.org_code,
+                        "loan_last4": x.last4,
+                        "overdue_days": late,
+                        "amount": x.next_repay_amt,
+                        "due_date": due,
+                    },
+                    f"{name}(끝 {x.last4}) 상환금{amount}이 {late}일 연체 중입니다. "
+                    "연체가 길어지면 신용점수에 영향을 줄 수 있습니다.",
+                    "대출 보기",
+                    _payload("loan_status", institution=x.institution),
+                )
+            )
     return alerts
 
 
@@ -348,18 +423,42 @@ def consent_expiring(facts: CustomerFacts) -> list[AlertDraft]:
         ends = c.expires_at.astimezone(KST).date()
         days = (ends - facts.today).days
         if 0 <= days <= CONSENT_REMINDER_DAYS:
-            alerts.append(AlertDraft(
-                "consent_expiring", IMPORTANT if days <= 7 else INFO, f"consent_expiring:{c.org_code}:{ends.isoformat()}",
-                {"org_code": c.org_code, "expires_on": ends.isoformat(), "days_left": days},
-                f"{c.institution} 정보 제공 동의가 {_md(ends)}에 끝납니다({days}일 남음). 계속 보시려면 동의를 "
-                "연장해 주세요.", "동의 내역 보기", _payload("list_consents")))
+            alerts.append(
+                AlertDraft(
+                    "consent_expiring",
+                    IMPORTANT if days <= 7 else INFO,
+                    f"consent_expiring:{c.org_code}:{ends.isoformat()}",
+                    {"org_code": c.org_code, "expires_on": ends.isoformat(), "days_left": days},
+                    f"{c.institution} 정보 제공 동의가 {_md(ends)}에 끝납니다({days}일 남음). 계속 보시려면 "
+                    "동의를 "
+                    "연장해 주세요.",
+                    "동의 내역 보기",
+                    _payload("list_consents"),
+                )
+            )
     return alerts
 
 
-DETECTORS = (payment_due, balance_watch, regular_payment_changes, duplicate_charges, spending_spike, loan_overdue,
-             consent_expiring)
-KINDS = ("payment_due", "balance_watch", "recurring_up", "recurring_new", "recurring_stopped", "duplicate_charge",
-         "spending_spike", "loan_overdue", "consent_expiring")
+DETECTORS = (
+    payment_due,
+    balance_watch,
+    regular_payment_changes,
+    duplicate_charges,
+    spending_spike,
+    loan_overdue,
+    consent_expiring,
+)
+KINDS = (
+    "payment_due",
+    "balance_watch",
+    "recurring_up",
+    "recurring_new",
+    "recurring_stopped",
+    "duplicate_charge",
+    "spending_spike",
+    "loan_overdue",
+    "consent_expiring",
+)
 
 
 def detect(facts: CustomerFacts) -> list[AlertDraft]:

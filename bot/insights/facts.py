@@ -12,8 +12,17 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.mydata.store.models import Account, Card, CardApproval, CardBill, Consent, Institution, Loan, Transaction
 from bot.korean.calendar import KST
+from bot.mydata.store.models import (
+    Account,
+    Card,
+    CardApproval,
+    CardBill,
+    Consent,
+    Institution,
+    Loan,
+    Transaction,
+)
 
 HISTORY_DAYS = 400
 
@@ -109,26 +118,46 @@ def load_facts(session: Session, customer_id: str, now: datetime | None = None) 
     consents = session.execute(
         select(Consent.org_code, Institution.name, Consent.expires_at)
         .join(Institution, Institution.org_code == Consent.org_code)
-        .where(Consent.customer_id == customer_id, Consent.revoked_at.is_(None), Consent.expires_at > now)).all()
+        .where(Consent.customer_id == customer_id, Consent.revoked_at.is_(None), Consent.expires_at > now)
+    ).all()
     names = {org: name for org, name, _ in consents}
     facts = CustomerFacts(customer_id, now, consents=[ConsentFact(o, n, e) for o, n, e in consents])
     if not names:
         return facts
     orgs = list(names)
-    for a in session.execute(select(Account).where(Account.customer_id == customer_id, Account.org_code.in_(orgs),
-                                                   Account.closed_at.is_(None))).scalars():
+    for a in session.execute(
+        select(Account).where(
+            Account.customer_id == customer_id, Account.org_code.in_(orgs), Account.closed_at.is_(None)
+        )
+    ).scalars():
         facts.accounts.append(AccountFact(a.id, a.org_code, names[a.org_code], a.account_type, a.prod_name,
                                           _last4(a.account_num), int(a.balance or 0)))
     for t in session.execute(select(Transaction).where(
             Transaction.customer_id == customer_id, Transaction.org_code.in_(orgs),
             Transaction.occurred_at >= since, Transaction.occurred_at <= now)
             .order_by(Transaction.occurred_at)).scalars():
-        facts.transactions.append(TxnFact(t.account_id, t.occurred_at.astimezone(KST), t.direction, t.trans_class,
-                                          t.memo, int(t.amount), t.category))
-    for c, org in session.execute(select(CardApproval, Card.org_code).join(Card, Card.id == CardApproval.card_pk)
-                                  .where(CardApproval.customer_id == customer_id, CardApproval.org_code.in_(orgs),
-                                         CardApproval.approved_at >= since, CardApproval.approved_at <= now)
-                                  .order_by(CardApproval.approved_at)).all():
+        facts.transactions.append(
+            TxnFact(
+                t.account_id,
+                t.occurred_at.astimezone(KST),
+                t.direction,
+                t.trans_class,
+                t.memo,
+                int(t.amount),
+                t.category,
+            )
+        )
+    for c, org in session.execute(
+        select(CardApproval, Card.org_code)
+        .join(Card, Card.id == CardApproval.card_pk)
+        .where(
+            CardApproval.customer_id == customer_id,
+            CardApproval.org_code.in_(orgs),
+            CardApproval.approved_at >= since,
+            CardApproval.approved_at <= now,
+        )
+        .order_by(CardApproval.approved_at)
+    ).all():
         facts.approvals.append(ApprovalFact(c.card_pk, org, c.approved_at.astimezone(KST), c.approved_num,
                                             c.merchant_name, c.merchant, c.category, int(c.amount),
                                             c.status != "approved"))
@@ -138,8 +167,15 @@ def load_facts(session: Session, customer_id: str, now: datetime | None = None) 
                                     b.paid_on))
     for loan in session.execute(select(Loan).where(Loan.customer_id == customer_id, Loan.org_code.in_(orgs),
                                                    Loan.closed_at.is_(None))).scalars():
-        facts.loans.append(LoanFact(loan.org_code, names[loan.org_code], loan.prod_name, _last4(loan.account_num),
-                                    loan.next_repay_date,
-                                    int(loan.next_repay_amt) if loan.next_repay_amt is not None else None,
-                                    int(loan.overdue_days or 0)))
+        facts.loans.append(
+            LoanFact(
+                loan.org_code,
+                names[loan.org_code],
+                loan.prod_name,
+                _last4(loan.account_num),
+                loan.next_repay_date,
+                int(loan.next_repay_amt) if loan.next_repay_amt is not None else None,
+                int(loan.overdue_days or 0),
+            )
+        )
     return facts

@@ -62,11 +62,23 @@ def run_detectors(session: Session, customer_id: str, now: datetime | None = Non
 
 
 def _item(row: Alert) -> InboxItem:
-    return InboxItem(row.id, row.kind, row.severity, row.text, json.loads(row.numbers), row.button_title,
-                     row.button_payload, row.created_at, row.read_at is not None, row.dismissed_at is not None)
+    return InboxItem(
+        row.id,
+        row.kind,
+        row.severity,
+        row.text,
+        json.loads(row.numbers),
+        row.button_title,
+        row.button_payload,
+        row.created_at,
+        row.read_at is not None,
+        row.dismissed_at is not None,
+    )
 
 
-def inbox(session: Session, customer_id: str, *, include_read: bool = False, limit: int = 20) -> list[InboxItem]:
+def inbox(
+    session: Session, customer_id: str, *, include_read: bool = False, limit: int = 20
+) -> list[InboxItem]:
     """Alerts not dismissed (and unread unless include_read), most important then newest first."""
     query = select(Alert).where(Alert.customer_id == customer_id, Alert.dismissed_at.is_(None))
     if not include_read:

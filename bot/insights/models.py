@@ -114,8 +114,16 @@ class AlertPreference(Base):
     updated_at = Column(UtcDateTime, nullable=False)
 
 
-PROACTIVE_TABLES = (SyncSchedule, CustomerActivity, LifecycleRecord, TaskDelivery, DeadLetter, RateSlot, Alert,
-                    AlertPreference)
+PROACTIVE_TABLES = (
+    SyncSchedule,
+    CustomerActivity,
+    LifecycleRecord,
+    TaskDelivery,
+    DeadLetter,
+    RateSlot,
+    Alert,
+    AlertPreference,
+)
 
 
 def ensure_tables(engine: Engine) -> None:

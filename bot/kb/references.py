@@ -41,7 +41,9 @@ class Reference:
 
 
 def _edition(key: str, raw: Dict[str, Any]) -> Reference:
-    missing = [f for f in ("value", "unit", "year", "published", "publisher", "title", "note") if not raw.get(f)]
+    missing = [
+        f for f in ("value", "unit", "year", "published", "publisher", "title", "note") if not raw.get(f)
+    ]
     if missing:
         raise ReferenceError(f"{key}: an edition lacks {', '.join(missing)}")
     if raw["unit"] not in UNITS:

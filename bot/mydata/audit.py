@@ -16,9 +16,9 @@ from typing import Iterable, Iterator
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
+from bot.korean.calendar import KST
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import DataAccess
-from bot.korean.calendar import KST
 
 DEFAULT_READER = "assistant"
 _reader: ContextVar[str] = ContextVar("mydata_reader", default=DEFAULT_READER)
@@ -64,8 +64,18 @@ def record_read(session: Session, customer_id: str, purpose: str, org_codes: Ite
 
 def access_log(session: Session, customer_id: str, limit: int = 100) -> list[AccessInfo]:
     """The latest reads of one customer's data, newest first."""
-    query = statement(("access_log",), lambda: select(DataAccess).where(
-        DataAccess.customer_id == bindparam("cid")).order_by(DataAccess.accessed_at.desc(), DataAccess.id.desc())
-        .limit(bindparam("limit")))
-    return [AccessInfo(r.customer_id, r.reader, r.purpose, tuple(r.org_codes.split()), r.accessed_at.astimezone(KST))
-            for r in session.execute(query, {"cid": customer_id, "limit": limit}).scalars()]
+    query = statement(
+        ("access_log",),
+        lambda: (
+            select(DataAccess)
+            .where(DataAccess.customer_id == bindparam("cid"))
+            .order_by(DataAccess.accessed_at.desc(), DataAccess.id.desc())
+            .limit(bindparam("limit"))
+        ),
+    )
+    return [
+        AccessInfo(
+            r.customer_id, r.reader, r.purpose, tuple(r.org_codes.split()), r.accessed_at.astimezone(KST)
+        )
+        for r in session.execute(query, {"cid": customer_id, "limit": limit}).scalars()
+    ]

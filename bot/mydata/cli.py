@@ -21,26 +21,26 @@ import sys
 
 from tqdm import tqdm
 
+from bot.korean.calendar import KST, now_kst
 from bot.mydata.analytics.balances import balances, net_worth
 from bot.mydata.analytics.cards import card_bills
 from bot.mydata.analytics.income import income
 from bot.mydata.analytics.insurance import insurance_summary
 from bot.mydata.analytics.investments import investment_summary
 from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.analytics.recurring import recurring_payments
 from bot.mydata.analytics.spending import spending
-from bot.mydata.store import vault
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.client import MyDataClient
-from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.consent import list_consents, revoke_consent
 from bot.mydata.errors import MyDataError
 from bot.mydata.service import api_base_url
+from bot.mydata.store import vault
 from bot.mydata.store.db import create_schema, get_engine, require_schema, schema_exists, session_scope
 from bot.mydata.store.migrate import store_revision
-from bot.mydata.sync.run import sync_customers
 from bot.mydata.store.rotation import compact, reencrypt_store
-from bot.korean.calendar import KST, now_kst
+from bot.mydata.sync.run import sync_customers
 
 
 def won(amount: int | None) -> str:
@@ -111,20 +111,35 @@ def cmd_summary(args) -> int:
         consents = list_consents(s, customer_id, now)
         print(f"== {customer_id}")
         for c in consents:
-            fresh = c.last_success_at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if c.last_success_at else "never"
+            fresh = (
+                c.last_success_at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if c.last_success_at else "never"
+            )
             error = f"  last error: {c.last_error}" if c.last_error else ""
-            print(f"  consent {c.institution:<10} until {c.expires_at.astimezone(KST):%Y-%m-%d}  synced {fresh}{error}")
+            print(
+                f"  consent {c.institution:<10} until {c.expires_at.astimezone(KST):%Y-%m-%d}  synced "
+                f"{fresh}{error}"
+            )
         b = balances(s, customer_id, now=now)
         print(f"\n잔액 합계 {won(b.total)}")
         for a in b.accounts:
-            print(f"  {a.institution:<10} {a.kind_label:<4} {a.prod_name:<24} {a.account_masked:<20} {won(a.balance)}")
+            print(
+                f"  {a.institution:<10} {a.kind_label:<4} {a.prod_name:<24} {a.account_masked:<20} "
+                f"{won(a.balance)}"
+            )
         nw = net_worth(s, customer_id, now=now)
         print(f"\n순자산 {won(nw.net)} (자산 {won(nw.assets)} - 부채 {won(nw.debts)})  {nw.by_kind}")
         today = now.astimezone(KST).date()
         sp = spending(s, customer_id, today.replace(day=1), today, now=now)
-        print(f"\n이번 달 지출 {won(sp.total)}: " + ", ".join(f"{c.category} {won(c.amount)}" for c in sp.by_category[:6]))
+        print(
+            f"\n이번 달 지출 {won(sp.total)}: "
+            + ", ".join(f"{c.category} {won(c.amount)}" for c in sp.by_category[:6])
+        )
         inc = income(s, customer_id, now=now)
-        print(f"\n월급 {won(inc.monthly_salary)} (매월 {inc.salary_day}일)" if inc.monthly_salary else "\n월급 감지 안 됨")
+        print(
+            f"\n월급 {won(inc.monthly_salary)} (매월 {inc.salary_day}일)"
+            if inc.monthly_salary
+            else "\n월급 감지 안 됨"
+        )
         for st in inc.streams[:4]:
             print(f"  {st.kind:<16} {st.source:<18} 월평균 {won(st.monthly_average)}")
         rec = recurring_payments(s, customer_id, now=now)
@@ -132,12 +147,18 @@ def cmd_summary(args) -> int:
         for r in rec.items:
             print(f"  {r.name:<16} {r.category or '-':<4} 매월 {r.typical_day:>2}일 {won(r.last_amount)}")
         bills = card_bills(s, customer_id, now=now)
-        print(f"\n카드 결제 예정 {won(bills.total_due)} (다음 {bills.next_due_date})  미청구 {bills.unbilled_by_institution}")
+        print(
+            f"\n카드 결제 예정 {won(bills.total_due)} (다음 {bills.next_due_date})  미청구 "
+            f"{bills.unbilled_by_institution}"
+        )
         loans = loan_summary(s, customer_id, now=now)
         for x in loans.loans:
             rate = "-" if x.rate_bp is None else f"{x.rate_bp / 100:.2f}%"
-            print(f"  대출 {x.institution:<8} {x.prod_name:<22} 잔액 {won(x.balance)} 금리 {rate} "
-                  f"다음 {x.next_repay_date} {won(x.next_repay_amount)}" + (f" 연체 {x.overdue_days}일" if x.overdue_days else ""))
+            print(
+                f"  대출 {x.institution:<8} {x.prod_name:<22} 잔액 {won(x.balance)} 금리 {rate} "
+                f"다음 {x.next_repay_date} {won(x.next_repay_amount)}"
+                + (f" 연체 {x.overdue_days}일" if x.overdue_days else "")
+            )
         inv = investment_summary(s, customer_id, now=now)
         if inv.holdings:
             print(f"\n투자 평가 {won(inv.eval_total)} 수익률 {inv.return_pct}%")
@@ -163,7 +184,10 @@ def cmd_reads(args) -> int:
 async def _revoke(args) -> int:
     async with MyDataClient() as client:
         info = await revoke_consent(require_schema(get_engine()), client, args.customer, args.org)
-    print(f"revoked {args.customer} {args.org}: deleted {info.rows_deleted} (institution confirmed: {info.remote_revoked})")
+    print(
+        f"revoked {args.customer} {args.org}: deleted {info.rows_deleted} (institution confirmed: "
+        f"{info.remote_revoked})"
+    )
     return 0
 
 
@@ -187,13 +211,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--customer", required=True)
     p.add_argument("--org", required=True)
     p = sub.add_parser("rotate-key")
-    p.add_argument("--reencrypt-only", action="store_true", help="keep the keys as configured, re-encrypt only")
+    p.add_argument(
+        "--reencrypt-only", action="store_true", help="keep the keys as configured, re-encrypt only"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handlers = {"init-db": cmd_init_db, "upgrade": cmd_upgrade, "summary": cmd_summary, "reads": cmd_reads, "rotate-key": cmd_rotate_key,
-                "sync": lambda a: sync_and_report([a.customer], a.concurrency),
-                "revoke": lambda a: asyncio.run(_revoke(a))}
+    handlers = {
+        "init-db": cmd_init_db,
+        "upgrade": cmd_upgrade,
+        "summary": cmd_summary,
+        "reads": cmd_reads,
+        "rotate-key": cmd_rotate_key,
+        "sync": lambda a: sync_and_report([a.customer], a.concurrency),
+        "revoke": lambda a: asyncio.run(_revoke(a)),
+    }
     try:
         return handlers[args.command](args)
     except MyDataError as exc:

@@ -60,7 +60,9 @@ class TokenSet:
         if answer.get("refresh_token_expires_in"):
             refresh_expires_at = now + timedelta(seconds=int(answer["refresh_token_expires_in"]))
         if not refresh_token or refresh_expires_at is None:
-            raise ApiError(org_code, "/oauth/2.0/token", answer.get("rsp_code", "?"), "no refresh token in the answer")
+            raise ApiError(
+                org_code, "/oauth/2.0/token", answer.get("rsp_code", "?"), "no refresh token in the answer"
+            )
         return cls(access_token=answer["access_token"], refresh_token=refresh_token,
                    access_expires_at=now + timedelta(seconds=int(answer["expires_in"])),
                    refresh_expires_at=refresh_expires_at, scope=answer.get("scope", ""))
@@ -184,10 +186,14 @@ class MyDataClient:
     async def token(self, base_url: str, org_code: str, form: dict) -> dict:
         s = self.settings
         data = {**form, "client_id": s.client_id, "client_secret": s.client_secret}
-        status, payload, _ = await self._oauth_call(org_code, "POST", f"{base_url}/oauth/2.0/token", data=data)
+        status, payload, _ = await self._oauth_call(
+            org_code, "POST", f"{base_url}/oauth/2.0/token", data=data
+        )
         if payload.get("rsp_code") != "00000":
             cls = ConsentRejected if payload.get("rsp_code", "").startswith("401") else ApiError
-            raise cls(org_code, "/oauth/2.0/token", payload.get("rsp_code", "?"), payload.get("rsp_msg", ""), status)
+            raise cls(
+                org_code, "/oauth/2.0/token", payload.get("rsp_code", "?"), payload.get("rsp_msg", ""), status
+            )
         return payload
 
     async def exchange_code(self, base_url: str, org_code: str, code: str) -> TokenSet:
@@ -206,8 +212,13 @@ class MyDataClient:
             org_code, "POST", f"{base_url}/oauth/2.0/revoke",
             data={"token": token, "client_id": s.client_id, "client_secret": s.client_secret})
         if payload.get("rsp_code") != "00000":
-            raise ApiError(org_code, "/oauth/2.0/revoke", payload.get("rsp_code", "?"), payload.get("rsp_msg", ""),
-                           status)
+            raise ApiError(
+                org_code,
+                "/oauth/2.0/revoke",
+                payload.get("rsp_code", "?"),
+                payload.get("rsp_msg", ""),
+                status,
+            )
 
     def institution(self, base_url: str, org_code: str, tokens: TokenSet, api_type: str = "regular"
                     ) -> "InstitutionApi":
@@ -256,8 +267,11 @@ class InstitutionApi:
                 headers["Content-Type"] = "application/json; charset=utf-8"
             self.calls += 1
             try:
-                answer = await pool.request(self.origin, request_bytes(self.origin, method, path, headers, query, body),
-                                            settings.timeout_s)
+                answer = await pool.request(
+                    self.origin,
+                    request_bytes(self.origin, method, path, headers, query, body),
+                    settings.timeout_s,
+                )
                 status = answer.status
                 payload = ujson.loads(answer.body)
                 code = payload.get("rsp_code")
@@ -274,8 +288,13 @@ class InstitutionApi:
                 if code == "42901":
                     rate_waits += 1
                     if rate_waits > settings.max_rate_limit_waits:
-                        raise InstitutionUnavailable(self.org_code, path, code, "rate limited too long", status)
-                    retry_ms, retry_s = answer.headers.get("x-retry-after-ms"), answer.headers.get("retry-after")
+                        raise InstitutionUnavailable(
+                            self.org_code, path, code, "rate limited too long", status
+                        )
+                    retry_ms, retry_s = (
+                        answer.headers.get("x-retry-after-ms"),
+                        answer.headers.get("retry-after"),
+                    )
                     delay = int(retry_ms) / 1000 if retry_ms else float(retry_s or 1)
                     await asyncio.sleep(delay + random.random() * 0.01)
                     continue

@@ -14,13 +14,27 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.mydata.client import MyDataClient, TokenSet
-from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ApiError, ConsentRequired, InvalidQuery, UnknownCustomer, UnknownInstitution
-from bot.mydata.standard import INDUSTRY_OF_KIND
-from bot.mydata.store.models import (CUSTOMER_DATA_TABLES, Account, Balance, CardApproval, CardBill, Consent, Customer,
-                               DeletionRecord, Holding, Institution, InsurancePolicy, Loan, LoanTransaction,
-                               SyncCursor, Token, Transaction)
-from bot.mydata.standard import SCOPES_BY_INDUSTRY
+from bot.mydata.standard import INDUSTRY_OF_KIND, SCOPES_BY_INDUSTRY
+from bot.mydata.store.db import session_scope
+from bot.mydata.store.models import (
+    CUSTOMER_DATA_TABLES,
+    Account,
+    Balance,
+    CardApproval,
+    CardBill,
+    Consent,
+    Customer,
+    DeletionRecord,
+    Holding,
+    Institution,
+    InsurancePolicy,
+    Loan,
+    LoanTransaction,
+    SyncCursor,
+    Token,
+    Transaction,
+)
 
 log = logging.getLogger(__name__)
 CONSENT_MAX_DAYS = 365
@@ -76,8 +90,12 @@ def list_consents(session: Session, customer_id: str, now: datetime | None = Non
     now = now or datetime.now(timezone.utc)
     if session.get(Customer, customer_id) is None:
         raise UnknownCustomer(customer_id)
-    rows = session.execute(select(Consent, Institution).join(Institution, Institution.org_code == Consent.org_code)
-                           .where(Consent.customer_id == customer_id).order_by(Consent.org_code, Consent.id)).all()
+    rows = session.execute(
+        select(Consent, Institution)
+        .join(Institution, Institution.org_code == Consent.org_code)
+        .where(Consent.customer_id == customer_id)
+        .order_by(Consent.org_code, Consent.id)
+    ).all()
     infos = [ConsentInfo(c.id, c.org_code, i.name, i.kind, tuple(c.scopes.split()), c.issued_at, c.expires_at,
                          c.revoked_at, is_active(c, now), c.last_success_at, c.last_error) for c, i in rows]
     return infos if include_inactive else [c for c in infos if c.active]
@@ -145,8 +163,14 @@ async def grant_consents(engine: Engine, client: MyDataClient, customer_id: str,
     answers = await asyncio.gather(*(ask(org) for org in targets))
     infos, replaced = [], []
     with session_scope(engine) as session:
-        current = {c.org_code: c for c in session.execute(select(Consent).where(
-            Consent.customer_id == customer_id, Consent.revoked_at.is_(None), Consent.expires_at > now)).scalars()}
+        current = {
+            c.org_code: c
+            for c in session.execute(
+                select(Consent).where(
+                    Consent.customer_id == customer_id, Consent.revoked_at.is_(None), Consent.expires_at > now
+                )
+            ).scalars()
+        }
         for org_code, ref, tokens in answers:
             base_url, kind, name, wanted = targets[org_code]
             consent = current.get(org_code)
@@ -165,8 +189,21 @@ async def grant_consents(engine: Engine, client: MyDataClient, customer_id: str,
             consent.expires_at = now + timedelta(days=days)
             session.flush()
             _store_tokens(session, consent, tokens)
-            infos.append(ConsentInfo(consent.id, org_code, name, kind, tuple(wanted), consent.issued_at,
-                                     consent.expires_at, None, True, consent.last_success_at, consent.last_error))
+            infos.append(
+                ConsentInfo(
+                    consent.id,
+                    org_code,
+                    name,
+                    kind,
+                    tuple(wanted),
+                    consent.issued_at,
+                    consent.expires_at,
+                    None,
+                    True,
+                    consent.last_success_at,
+                    consent.last_error,
+                )
+            )
     for base_url, org_code, access in replaced:
         try:
             await client.revoke(base_url, org_code, access)
@@ -210,7 +247,9 @@ def delete_institution_data(session: Session, consent: Consent, reason: str, now
                             reason=reason, deleted_at=now, rows_deleted=json.dumps(counts),
                             remote_revoked=remote_revoked)
     session.add(record)
-    return DeletionInfo(consent.customer_id, consent.org_code, consent.id, reason, now, counts, remote_revoked)
+    return DeletionInfo(
+        consent.customer_id, consent.org_code, consent.id, reason, now, counts, remote_revoked
+    )
 
 
 # What each scope lets us hold. Dropping a list scope drops everything of that institution (nothing
@@ -263,8 +302,13 @@ def forget_dropped_scopes(session: Session, consent: Consent, dropped: set[str],
             counts["insurance_policies.premium"] = result.rowcount or 0
     session.add(DeletionRecord(customer_id=cid, org_code=org, consent_id=consent.id, reason="scope_narrowed",
                                deleted_at=now, rows_deleted=json.dumps(counts), remote_revoked=False))
-    log.info("consent %s for %s narrowed (%s dropped): deleted %s", consent.id, org, " ".join(sorted(dropped)),
-             counts)
+    log.info(
+        "consent %s for %s narrowed (%s dropped): deleted %s",
+        consent.id,
+        org,
+        " ".join(sorted(dropped)),
+        counts,
+    )
     return DeletionInfo(cid, org, consent.id, "scope_narrowed", now, counts, False)
 
 
@@ -296,8 +340,11 @@ def purge_expired(engine: Engine, now: datetime | None = None) -> list[DeletionI
     """Deletes the data of consents whose period ended; run before every sync."""
     now = now or datetime.now(timezone.utc)
     with session_scope(engine) as session:
-        expired = session.execute(select(Consent).where(Consent.revoked_at.is_(None), Consent.expires_at <= now)
-                                  ).scalars().all()
+        expired = (
+            session.execute(select(Consent).where(Consent.revoked_at.is_(None), Consent.expires_at <= now))
+            .scalars()
+            .all()
+        )
         return [delete_institution_data(session, c, "expired", now, False) for c in expired]
 
 
@@ -311,6 +358,11 @@ def deletion_records(session: Session, customer_id: str) -> list[DeletionInfo]:
 def expire_consent_now(engine: Engine, customer_id: str, org_code: str, now: datetime) -> None:
     """Moves a consent's end to `now` (used by tests and by an operator correcting a period)."""
     with session_scope(engine) as session:
-        session.execute(update(Consent).where(Consent.customer_id == customer_id, Consent.org_code == org_code,
-                                              Consent.revoked_at.is_(None)).values(expires_at=now))
+        session.execute(
+            update(Consent)
+            .where(
+                Consent.customer_id == customer_id, Consent.org_code == org_code, Consent.revoked_at.is_(None)
+            )
+            .values(expires_at=now)
+        )
 

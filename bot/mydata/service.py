@@ -10,11 +10,18 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from bot.mydata.client import MyDataClient
-from bot.mydata.consent import CONSENT_MAX_DAYS, ConsentInfo, DeletionInfo, grant_consent, register_customer, revoke_consent
-from bot.mydata.store.db import get_engine
 from bot.kb.lexicon import load_lexicon
+from bot.mydata.client import MyDataClient
+from bot.mydata.consent import (
+    CONSENT_MAX_DAYS,
+    ConsentInfo,
+    DeletionInfo,
+    grant_consent,
+    register_customer,
+    revoke_consent,
+)
 from bot.mydata.errors import UnknownInstitution
+from bot.mydata.store.db import get_engine
 from bot.mydata.sync.run import CustomerSyncResult, sync_customer
 
 DEFAULT_API_BASE_URL = "http://127.0.0.1:8710"
@@ -53,8 +60,14 @@ async def connect_institution(customer_id: str, institution: str, *, scopes: lis
     return info, result
 
 
-async def disconnect_institution(customer_id: str, institution: str, *, engine: Engine | None = None,
-                                 client: MyDataClient | None = None, now: datetime | None = None) -> DeletionInfo:
+async def disconnect_institution(
+    customer_id: str,
+    institution: str,
+    *,
+    engine: Engine | None = None,
+    client: MyDataClient | None = None,
+    now: datetime | None = None,
+) -> DeletionInfo:
     """Revokes consent for one institution; its data and tokens are deleted and the deletion recorded."""
     engine = engine or get_engine()
     own = client is None
@@ -66,8 +79,13 @@ async def disconnect_institution(customer_id: str, institution: str, *, engine: 
             await client.close()
 
 
-async def refresh_customer(customer_id: str, *, engine: Engine | None = None, client: MyDataClient | None = None,
-                           now: datetime | None = None) -> CustomerSyncResult:
+async def refresh_customer(
+    customer_id: str,
+    *,
+    engine: Engine | None = None,
+    client: MyDataClient | None = None,
+    now: datetime | None = None,
+) -> CustomerSyncResult:
     """Syncs every active consent of the customer now (an 'irregular', customer-triggered call)."""
     engine = engine or get_engine()
     own = client is None

@@ -8,7 +8,13 @@ from decimal import Decimal
 from bot.korean.calendar import KST
 
 # The API's industry of each institution kind the lexicon names.
-INDUSTRY_OF_KIND = {"bank": "bank", "card": "card", "securities": "invest", "insurance": "insu", "capital": "capital"}
+INDUSTRY_OF_KIND = {
+    "bank": "bank",
+    "card": "card",
+    "securities": "invest",
+    "insurance": "insu",
+    "capital": "capital",
+}
 # The standard's loan types (loan_type), named as the loan advisor names loan kinds (bot.advisor.inputs).
 LOAN_TYPES = {"3100": "신용대출", "3150": "마이너스통장", "3200": "주택담보대출", "3210": "전세자금대출",
               "3400": "사업자대출", "3500": "할부금융"}

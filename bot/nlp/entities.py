@@ -11,8 +11,8 @@ import datetime as dt
 import functools
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot.nlp.loan_term import find_loan_terms
 from bot.kb.lexicon import load_lexicon
+from bot.nlp.loan_term import find_loan_terms
 from bot.nlp.money import find_amounts
 from bot.nlp.nicknames import resolve_institutions
 from bot.nlp.period import find_impossible_periods, find_periods

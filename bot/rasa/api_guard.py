@@ -29,21 +29,24 @@ def with_api_credentials(args: List[str], env: Optional[Mapping[str, str]] = Non
     if "--enable-api" not in args:
         return args
     if any(a.split("=", 1)[0] in ("--auth-token", "--jwt-secret") for a in args):
-        raise ApiWithoutCredentials("pass the API credentials in RASA_API_TOKEN / RASA_JWT_SECRET, not as arguments")
+        raise ApiWithoutCredentials(
+            "pass the API credentials in RASA_API_TOKEN / RASA_JWT_SECRET, not as arguments"
+        )
     extra: List[str] = []
     if env.get(TOKEN_ENV):
         extra.append(f"--auth-token={env[TOKEN_ENV]}")  # joined: a secret may start with "-"
     if env.get(JWT_ENV):
         extra += [f"--jwt-secret={env[JWT_ENV]}", "--jwt-method", "HS256"]
     if not extra:
-        raise ApiWithoutCredentials(f"--enable-api needs {TOKEN_ENV} and/or {JWT_ENV}: the HTTP API is never open")
+        raise ApiWithoutCredentials(
+            f"--enable-api needs {TOKEN_ENV} and/or {JWT_ENV}: the HTTP API is never open"
+        )
     return [*args, *extra]
 
 
 def install_api_guard() -> None:
     import rasa.core.run
     from sanic import response
-
     from sanic.exceptions import PayloadTooLarge
 
     from bot.channels.bounds import TOO_LARGE_TEXT

@@ -75,7 +75,8 @@ def stored_replies(events: Iterable[Any], message_id: str, text: str,
 
 
 async def record_unless_repeated(self: Any, message: Any, tracker: Any) -> None:
-    """`MessageProcessor._handle_message_with_tracker`, which records the user message, unless it is a repeat."""
+    """`MessageProcessor._handle_message_with_tracker`, which records the user message, unless it is a
+    repeat."""
     replies = stored_replies(tracker.events, message.message_id, message.text, message.metadata)
     if replies is not None:
         raise AlreadyAnswered(replies)

@@ -19,7 +19,11 @@ logger = logging.getLogger(__name__)
 
 WARMUP_SENDER = "__warm_up__"
 # Both NLU lanes (bot.rasa.nlu_budget): the long text warms the second worker thread.
-WARMUP_TEXTS = ("안녕하세요", "지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘 " * 8, "지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘")
+WARMUP_TEXTS = (
+    "안녕하세요",
+    "지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘 " * 8,
+    "지난달 국민은행에서 오십만 원 넘게 쓴 내역 보여줘",
+)
 WARMUP_ACTION = "action_ask_rephrase_with_options"
 
 

@@ -16,8 +16,8 @@ from bot.insights.models import Alert, ensure_tables
 from bot.korean.calendar import now_kst
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import purge_expired
-from bot.mydata.store.db import get_engine, require_schema, session_scope
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
+from bot.mydata.store.db import get_engine, require_schema, session_scope
 from bot.mydata.store.models import SyncRun
 from bot.mydata.sync.run import sync_customer
 from bot.tasks import guards, lifecycle, schedule
@@ -115,8 +115,13 @@ def deliver_alerts() -> int:
     """Beat's hourly round: alerts held back by quiet hours (or a Kakao refusal) go out now."""
     eng = engine()
     with session_scope(eng) as session:
-        waiting = list(session.execute(select(Alert.customer_id).where(
-            Alert.delivered_at.is_(None), Alert.read_at.is_(None), Alert.dismissed_at.is_(None)).distinct()).scalars())
+        waiting = list(
+            session.execute(
+                select(Alert.customer_id)
+                .where(Alert.delivered_at.is_(None), Alert.read_at.is_(None), Alert.dismissed_at.is_(None))
+                .distinct()
+            ).scalars()
+        )
     return _deliver(eng, sorted(waiting), now_kst())
 
 
@@ -142,5 +147,10 @@ def apply_mydata_rules() -> dict:
     expired = purge_expired(eng, now)
     with session_scope(eng) as session:
         out = lifecycle.apply_rules(session, now)
-    return {"expired": len(expired), "paused": len(out.paused), "resumed": len(out.resumed), "deleted": len(out.deleted),
-            "reminders": len(out.reminders)}
+    return {
+        "expired": len(expired),
+        "paused": len(out.paused),
+        "resumed": len(out.resumed),
+        "deleted": len(out.deleted),
+        "reminders": len(out.reminders),
+    }

@@ -51,7 +51,11 @@ def last_conversations(session: Session) -> dict[str, datetime]:
             if at is not None and (cid not in latest or at > latest[cid]):
                 latest[cid] = at
 
-    take(session.execute(select(Consent.customer_id, func.max(Consent.issued_at)).group_by(Consent.customer_id)))
+    take(
+        session.execute(
+            select(Consent.customer_id, func.max(Consent.issued_at)).group_by(Consent.customer_id)
+        )
+    )
     take(session.execute(select(CustomerActivity.customer_id, CustomerActivity.last_conversation_at)))
     take(session.execute(select(DataAccess.customer_id, func.max(DataAccess.accessed_at))
                          .where(DataAccess.reader == "assistant").group_by(DataAccess.customer_id)))

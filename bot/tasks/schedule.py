@@ -69,7 +69,9 @@ def set_cycle(session: Session, customer_id: str, days: int, now: datetime) -> i
         raise InvalidQuery(f"sync cycle must be {MIN_CYCLE_DAYS}..{MAX_CYCLE_DAYS} days, got {days}")
     refresh_schedules(session, now)
     session.flush()
-    rows = session.execute(select(SyncSchedule).where(SyncSchedule.customer_id == customer_id)).scalars().all()
+    rows = (
+        session.execute(select(SyncSchedule).where(SyncSchedule.customer_id == customer_id)).scalars().all()
+    )
     for s in rows:
         s.cycle_days = days
         s.next_due_at = min(s.next_due_at, now + timedelta(days=days))

@@ -16,8 +16,18 @@ def benefit(label, *, rate=None, per_transaction=None, merchants=(), categories=
 
 
 def card(*benefits, fee=0, requirement=0, performance_excludes=(), excluded=(), total_cap=None):
-    return CardProduct("test-card", "테스트 카드", "신한카드", "credit", fee, requirement, tuple(performance_excludes),
-                       tuple(excluded), total_cap, tuple(benefits))
+    return CardProduct(
+        "test-card",
+        "테스트 카드",
+        "신한카드",
+        "credit",
+        fee,
+        requirement,
+        tuple(performance_excludes),
+        tuple(excluded),
+        total_cap,
+        tuple(benefits),
+    )
 
 
 def line(y, m, d, merchant, category, amount):
@@ -46,8 +56,10 @@ def test_cafe_discount_respects_the_monthly_cap_and_previous_month_spending():
     assert result.annual_fee_share == 3_000  # 12,000 x 3 / 12
     assert result.net == 15_000 and result.monthly_net == 5_000 and result.monthly_benefit == 6_000
     assert result.earned[0].spend == 210_000
-    assert result.reason == ("최근 3개월 카페 지출 21만 원 기준 월 평균 6,000원 할인, 연회비 12,000원을 빼면 월 5,000원, "
-                             "전월실적 30만 원 미달 1개월은 혜택 없음")
+    assert result.reason == (
+        "최근 3개월 카페 지출 21만 원 기준 월 평균 6,000원 할인, 연회비 12,000원을 빼면 월 5,000원, "
+        "전월실적 30만 원 미달 1개월은 혜택 없음"
+    )
 
 
 def test_merchant_benefit_wins_over_category_and_does_not_spill_over():
@@ -58,19 +70,29 @@ def test_merchant_benefit_wins_over_category_and_does_not_spill_over():
     result = evaluate_card(starbucks, lines, months=1)
     # 3,000 x 3 + 1,000 (cap reached) on Starbucks; 400 on 이디야
     assert result.benefit == 10_400
-    assert [(e.scope, e.benefit, e.spend) for e in result.earned] == [("스타벅스", 10_000, 24_000), ("카페", 400, 4_000)]
+    assert [(e.scope, e.benefit, e.spend) for e in result.earned] == [
+        ("스타벅스", 10_000, 24_000),
+        ("카페", 400, 4_000),
+    ]
 
 
 def test_per_transaction_discount_needs_the_minimum_and_counts_uses():
-    phone = card(benefit("통신비 7천 원", per_transaction=7_000, categories=["통신"], min_amount=50_000, monthly_count=1))
+    phone = card(
+        benefit(
+            "통신비 7천 원", per_transaction=7_000, categories=["통신"], min_amount=50_000, monthly_count=1
+        )
+    )
     lines = [line(2026, 10, 1, "KT", "통신", 45_000), line(2026, 10, 2, "KT", "통신", 65_000),
              line(2026, 10, 3, "SK텔레콤", "통신", 80_000)]
     assert evaluate_card(phone, lines, months=1).benefit == 7_000
 
 
 def test_the_card_wide_monthly_cap_stops_all_benefits_together():
-    capped = card(benefit("배달 10%", rate="10", categories=["배달"], monthly_cap=8_000),
-                  benefit("편의점 10%", rate="10", categories=["편의점"], monthly_cap=8_000), total_cap=10_000)
+    capped = card(
+        benefit("배달 10%", rate="10", categories=["배달"], monthly_cap=8_000),
+        benefit("편의점 10%", rate="10", categories=["편의점"], monthly_cap=8_000),
+        total_cap=10_000,
+    )
     lines = [line(2026, 10, 1, "배달의민족", "배달", 60_000), line(2026, 10, 2, "GS25", "편의점", 50_000)]
     result = evaluate_card(capped, lines, months=1)
     assert result.benefit == 10_000  # 6,000 + 4,000 of the 5,000

@@ -24,7 +24,13 @@ def test_catalog_loads_the_sample_products():
     assert len(catalog.deposits) >= 6 and len(catalog.savings) >= 6
     assert len(catalog.cards) >= 8 and len(catalog.loans) >= 6
     assert {c.card_type for c in catalog.cards} == {"credit", "check"}
-    assert {loan.loan_type for loan in catalog.loans} >= {"신용대출", "마이너스통장", "전세자금대출", "사업자대출", "대환대출"}
+    assert {loan.loan_type for loan in catalog.loans} >= {
+        "신용대출",
+        "마이너스통장",
+        "전세자금대출",
+        "사업자대출",
+        "대환대출",
+    }
 
 
 def test_products_use_lexicon_institutions_categories_and_purposes():
@@ -75,7 +81,9 @@ def test_an_unknown_issuer_or_wrong_kind_is_refused():
 def test_an_unknown_category_or_merchant_is_refused():
     assert "cards[0].benefits[1].categories" in broken(
         lambda raw: raw["cards"][0]["benefits"][1].update(categories=["커피숍"]))
-    assert "merchant" in broken(lambda raw: raw["cards"][0]["benefits"][0].update(merchants=["스타벅스코리아"]))
+    assert "merchant" in broken(
+        lambda raw: raw["cards"][0]["benefits"][0].update(merchants=["스타벅스코리아"])
+    )
 
 
 def test_a_misspelt_field_is_refused_not_ignored():

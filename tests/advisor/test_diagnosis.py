@@ -12,7 +12,9 @@ D = Decimal
 
 def months(deliveries, base=None):
     base = base or {"주거": 1_500_000, "식비": 500_000, "카페": 50_000}
-    return [MonthSpending(date(2026, 5 + i, 1), {**base, "배달": amount}) for i, amount in enumerate(deliveries)]
+    return [
+        MonthSpending(date(2026, 5 + i, 1), {**base, "배달": amount}) for i, amount in enumerate(deliveries)
+    ]
 
 
 SIX = months([100_000, 100_000, 100_000, 200_000, 220_000, 240_000])
@@ -32,10 +34,13 @@ def test_a_full_check_up_with_the_customers_numbers():
     assert result.summary == ("월 소득 300만 원 중 최근 6개월 평균 221만 원을 써서 저축률은 26.3%예요. "
                               "연 10%가 넘거나 카드론·현금서비스인 대출이 2건 있어요")
     assert result.steps == (
-        "고금리 대출 2건(잔액 350만 원) 중 연 18.00% 현금서비스 잔액 50만 원부터 갚으세요: 1년 이자만 9만 원이에요. "
+        "고금리 대출 2건(잔액 350만 원) 중 연 18.00% 현금서비스 잔액 50만 원부터 갚으세요: 1년 이자만 9만 "
+        "원이에요. "
         "매달 남는 79만 원을 모두 넣으면 약 1개월이면 갚아요",
-        "배달 지출이 월 평균 10만 원에서 22만 원으로 늘었어요. 예전 수준으로 돌리면 월 12만 원을 아낄 수 있어요",
-        "구독 2개(넷플릭스, 유튜브 프리미엄)에 매달 약 3만 원, 1년이면 약 38만 원이 나가요. 잘 안 쓰는 것부터 해지해 보세요",
+        "배달 지출이 월 평균 10만 원에서 22만 원으로 늘었어요. 예전 수준으로 돌리면 월 12만 원을 아낄 수 "
+        "있어요",
+        "구독 2개(넷플릭스, 유튜브 프리미엄)에 매달 약 3만 원, 1년이면 약 38만 원이 나가요. 잘 안 쓰는 "
+        "것부터 해지해 보세요",
     )
 
 
@@ -63,7 +68,10 @@ def test_a_deficit_and_a_healthy_surplus_get_different_savings_steps():
     flat = [MonthSpending(date(2026, m, 1), {"식비": 2_300_000}) for m in (8, 9, 10)]
     assert financial_advice(2_000_000, flat).steps[0].startswith("매달 30만 원씩 모자라요")
     healthy = [MonthSpending(date(2026, m, 1), {"식비": 1_000_000}) for m in (8, 9, 10)]
-    assert financial_advice(2_000_000, healthy).steps[0] == "매달 남는 100만 원 중 40만 원을 적금 자동이체로 모아 보세요"
+    assert (
+        financial_advice(2_000_000, healthy).steps[0]
+        == "매달 남는 100만 원 중 40만 원을 적금 자동이체로 모아 보세요"
+    )
 
 
 def test_no_income_still_diagnoses():

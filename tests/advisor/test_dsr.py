@@ -82,7 +82,11 @@ def test_max_loan_amount_at_a_real_rate_is_the_largest_that_fits():
     loans = [ExistingLoan("카드론", 1, D("10"), 10, annual_repayment=10_000_000)]
     amount = max_loan_amount(30_000_000, loans, D("8.5"), 60, rate_type="fixed")
     assert amount == 8_120_000  # 166,594 x 12 = 1,999,128 <= 2,000,000; 8,130,000 would be 2,001,588
-    assert equal_payment(amount, D("8.5"), 60) * 12 <= 2_000_000 < equal_payment(amount + 10_000, D("8.5"), 60) * 12
+    assert (
+        equal_payment(amount, D("8.5"), 60) * 12
+        <= 2_000_000
+        < equal_payment(amount + 10_000, D("8.5"), 60) * 12
+    )
 
 
 def test_stress_rate_is_added_to_new_variable_mortgages_only():
@@ -92,7 +96,10 @@ def test_stress_rate_is_added_to_new_variable_mortgages_only():
     assert stressed.stress_add_on == D("1.50")
     assert stressed.post_loan_annual_repayment == 1_703_367 * 12  # at 5.5%
     assert calculate_dsr(100_000_000, [], fixed).post_loan_annual_repayment == 1_432_246 * 12  # at 4.0%
-    assert calculate_dsr(100_000_000, [], variable, stress_add_on=D("0")).post_loan_annual_repayment == 1_432_246 * 12
+    assert (
+        calculate_dsr(100_000_000, [], variable, stress_add_on=D("0")).post_loan_annual_repayment
+        == 1_432_246 * 12
+    )
     assert any("스트레스 DSR" in note for note in stressed.notes)
 
 
@@ -108,7 +115,9 @@ def test_jeonse_and_revolving_new_loans_use_their_own_rules():
     jeonse = calculate_dsr(50_000_000, [], ProposedLoan(200_000_000, D("4"), 24, kind="전세자금대출",
                                                        repayment="만기일시"))
     assert jeonse.post_loan_annual_repayment == 8_000_000 and jeonse.stress_add_on == 0
-    minus = calculate_dsr(50_000_000, [], ProposedLoan(10_000_000, D("5"), 12, kind="마이너스통장", repayment="한도"))
+    minus = calculate_dsr(
+        50_000_000, [], ProposedLoan(10_000_000, D("5"), 12, kind="마이너스통장", repayment="한도")
+    )
     assert minus.post_loan_annual_repayment == 2_500_000
 
 

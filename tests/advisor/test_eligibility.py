@@ -18,7 +18,10 @@ def test_score_bands_and_rate_ranges():
     rates = indicative_rate(780)  # 5등급: 3.00 + 3.50 ~ 5.50
     assert (rates.low, rates.high, rates.text) == (D("6.50"), D("8.50"), "연 6.50~8.50%")
     assert indicative_rate(780, lender_kind="nonbank").low == D("10.50")
-    assert (indicative_rate(780, purpose="전세자금").low, indicative_rate(780, purpose="전세자금").high) == (D("4.40"), D("5.20"))
+    assert (indicative_rate(780, purpose="전세자금").low, indicative_rate(780, purpose="전세자금").high) == (
+        D("4.40"),
+        D("5.20"),
+    )
     assert indicative_rate(300, lender_kind="nonbank").high == D("20.00")  # legal maximum
 
 
@@ -38,9 +41,14 @@ def test_approval_for_an_affordable_request_is_the_credit_part():
 
 def test_approval_is_monotone_in_score_pd_and_headroom():
     loans = [ExistingLoan("신용대출", 15_000_000, D("6"), 36, annual_repayment=6_000_000)]
-    by_score = [loan_eligibility(s, 0.05, 30_000_000, loans, LIVING).approval_percent for s in range(300, 1001, 50)]
+    by_score = [
+        loan_eligibility(s, 0.05, 30_000_000, loans, LIVING).approval_percent for s in range(300, 1001, 50)
+    ]
     assert by_score == sorted(by_score) and by_score[0] < by_score[-1]
-    by_pd = [loan_eligibility(750, p, 30_000_000, loans, LIVING).approval_percent for p in (0.005, 0.02, 0.05, 0.1, 0.3)]
+    by_pd = [
+        loan_eligibility(750, p, 30_000_000, loans, LIVING).approval_percent
+        for p in (0.005, 0.02, 0.05, 0.1, 0.3)
+    ]
     assert by_pd == sorted(by_pd, reverse=True) and by_pd[0] > by_pd[-1]
     by_income = [loan_eligibility(750, 0.03, i, loans, LIVING).approval_percent
                  for i in (18_000_000, 21_000_000, 24_000_000, 30_000_000, 60_000_000)]
@@ -83,7 +91,9 @@ def test_a_refinance_frees_the_repayment_of_the_loan_it_replaces():
 
 
 def test_catalog_loans_are_matched_on_purpose_score_and_limits():
-    result = loan_eligibility(650, 0.09, 50_000_000, [], LoanRequest(10_000_000, 36, "생활자금"), load_catalog())
+    result = loan_eligibility(
+        650, 0.09, 50_000_000, [], LoanRequest(10_000_000, 36, "생활자금"), load_catalog()
+    )
     fits = {fit.product.id: fit for fit in result.products}
     assert set(fits) == {"loan-kb-worker", "loan-shinhan-minus", "loan-hyundaicap-credit"}
     assert not fits["loan-kb-worker"].fits

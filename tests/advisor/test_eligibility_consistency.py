@@ -71,5 +71,8 @@ def test_verdict_approval_limit_and_products_agree():
         for fit in result.products:
             for quoted in re.findall(r"\(현재 (\d+)점\)", fit.reason):
                 assert int(quoted) == score, case
-        assert f"신용점수 {score}점" in result.reason and f"승인 가능성 약 {result.approval_percent}%" in result.reason
+        assert (
+            f"신용점수 {score}점" in result.reason
+            and f"승인 가능성 약 {result.approval_percent}%" in result.reason
+        )
     assert fitted > 50 and refused > 100  # both sides of the verdict were exercised

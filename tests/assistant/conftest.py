@@ -80,8 +80,9 @@ def store(tmp_path_factory, sandbox_config, books):
                 first = await sync_customer(engine, c, FRESHNESS_CUSTOMER, now=EARLIER)
                 state.clock.fixed = NOW
                 for customer in DEMOS + [GENERATED]:
-                    linked[customer] = await link_customer(engine, c, server.url, customer, left_unlinked(customer),
-                                                           NOW)
+                    linked[customer] = await link_customer(
+                        engine, c, server.url, customer, left_unlinked(customer), NOW
+                    )
                 results = await sync_customers(engine, c, DEMOS + [GENERATED], now=NOW)
                 await register_customer(engine, c, server.url, REGISTERED_ONLY)
                 fresh = [o for o in linked[FRESHNESS_CUSTOMER] if o not in (stale, failed)]
@@ -108,7 +109,12 @@ def ctx_for(store, scorer):
     engine = store[0]
 
     def make(customer_id: str, **overrides) -> AnswerContext:
-        return AnswerContext(engine, customer_id, overrides.pop("now", NOW), scorer=overrides.pop("scorer", scorer),
-                             **overrides)
+        return AnswerContext(
+            engine,
+            customer_id,
+            overrides.pop("now", NOW),
+            scorer=overrides.pop("scorer", scorer),
+            **overrides,
+        )
 
     return make

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
+from bot.korean.calendar import KST
 from sandbox.records import CustomerBook
 from sandbox.reference import STOCKS, security_price
-from bot.korean.calendar import KST
 
 
 def stamp(now: datetime) -> str:
@@ -87,7 +87,8 @@ def digits(text: str) -> str:
     return re.sub(r"[^0-9]", "", text)
 
 
-# ---------------------------------------------------------------- the monthly cash flow (bot.advisor.cashflow)
+# ---------------------------------------------------------------- the monthly cash flow
+# (bot.advisor.cashflow)
 
 MONTHS = [f"2025{m:02d}" for m in range(1, 7)]  # the six whole months before NOW
 PAYMENT_CLASSES = {"카드대금": "카드 대금", "대출상환": "대출 상환", "보험료": "보험료"}

@@ -2,9 +2,9 @@
 import pytest
 
 from bot.assistant import Query, check_balance, is_linked, list_accounts, total_assets
-from bot.mydata.store.db import session_scope
 from bot.korean.wording import won, won_approx
 from bot.mydata.masking import mask_number
+from bot.mydata.store.db import session_scope
 
 from .conftest import CUSTOMERS, DEMOS, NOW
 from .expected import all_numbers, deposits, holdings_value, loans, stamp
@@ -52,7 +52,9 @@ def test_an_institution_that_is_not_linked_starts_the_connect_flow(store, ctx_fo
     intent, entities = parse_payload(reply.buttons[0]["payload"])
     assert (intent, entities) == ("connect_institution", {"institution": "신한카드"})
     assert not is_linked(engine, "demo-salaried", "신한카드", NOW)
-    assert is_linked(engine, "demo-salaried", "현대카드", NOW) and is_linked(engine, "demo-salaried", "카뱅", NOW)
+    assert is_linked(engine, "demo-salaried", "현대카드", NOW) and is_linked(
+        engine, "demo-salaried", "카뱅", NOW
+    )
     with session_scope(engine) as session:
         assert is_linked(session, "demo-retiree", "우리은행", NOW)
         assert not is_linked(session, "demo-retiree", "삼성화재", NOW)

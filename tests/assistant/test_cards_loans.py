@@ -15,7 +15,9 @@ N = stamp(NOW)
 
 
 def _unpaid(book, orgs):
-    return [(org, b) for org in orgs for b in book.institutions[org].bills if b.issued_dtime <= N < b.paid_dtime]
+    return [
+        (org, b) for org in orgs for b in book.institutions[org].bills if b.issued_dtime <= N < b.paid_dtime
+    ]
 
 
 @pytest.mark.parametrize("customer", ["demo-shop", "demo-retiree"])
@@ -37,8 +39,10 @@ def test_card_bill_paid_already_shows_the_latest_bill_and_unbilled_spending(stor
     assert not _unpaid(book, linked["demo-salaried"])
     reply = card_bill(ctx_for("demo-salaried"))
     assert "지금 결제할 카드값은 없어요" in reply.text
-    latest = max((b for org in linked["demo-salaried"] for b in book.institutions[org].bills if b.issued_dtime <= N),
-                 key=lambda b: b.charge_month)
+    latest = max(
+        (b for org in linked["demo-salaried"] for b in book.institutions[org].bills if b.issued_dtime <= N),
+        key=lambda b: b.charge_month,
+    )
     assert f"{won(latest.charge_amt)} ({korean_date(day(latest.paid_dtime))} 결제 완료)" in reply.text
     july = sum(a.amount for _, c, a, cancelled in approvals(book, linked["demo-salaried"], N)
                if c.card_type == "01" and not cancelled and a.dtime[:6] > latest.charge_month)
@@ -48,7 +52,10 @@ def test_card_bill_paid_already_shows_the_latest_bill_and_unbilled_spending(stor
 
 def test_card_bill_edge_cases(store, ctx_for):
     assert "청구된 카드값이 없어요" in card_bill(ctx_for("demo-student")).text  # check card only
-    assert "삼성카드는 아직 연결되지 않았어요" in card_bill(ctx_for("demo-shop"), Query(institution="삼성카드")).text
+    assert (
+        "삼성카드는 아직 연결되지 않았어요"
+        in card_bill(ctx_for("demo-shop"), Query(institution="삼성카드")).text
+    )
     assert "카드사가 아니에요" in card_bill(ctx_for("demo-shop"), Query(institution="IBK기업은행")).text
 
 
@@ -77,7 +84,10 @@ def test_insurance_summary(store, books, ctx_for):
     book = books["demo-salaried"]
     policies = [p for org in linked["demo-salaried"] for p in book.institutions[org].policies]
     reply = insurance_summary(ctx_for("demo-salaried"))
-    assert f"가입하신 보험은 {len(policies)}건, 보험료는 매달 총 {won(sum(p.premium for p in policies))}" in reply.text
+    assert (
+        f"가입하신 보험은 {len(policies)}건, 보험료는 매달 총 {won(sum(p.premium for p in policies))}"
+        in reply.text
+    )
     for p in policies:
         assert p.prod_name in reply.text and f"매달 {p.pay_day}일 {won(p.premium)}" in reply.text
     retiree = insurance_summary(ctx_for("demo-retiree"))

@@ -3,14 +3,19 @@ numbers computed from the institutions' own records."""
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-
 from bot.advisor.catalog import load_catalog
-from bot.assistant import (Query, credit_score, financial_advice, list_consents, loan_eligibility,
-                           recommend_product)
+from bot.assistant import (
+    Query,
+    credit_score,
+    financial_advice,
+    list_consents,
+    loan_eligibility,
+    recommend_product,
+)
 from bot.assistant.adapters import credit_inputs
 from bot.assistant.credit import CAVEAT, NO_MODEL
-from bot.mydata.store.db import session_scope
 from bot.korean.wording import basis_points, korean_date, rate, won, won_approx
+from bot.mydata.store.db import session_scope
 
 from .conftest import NOW
 from .expected import approvals, bank_txns, expected_cash_flow, loans, stamp
@@ -59,7 +64,10 @@ def test_credit_inputs_from_mydata(store, books, ctx_for):
     assert shop.profile.delinquencies_24m == late and late > 0
     assert sorted(x.delinquent_days for x in shop.profile.loans) == sorted(x.overdue_days(N) for _, x in held)
     months = [f"2025{m:02d}" for m in range(1, 7)]
-    assert student.profile.monthly_salary == sum(inflows(books["demo-student"], linked["demo-student"], months)) // 6
+    assert (
+        student.profile.monthly_salary
+        == sum(inflows(books["demo-student"], linked["demo-student"], months)) // 6
+    )
     assert student.profile.loans == () and student.profile.employment_months is None
     last_salary = [a for d, a in books["demo-salaried"].salary_payments if d <= N][-1]
     assert salaried.profile.monthly_salary == last_salary and salaried.profile.employment_months >= 12
@@ -105,10 +113,16 @@ def test_loan_eligibility_dsr_and_products(store, books, ctx_for):
 
 
 def test_loan_eligibility_asks_for_the_amount(store, ctx_for):
-    reply = loan_eligibility(ctx_for("demo-salaried"), Query(text="대출 받을 수 있을까", loan_purpose="전세자금"))
+    reply = loan_eligibility(
+        ctx_for("demo-salaried"), Query(text="대출 받을 수 있을까", loan_purpose="전세자금")
+    )
     assert "얼마를 빌리고 싶으신가요" in reply.text and len(reply.buttons) == 3
     intent, entities = parse_payload(reply.buttons[1]["payload"])
-    assert intent == "loan_eligibility" and entities["amount"] == 10_000_000 and entities["loan_purpose"] == "전세자금"
+    assert (
+        intent == "loan_eligibility"
+        and entities["amount"] == 10_000_000
+        and entities["loan_purpose"] == "전세자금"
+    )
 
 
 def test_recommend_cards_from_the_last_three_months(store, books, ctx_for):
@@ -151,7 +165,12 @@ def test_recommend_loans_and_asking_the_type(store, ctx_for):
     assert "국민 직장인 신용대출" in loans_reply.text and "금액은 1,000만 원으로" in loans_reply.text
     assert "은행 한도 40% 안에서 최대" in loans_reply.text
     ask = recommend_product(ctx_for("demo-salaried"), Query(text="상품 추천해줘"))
-    assert [parse_payload(b["payload"])[1]["product_type"] for b in ask.buttons] == ["예금", "적금", "카드", "대출"]
+    assert [parse_payload(b["payload"])[1]["product_type"] for b in ask.buttons] == [
+        "예금",
+        "적금",
+        "카드",
+        "대출",
+    ]
 
 
 def test_financial_advice(store, books, ctx_for):
@@ -159,7 +178,9 @@ def test_financial_advice(store, books, ctx_for):
     book, orgs = books["demo-shop"], linked["demo-shop"]
     cash = expected_cash_flow(book, orgs, N)
     reply = financial_advice(ctx_for("demo-shop"), Query(text="돈 모으려면 어떻게 해야 해?"))
-    assert f"저축률은 {basis_points(half_up(Decimal(cash['surplus']) * 10_000 / cash['income']))}" in reply.text
+    assert (
+        f"저축률은 {basis_points(half_up(Decimal(cash['surplus']) * 10_000 / cash['income']))}" in reply.text
+    )
     assert f"매달 {won_approx(-cash['surplus'])}씩 모자라요" in reply.text  # loan repayments counted
     expensive = max((x for _, x in loans(book, orgs, N)), key=lambda x: x.rate_bp)
     assert expensive.rate_bp > 1000 and rate(Decimal(expensive.rate_bp) / 100) in reply.text

@@ -37,8 +37,15 @@ def test_why_spending_grew_or_fell_names_those_categories_over_all_of_them(store
     every = set(may) | set(april)
     for grew, answer in ((True, why_changed_reply(ctx_for("demo-salaried"), frame, True)),
                          (False, why_changed_reply(ctx_for("demo-salaried"), frame, False))):
-        moved = sorted((c for c in every if (may.get(c, 0) > april.get(c, 0) if grew else may.get(c, 0) < april.get(c, 0))),
-                       key=lambda c: abs(may.get(c, 0) - april.get(c, 0)), reverse=True)
+        moved = sorted(
+            (
+                c
+                for c in every
+                if (may.get(c, 0) > april.get(c, 0) if grew else may.get(c, 0) < april.get(c, 0))
+            ),
+            key=lambda c: abs(may.get(c, 0) - april.get(c, 0)),
+            reverse=True,
+        )
         assert moved, "the books must move both ways for this test to mean anything"
         assert f"분야는 {moved[0]}" in answer.text
         for category in moved[:5]:

@@ -13,9 +13,9 @@ from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.credit import NO_MODEL, score_customer, score_levers
 from bot.credit.levers import CARD_TARGET_SHARE
 from bot.credit.levers import score_levers as model_levers
+from bot.korean.wording import won_approx
 from bot.mydata.analytics.transactions import search_transactions
 from bot.mydata.store.db import session_scope
-from bot.korean.wording import won_approx
 
 from .conftest import DEMOS, GENERATED, NOW, REGISTERED_ONLY
 from .expected import expected_cash_flow, stamp
@@ -42,7 +42,11 @@ def test_the_salaried_bonus_is_not_monthly_income_and_unlinked_bills_count(store
     bonus = [o for o in cash.one_offs if o.payer.endswith("상여")]
     assert bonus and all(o.payer not in cash.income_payers for o in bonus)
     labels = {c.label for c in cash.fixed}
-    assert {"대출 상환", "보험료", "신한카드 카드 대금(연결 안 됨)"} <= labels  # 신한카드 is the unlinked card
+    assert {
+        "대출 상환",
+        "보험료",
+        "신한카드 카드 대금(연결 안 됨)",
+    } <= labels  # 신한카드 is the unlinked card
 
 
 def test_every_answer_quotes_the_same_surplus(store, books, ctx_for):
@@ -104,7 +108,9 @@ def _apply(key, profile):
     if key == "credit_line":
         return replace(profile, loans=[replace(x, balance=0) if not x.installment else x for x in loans])
     if key == "smallest_loan":
-        smallest = min((x for x in loans if x.installment and x.balance > 0), key=lambda x: (x.balance, x.opened))
+        smallest = min(
+            (x for x in loans if x.installment and x.balance > 0), key=lambda x: (x.balance, x.opened)
+        )
         loans.remove(smallest)
         return replace(profile, loans=loans)
     if key == "recent_loan":

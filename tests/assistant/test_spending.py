@@ -6,9 +6,9 @@ import pytest
 
 from bot.assistant import Query, income_summary, recurring_payments, search_transactions, spending_summary
 from bot.assistant.spending import amount_range, direction_of, previous_period
-from sandbox.reference import SUBSCRIPTIONS
 from bot.korean.calendar import DateRange
 from bot.korean.wording import korean_date, won
+from sandbox.reference import SUBSCRIPTIONS
 
 from .conftest import DEMOS, NOW
 from .expected import approvals, bank_txns, day, spending, stamp
@@ -41,10 +41,22 @@ def test_money_direction_words():
 
 
 def test_previous_period_has_the_same_length():
-    assert previous_period(DateRange(date(2025, 6, 1), date(2025, 6, 18))) == (date(2025, 5, 1), date(2025, 5, 18))
-    assert previous_period(DateRange(date(2025, 5, 1), date(2025, 5, 31))) == (date(2025, 4, 1), date(2025, 4, 30))
-    assert previous_period(DateRange(date(2025, 3, 1), date(2025, 5, 31))) == (date(2024, 12, 1), date(2025, 2, 28))
-    assert previous_period(DateRange(date(2025, 6, 10), date(2025, 6, 16))) == (date(2025, 6, 3), date(2025, 6, 9))
+    assert previous_period(DateRange(date(2025, 6, 1), date(2025, 6, 18))) == (
+        date(2025, 5, 1),
+        date(2025, 5, 18),
+    )
+    assert previous_period(DateRange(date(2025, 5, 1), date(2025, 5, 31))) == (
+        date(2025, 4, 1),
+        date(2025, 4, 30),
+    )
+    assert previous_period(DateRange(date(2025, 3, 1), date(2025, 5, 31))) == (
+        date(2024, 12, 1),
+        date(2025, 2, 28),
+    )
+    assert previous_period(DateRange(date(2025, 6, 10), date(2025, 6, 16))) == (
+        date(2025, 6, 3),
+        date(2025, 6, 9),
+    )
 
 
 def _listed(replies) -> list[tuple[str, str]]:
@@ -75,8 +87,14 @@ def test_search_by_category_and_amount_range(store, books, ctx_for):
     _, linked, *_ = store
     book = books["demo-salaried"]
     period = DateRange(date(2025, 1, 1), date(2025, 6, 30))
-    cafe = [a for _, _, a, cancelled in approvals(book, linked["demo-salaried"], N)
-            if not cancelled and a.category == "카페" and a.amount >= 5000 and "20250101" <= a.dtime[:8] <= "20250630"]
+    cafe = [
+        a
+        for _, _, a, cancelled in approvals(book, linked["demo-salaried"], N)
+        if not cancelled
+        and a.category == "카페"
+        and a.amount >= 5000
+        and "20250101" <= a.dtime[:8] <= "20250630"
+    ]
     reply = search_transactions(ctx_for("demo-salaried"),
                                 Query(text="5천원 이상 카페", category="카페", amount=5000, period=period))
     assert f"{len(cafe)}건 합계 {won(sum(a.amount for a in cafe))}" in reply.text
@@ -114,7 +132,9 @@ def test_spending_summary_by_category_with_change(store, books, ctx_for, custome
     assert f"{won(before)}보다 {won(abs(total - before))}" in reply.text
     assert ("늘었어요" if total > before else "줄었어요") in reply.text
     assert {i["label"]: i["amount"] for i in reply.chart["items"]} == may
-    assert reply.chart["period"] == ["2025-05-01", "2025-05-31"] and reply.chart["type"] == "category_breakdown"
+    assert (
+        reply.chart["period"] == ["2025-05-01", "2025-05-31"] and reply.chart["type"] == "category_breakdown"
+    )
     top = max(may, key=may.get)
     share = (Decimal(may[top]) * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
     assert f"1. {top} {won(may[top])}" in reply.text and f"{share.normalize():f}%" in reply.text
@@ -179,8 +199,11 @@ def test_spending_on_one_institution_is_a_search_for_money_out(store, books, ctx
     _, linked, *_ = store
     may = [a.amount for org, _, a, cancelled in approvals(books["demo-salaried"], linked["demo-salaried"], N)
            if org == "C0020003" and not cancelled and a.dtime[:6] == "202505"]
-    reply = spending_summary(ctx_for("demo-salaried"), Query(text="5월에 현대카드로 얼마 썼어", institution="현대카드",
-                                                             period=MAY))
+    reply = spending_summary(
+        ctx_for("demo-salaried"), Query(text="5월에 현대카드로 얼마 썼어", institution="현대카드", period=MAY)
+    )
     assert f"현대카드 내역은 출금·결제 {len(may)}건 합계 {won(sum(may))}이에요" in reply.text
-    this_month = spending_summary(ctx_for("demo-salaried"), Query(text="이번 달 현대카드", institution="현대카드"))
+    this_month = spending_summary(
+        ctx_for("demo-salaried"), Query(text="이번 달 현대카드", institution="현대카드")
+    )
     assert this_month.text.startswith("7월 1일(화)~7월 3일(목) 현대카드")

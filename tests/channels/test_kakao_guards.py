@@ -8,7 +8,12 @@ from aiohttp import web
 
 from bot.channels.bounds import MAX_MESSAGE_CHARS, TOO_LONG_TEXT
 from bot.channels.kakao_links import (
-    MAX_CODES_PER_USER, MAX_WRONG_CODES, MAX_WRONG_TRIES_PER_CODE, LinkStore, TooManyCodes, TooManyWrongCodes,
+    MAX_CODES_PER_USER,
+    MAX_WRONG_CODES,
+    MAX_WRONG_TRIES_PER_CODE,
+    LinkStore,
+    TooManyCodes,
+    TooManyWrongCodes,
 )
 from bot.rasa.channels import kakao_format as fmt
 from bot.rasa.channels.kakao import KakaoInput, SkillRequest

@@ -8,8 +8,8 @@ from bot.auth.tokens import issue_token
 from bot.channels.kakao_links import MAX_WRONG_CODES
 from bot.rasa.channels import kakao_format as fmt
 from bot.rasa.channels.kakao import SKILL_SECRET_HEADER
-from tests.support.kakao import SKILL_SECRET, answer, new_user, post, say, skill_request, text_of
 from tests.support.bank import SECRET
+from tests.support.kakao import SKILL_SECRET, answer, new_user, post, say, skill_request, text_of
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,10 @@ def test_faq_answers_in_simple_text(kakao):
 
 
 def test_bad_requests_get_a_400_that_is_still_a_skill_response(kakao):
-    for body, error in ((b"{oops", "malformed_json"), (b'{"userRequest": {"user": {"id": "x"}}}', "missing_utterance")):
+    for body, error in (
+        (b"{oops", "malformed_json"),
+        (b'{"userRequest": {"user": {"id": "x"}}}', "missing_utterance"),
+    ):
         response = httpx.post(f"{kakao}/webhooks/kakao/webhook", content=body,
                               headers={"Content-Type": "application/json", SKILL_SECRET_HEADER: SKILL_SECRET},
                               timeout=10.0)
@@ -50,8 +53,11 @@ def link_code(url, user_id):
 def test_link_flow_then_personal_answer(kakao):
     user = new_user()
     code = link_code(kakao, user)
-    response = httpx.post(f"{kakao}/webhooks/kakao/link", timeout=10.0,
-                          json={"code": code, "customer_token": issue_token("demo-salaried", SECRET.encode())})
+    response = httpx.post(
+        f"{kakao}/webhooks/kakao/link",
+        timeout=10.0,
+        json={"code": code, "customer_token": issue_token("demo-salaried", SECRET.encode())},
+    )
     assert response.status_code == 200, response.text
     text = say(kakao, "내 잔액 알려줘", user)
     assert re.search(r"\d[\d,]*\s*원", text), text
@@ -66,8 +72,11 @@ def test_wrong_code_and_bad_token_are_refused(kakao):
     user = new_user()
     code = link_code(kakao, user)
     wrong = f"{(int(code) + 1) % 1000000:06d}"
-    response = httpx.post(f"{kakao}/webhooks/kakao/link", timeout=10.0,
-                          json={"code": wrong, "customer_token": issue_token("demo-salaried", SECRET.encode())})
+    response = httpx.post(
+        f"{kakao}/webhooks/kakao/link",
+        timeout=10.0,
+        json={"code": wrong, "customer_token": issue_token("demo-salaried", SECRET.encode())},
+    )
     assert response.status_code == 400 and "코드" in response.json()["message"]
     forged = issue_token("demo-salaried", b"x" * 48)
     response = httpx.post(f"{kakao}/webhooks/kakao/link", json={"code": code, "customer_token": forged},
@@ -101,7 +110,9 @@ def test_repeated_wrong_codes_pause_linking(kakao):
     statuses = [httpx.post(f"{kakao}/webhooks/kakao/link", json={"code": wrong, "customer_token": token},
                            timeout=10.0).status_code for _ in range(MAX_WRONG_CODES)]
     assert statuses == [400] * MAX_WRONG_CODES
-    locked = httpx.post(f"{kakao}/webhooks/kakao/link", json={"code": code, "customer_token": token}, timeout=10.0)
+    locked = httpx.post(
+        f"{kakao}/webhooks/kakao/link", json={"code": code, "customer_token": token}, timeout=10.0
+    )
     assert locked.status_code == 429 and "10분" in locked.json()["message"]
     assert "로그인" in say(kakao, "내 잔액 알려줘", user)
 
@@ -109,8 +120,11 @@ def test_repeated_wrong_codes_pause_linking(kakao):
 def test_unlinking_from_kakao(kakao):
     user = new_user()
     code = link_code(kakao, user)
-    httpx.post(f"{kakao}/webhooks/kakao/link", timeout=10.0,
-               json={"code": code, "customer_token": issue_token("demo-retiree", SECRET.encode())}).raise_for_status()
+    httpx.post(
+        f"{kakao}/webhooks/kakao/link",
+        timeout=10.0,
+        json={"code": code, "customer_token": issue_token("demo-retiree", SECRET.encode())},
+    ).raise_for_status()
     assert "로그인" not in say(kakao, "내 잔액 알려줘", user)
     assert "해제했어요" in say(kakao, "계정 연결 해제", user)
     assert "로그인" in say(kakao, "내 잔액 알려줘", user)

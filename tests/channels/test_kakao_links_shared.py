@@ -3,7 +3,13 @@ import threading
 
 import pytest
 
-from bot.channels.kakao_links import MAX_CODES_PER_USER, MAX_WRONG_CODES, LinkStore, TooManyCodes, TooManyWrongCodes
+from bot.channels.kakao_links import (
+    MAX_CODES_PER_USER,
+    MAX_WRONG_CODES,
+    LinkStore,
+    TooManyCodes,
+    TooManyWrongCodes,
+)
 from tests.support.cluster import fresh_databases
 
 pytestmark = pytest.mark.postgres
@@ -47,7 +53,9 @@ def test_concurrent_code_requests_never_exceed_the_limit(two_replicas):
         except TooManyCodes:
             refused.append(1)
 
-    threads = [threading.Thread(target=ask, args=(two_replicas[i % 2],)) for i in range(3 * MAX_CODES_PER_USER)]
+    threads = [
+        threading.Thread(target=ask, args=(two_replicas[i % 2],)) for i in range(3 * MAX_CODES_PER_USER)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

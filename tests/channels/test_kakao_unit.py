@@ -8,12 +8,22 @@ import pytest
 
 from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY
 from bot.channels.kakao_links import (
-    CODE_TTL, MAX_WRONG_CODES, LinkStore, TooManyWrongCodes,
+    CODE_TTL,
+    MAX_WRONG_CODES,
+    LinkStore,
+    TooManyWrongCodes,
 )
 from bot.rasa.channels import kakao_format as fmt
 from bot.rasa.channels.kakao import (
-    UNLINK_DONE, UNLINK_NONE, BadSkillRequest, KakaoInput, SkillRequest, is_link_request,
-    is_unlink_request, parse_skill_request, skill_caller_allowed,
+    UNLINK_DONE,
+    UNLINK_NONE,
+    BadSkillRequest,
+    KakaoInput,
+    SkillRequest,
+    is_link_request,
+    is_unlink_request,
+    parse_skill_request,
+    skill_caller_allowed,
 )
 
 
@@ -56,7 +66,9 @@ def test_short_text_with_buttons_is_a_basic_card():
 
 
 def test_more_buttons_than_a_card_holds_become_quick_replies_not_split():
-    response = fmt.render([{"text": "몇 년 동안 갚으실 계획인가요?", "buttons": buttons(fmt.CARD_BUTTONS_MAX + 1)}])
+    response = fmt.render(
+        [{"text": "몇 년 동안 갚으실 계획인가요?", "buttons": buttons(fmt.CARD_BUTTONS_MAX + 1)}]
+    )
     assert texts(response) == ["몇 년 동안 갚으실 계획인가요?"]
     assert not any("basicCard" in o for o in outputs(response))
     assert len(response["template"]["quickReplies"]) == fmt.CARD_BUTTONS_MAX + 1
@@ -64,7 +76,9 @@ def test_more_buttons_than_a_card_holds_become_quick_replies_not_split():
 
 def test_intent_payload_is_a_blockless_quick_reply_parsed_by_rasa():
     long_text = "가" * (fmt.CARD_DESCRIPTION_MAX + 1)
-    response = fmt.render([{"text": long_text, "buttons": [{"title": "내 잔액", "payload": "/check_balance"}]}])
+    response = fmt.render(
+        [{"text": long_text, "buttons": [{"title": "내 잔액", "payload": "/check_balance"}]}]
+    )
     assert response["template"]["quickReplies"] == [
         {"label": "내 잔액", "action": "message", "messageText": "/check_balance"}]
     assert "blockId" not in response["template"]["quickReplies"][0]
@@ -124,15 +138,28 @@ def test_no_messages_still_answers():
 # -- request parsing ---------------------------------------------------------
 
 def skill_request(utterance, user_id="u1"):
-    return json.dumps({"intent": {"id": "x", "name": "폴백 블록"}, "action": {"id": "a", "params": {}},
-                       "bot": {"id": "b", "name": "은행"},
-                       "userRequest": {"utterance": utterance, "user": {"id": user_id, "type": "botUserKey"}}}).encode()
+    return json.dumps(
+        {
+            "intent": {"id": "x", "name": "폴백 블록"},
+            "action": {"id": "a", "params": {}},
+            "bot": {"id": "b", "name": "은행"},
+            "userRequest": {"utterance": utterance, "user": {"id": user_id, "type": "botUserKey"}},
+        }
+    ).encode()
 
 
-@pytest.mark.parametrize("body", [b"", b"{not json", b"[]", b'{"userRequest": {}}',
-                                  json.dumps({"userRequest": {"utterance": 5, "user": {"id": "u"}}}).encode(),
-                                  json.dumps({"userRequest": {"utterance": "hi", "user": {"id": True}}}).encode(),
-                                  json.dumps({"userRequest": {"utterance": "hi"}}).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{not json",
+        b"[]",
+        b'{"userRequest": {}}',
+        json.dumps({"userRequest": {"utterance": 5, "user": {"id": "u"}}}).encode(),
+        json.dumps({"userRequest": {"utterance": "hi", "user": {"id": True}}}).encode(),
+        json.dumps({"userRequest": {"utterance": "hi"}}).encode(),
+    ],
+)
 def test_unusable_requests_are_rejected(body):
     with pytest.raises(BadSkillRequest):
         parse_skill_request(body)

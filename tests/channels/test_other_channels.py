@@ -10,7 +10,9 @@ README = ROOT / "README.md"
 
 
 def test_the_project_credentials_load_rest_webchat_and_kakao():
-    channels = {channel.name(): channel for channel in create_http_input_channels(None, str(ROOT / "credentials.yml"))}
+    channels = {
+        channel.name(): channel for channel in create_http_input_channels(None, str(ROOT / "credentials.yml"))
+    }
     assert set(channels) == {"rest", "webchat", "kakao"}
     assert channels["webchat"].metadata_key == "customData"  # where rasa-webchat puts the customer token
     assert channels["webchat"].session_persistence
@@ -21,7 +23,13 @@ def test_documented_telegram_and_slack_credentials_load(tmp_path, monkeypatch):
     snippet = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
     credentials = tmp_path / "credentials.yml"
     credentials.write_text(snippet.replace("<public-host>", "bank.example"), encoding="utf-8")
-    for name in ("TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"):
+    for name in (
+        "TELEGRAM_TOKEN",
+        "TELEGRAM_BOT_NAME",
+        "SLACK_BOT_TOKEN",
+        "SLACK_CHANNEL",
+        "SLACK_SIGNING_SECRET",
+    ):
         monkeypatch.setenv(name, f"test-{name.lower()}")
     channels = {channel.name(): channel for channel in create_http_input_channels(None, str(credentials))}
     assert set(channels) == {"telegram", "slack"}

@@ -9,11 +9,13 @@ import httpx
 import pytest
 
 from bot.auth.tokens import verify_token
+from bot.korean.wording import won
 from bot.rasa.channels.webchat_sessions import well_formed
 from sandbox.demo import DEMO_CUSTOMERS
-from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total
-from tests.support.kakao import answer as kakao_answer, new_user, say as kakao_say
+from tests.support.kakao import answer as kakao_answer
+from tests.support.kakao import new_user
+from tests.support.kakao import say as kakao_say
 from tests.support.servers import ROOT
 from tests.support.webchat import ChatSocket, page_server, refusals
 from webpage.server import SESSION_TTL, VENDOR_FILES
@@ -75,7 +77,11 @@ def test_the_page_loads_only_vendored_assets(page_url):
         assert response.status_code == 200 and "javascript" in response.headers["content-type"]
         assert "fonts.googleapis.com" not in response.text
     assert httpx.get(f"{page_url}/vendor/noto-sans-kr/400.css", timeout=10).status_code == 200
-    for path in ("/vendor/package.json", "/static/../../bot/auth/tokens.py", "/vendor/..%2F..%2Fpackage.json"):
+    for path in (
+        "/vendor/package.json",
+        "/static/../../bot/auth/tokens.py",
+        "/vendor/..%2F..%2Fpackage.json",
+    ):
         assert httpx.get(f"{page_url}{path}", timeout=10).status_code == 404, path
 
 
@@ -85,16 +91,23 @@ def test_a_kakao_link_code_is_confirmed_on_the_page(bank, page_url):
     assert len(codes) == 1
     token = sign_in(page_url, "demo-salaried")["customer_token"]
 
-    wrong = httpx.post(f"{page_url}/api/kakao-link", json={"code": "000000" if codes[0] != "000000" else "111111",
-                                                          "customer_token": token}, timeout=10)
+    wrong = httpx.post(
+        f"{page_url}/api/kakao-link",
+        json={"code": "000000" if codes[0] != "000000" else "111111", "customer_token": token},
+        timeout=10,
+    )
     assert wrong.status_code == 400 and "올바르지 않" in wrong.json()["message"]
     assert "로그인" in kakao_say(bank.url, "내 잔액 알려줘", user)
 
-    linked = httpx.post(f"{page_url}/api/kakao-link", json={"code": codes[0], "customer_token": token}, timeout=10)
+    linked = httpx.post(
+        f"{page_url}/api/kakao-link", json={"code": codes[0], "customer_token": token}, timeout=10
+    )
     assert linked.status_code == 200 and linked.json()["ok"], linked.text
     assert won(deposit_total(bank, "demo-salaried")) in kakao_say(bank.url, "내 잔액 알려줘", user)
     spending = kakao_answer(bank.url, "/spending_summary", user)["template"]["outputs"]
-    assert [o["listCard"]["header"]["title"] for o in spending if "listCard" in o][0].startswith("분야별 지출")
+    assert [o["listCard"]["header"]["title"] for o in spending if "listCard" in o][0].startswith(
+        "분야별 지출"
+    )
 
 
 # -- socket.io, as the widget speaks it -------------------------------------------------------------
@@ -175,7 +188,10 @@ def test_a_customer_chats_on_the_page_in_chromium(bank, page_url):
             expect(chart.locator("canvas[data-rendered=true]")).to_be_visible(timeout=60_000)
             rows = chart.locator("tbody tr")
             assert rows.count() >= 2
-            amounts = [int(re.sub(r"[^\d]", "", a)) for a in chart.locator("tbody td.num:nth-child(2)").all_inner_texts()]
+            amounts = [
+                int(re.sub(r"[^\d]", "", a))
+                for a in chart.locator("tbody td.num:nth-child(2)").all_inner_texts()
+            ]
             assert f"{sum(amounts):,}원" == chart.locator("tfoot td.num").inner_text()
             expect(page.locator(".rw-response", has_text=f"총 {sum(amounts):,}원")).to_be_visible()
             aligned = chart.locator("tbody td.num").first.evaluate("e => getComputedStyle(e).textAlign")

@@ -11,7 +11,10 @@ from actions.followups import ActionFollowUp
 def turn(text, entities, ranking):
     message = {"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": entities,
                "metadata": {"customer_id": "demo-shop"}}
-    events = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "parse_data": message}]
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": message},
+    ]
     return Tracker("t", {}, message, events, False, None, {}, "action_listen")
 
 

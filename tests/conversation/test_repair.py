@@ -3,7 +3,6 @@ import pytest
 
 from bot.conversation import form_values
 from bot.conversation.repair import (
-    with_linked_choices,
     FORMS,
     Turn,
     after_miss,
@@ -17,6 +16,7 @@ from bot.conversation.repair import (
     explicit_yes,
     last_bot_text,
     pick,
+    with_linked_choices,
 )
 
 LOAN, CONNECT, REVOKE, SEARCH = (
@@ -29,10 +29,17 @@ def turn(form, intent, text, requested, entities=()):
 
 
 def institution(name, start=0, end=None):
-    return {"entity": "institution", "value": name, "start": start, "end": start + len(name) if end is None else end}
+    return {
+        "entity": "institution",
+        "value": name,
+        "start": start,
+        "end": start + len(name) if end is None else end,
+    }
 
 
-@pytest.mark.parametrize("text", ["취소", "그만", "그만할래요", "됐어요", "아니 됐어요", "안 할래요", "나중에 할게요"])
+@pytest.mark.parametrize(
+    "text", ["취소", "그만", "그만할래요", "됐어요", "아니 됐어요", "안 할래요", "나중에 할게요"]
+)
 def test_every_way_of_cancelling_cancels_whatever_the_intent(text):
     for intent in ("cancel", "deny", "inform", "goodbye", "nlu_fallback"):
         assert turn(LOAN, intent, text, "loan_term") == Turn.CANCEL
@@ -75,26 +82,47 @@ def test_six_months_changes_the_consent_period_at_the_summary():
 
 def test_the_value_after_malgo_wins_even_for_the_asked_slot():
     text = "신한카드 말고 삼성카드요"
-    values = form_values.values_in("connect_form", text, [institution("신한카드", 0), institution("삼성카드", 8)])
+    values = form_values.values_in(
+        "connect_form", text, [institution("신한카드", 0), institution("삼성카드", 8)]
+    )
     assert pick(text, values, "connect_institution") == "삼성카드"
 
 
 def test_an_institution_inside_an_unrelated_question_is_no_answer():
     entities = [institution("우리은행")]
-    assert turn(REVOKE, "check_balance", "우리은행 잔액 얼마예요", "revoke_institution", entities) == Turn.DIGRESSION
-    assert turn(CONNECT, "card_bill", "NH농협은행 카드값 얼마야?", "connect_scope", [institution("NH농협은행")]) \
+    assert (
+        turn(REVOKE, "check_balance", "우리은행 잔액 얼마예요", "revoke_institution", entities)
         == Turn.DIGRESSION
+    )
+    assert (
+        turn(CONNECT, "card_bill", "NH농협은행 카드값 얼마야?", "connect_scope", [institution("NH농협은행")])
+        == Turn.DIGRESSION
+    )
 
 
 def test_a_bare_name_is_an_answer_even_when_the_classifier_guessed_a_question():
-    assert turn(REVOKE, "check_balance", "농협이요", "revoke_institution", [institution("NH농협은행", 0, 2)]) == Turn.ANSWER
-    assert turn(REVOKE, "check_balance", "농협으로 할게요", "revoke_institution", [institution("NH농협은행", 0, 2)]) \
+    assert (
+        turn(REVOKE, "check_balance", "농협이요", "revoke_institution", [institution("NH농협은행", 0, 2)])
         == Turn.ANSWER
+    )
+    assert (
+        turn(
+            REVOKE,
+            "check_balance",
+            "농협으로 할게요",
+            "revoke_institution",
+            [institution("NH농협은행", 0, 2)],
+        )
+        == Turn.ANSWER
+    )
 
 
 def test_a_name_with_a_question_word_is_no_bare_answer():
     for text in ("우리은행 잔액", "우리은행 잔액은", "우리은행 거래내역"):
-        assert turn(REVOKE, "check_balance", text, "revoke_institution", [institution("우리은행")]) == Turn.DIGRESSION
+        assert (
+            turn(REVOKE, "check_balance", text, "revoke_institution", [institution("우리은행")])
+            == Turn.DIGRESSION
+        )
 
 
 def test_a_value_for_a_slot_not_asked_and_not_marked_as_a_change_is_no_answer():
@@ -129,12 +157,16 @@ def test_yes_and_no_answer_only_a_yes_no_question():
     assert turn(LOAN, "deny", "아니요", "loan_term") == Turn.CANCEL
 
 
-@pytest.mark.parametrize("text", ["네", "예", "응", "동의합니다", "네, 끊어주세요", "진행해 주세요", "/affirm"])
+@pytest.mark.parametrize(
+    "text", ["네", "예", "응", "동의합니다", "네, 끊어주세요", "진행해 주세요", "/affirm"]
+)
 def test_explicit_yes(text):
     assert explicit_yes(text)
 
 
-@pytest.mark.parametrize("text", ["네?", "네 근데 잔액은", "아니 네", "글쎄 네", "안 끊어도 될까요", "네 잠깐만요"])
+@pytest.mark.parametrize(
+    "text", ["네?", "네 근데 잔액은", "아니 네", "글쎄 네", "안 끊어도 될까요", "네 잠깐만요"]
+)
 def test_not_an_explicit_yes(text):
     assert not explicit_yes(text)
 
@@ -179,7 +211,9 @@ def test_cancel_says_what_was_dropped():
     assert "취소했어요" in text and "1,000만 원" in text and "3년" in text and "저장하지 않았어요" in text
     assert "삼성카드 연결을 취소했어요" in cancel_text(CONNECT, {"connect_institution": "삼성카드"}, {})
     assert "그대로 유지" in cancel_text(REVOKE, {"revoke_institution": "NH농협은행"}, {})
-    assert cancel_text(SEARCH, {"search_query": {"merchant": "스타벅스"}}, {}).startswith("스타벅스 거래내역 검색을 취소했어요")
+    assert cancel_text(SEARCH, {"search_query": {"merchant": "스타벅스"}}, {}).startswith(
+        "스타벅스 거래내역 검색을 취소했어요"
+    )
 
 
 def test_values_outside_the_allowed_ranges_are_problems():
@@ -194,15 +228,23 @@ def test_a_fresh_answer_is_one_the_form_runs_on_right_after_the_customer_spoke()
     form = {"event": "action", "name": "loan_form"}
     user = {"event": "user", "text": "5년"}
     assert answered_just_now([listen, user, form], "loan_form")
-    assert not answered_just_now([listen, user, {"event": "action", "name": "action_form_repair"}, form], "loan_form")
+    assert not answered_just_now(
+        [listen, user, {"event": "action", "name": "action_form_repair"}, form], "loan_form"
+    )
 
 
 def test_last_bot_text_is_what_was_said_before_the_latest_message():
-    events = [{"event": "bot", "text": "질문"}, {"event": "user", "text": "네"}, {"event": "bot", "text": "나중"}]
+    events = [
+        {"event": "bot", "text": "질문"},
+        {"event": "user", "text": "네"},
+        {"event": "bot", "text": "나중"},
+    ]
     assert last_bot_text(events) == "질문"
 
 
-@pytest.mark.parametrize("text", ["네 동의해요", "예 진행할게요", "네, 해지해 주세요", "응 삭제해 주세요", "넵 좋아요"])
+@pytest.mark.parametrize(
+    "text", ["네 동의해요", "예 진행할게요", "네, 해지해 주세요", "응 삭제해 주세요", "넵 좋아요"]
+)
 def test_a_yes_phrase_after_ne_is_explicit(text):
     assert explicit_yes(text)
 
@@ -223,7 +265,9 @@ def test_out_of_scope_inside_a_form_is_no_answer_and_small_talk_stays_small_talk
 
 
 def test_not_knowing_which_to_unlink_lists_the_linked_ones_as_buttons():
-    reply = with_linked_choices(after_miss(REVOKE, "revoke_institution", 1, dont_know=True), ["하나은행", "현대카드"])
+    reply = with_linked_choices(
+        after_miss(REVOKE, "revoke_institution", 1, dont_know=True), ["하나은행", "현대카드"]
+    )
     assert "하나은행, 현대카드" in reply.text and not reply.leave
     assert reply.buttons[:2] == (("하나은행", "하나은행"), ("현대카드", "현대카드"))
     leaving = after_miss(REVOKE, "revoke_institution", 3)

@@ -3,18 +3,58 @@ import json
 
 import pytest
 
-from bot.conversation.frame import (CLARIFY, Explain, Frame, NoContext, Pick, Refine, alive, is_fragment, points_at_shown,
-                                    refined, resolve,
-                                    rewrite_period_words)
+from bot.conversation.frame import (
+    CLARIFY,
+    Explain,
+    Frame,
+    NoContext,
+    Pick,
+    Refine,
+    alive,
+    is_fragment,
+    points_at_shown,
+    refined,
+    resolve,
+    rewrite_period_words,
+)
 
-SPENDING = Frame("spending_summary", {"period_start": "2026-11-01", "period_end": "2026-11-18", "query_text": "이번 달"},
-                 ({"kind": "category", "label": "식비", "amount": 300_000, "previous": 200_000},
-                  {"kind": "category", "label": "카페", "amount": 50_000, "previous": 80_000}))
-SEARCH = Frame("search_transactions", {"merchant": "스타벅스", "institution": "신한카드",
-                                       "period_start": "2026-10-01", "period_end": "2026-10-31"},
-               ({"kind": "transaction", "label": "스타벅스 강남", "amount": 6_500, "date": "2026-10-03T08:10:00+09:00"},
-                {"kind": "transaction", "label": "스타벅스 역삼", "amount": 12_000, "date": "2026-10-20T13:00:00+09:00"},
-                {"kind": "transaction", "label": "스타벅스 선릉", "amount": 4_500, "date": "2026-10-11T09:00:00+09:00"}))
+SPENDING = Frame(
+    "spending_summary",
+    {"period_start": "2026-11-01", "period_end": "2026-11-18", "query_text": "이번 달"},
+    (
+        {"kind": "category", "label": "식비", "amount": 300_000, "previous": 200_000},
+        {"kind": "category", "label": "카페", "amount": 50_000, "previous": 80_000},
+    ),
+)
+SEARCH = Frame(
+    "search_transactions",
+    {
+        "merchant": "스타벅스",
+        "institution": "신한카드",
+        "period_start": "2026-10-01",
+        "period_end": "2026-10-31",
+    },
+    (
+        {
+            "kind": "transaction",
+            "label": "스타벅스 강남",
+            "amount": 6_500,
+            "date": "2026-10-03T08:10:00+09:00",
+        },
+        {
+            "kind": "transaction",
+            "label": "스타벅스 역삼",
+            "amount": 12_000,
+            "date": "2026-10-20T13:00:00+09:00",
+        },
+        {
+            "kind": "transaction",
+            "label": "스타벅스 선릉",
+            "amount": 4_500,
+            "date": "2026-10-11T09:00:00+09:00",
+        },
+    ),
+)
 
 
 def entity(text, word, name="x"):
@@ -22,9 +62,18 @@ def entity(text, word, name="x"):
     return {"entity": name, "start": start, "end": start + len(word)}
 
 
-@pytest.mark.parametrize("text, word", [("그럼 지난달은?", "지난달"), ("신한은요?", "신한"), ("교통비는?", "교통"),
-                                        ("지난달", "지난달"), ("카페", "카페"), ("삼성카드로 보면?", "삼성카드"),
-                                        ("스벅도 알려줘", "스벅")])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("그럼 지난달은?", "지난달"),
+        ("신한은요?", "신한"),
+        ("교통비는?", "교통"),
+        ("지난달", "지난달"),
+        ("카페", "카페"),
+        ("삼성카드로 보면?", "삼성카드"),
+        ("스벅도 알려줘", "스벅"),
+    ],
+)
 def test_a_message_that_only_names_a_parameter_is_a_fragment(text, word):
     assert is_fragment(text, [entity(text, word)])
 
@@ -69,12 +118,22 @@ def test_more_asks_for_the_next_page():
     assert result == Refine("check_balance", {}, page=2)
 
 
-@pytest.mark.parametrize("text, index, ask, extreme", [
-    ("그 중에 제일 큰 거", 1, "detail", "largest"), ("제일 작은 건?", 2, "detail", "smallest"),
-    ("두 번째 거 자세히", 1, "detail", None), ("첫번째 거", 0, "detail", None), ("그거 언제 결제됐어?", 0, "when", None),
-    ("제일 최근 거", 1, "detail", None), ("다섯 번째 거", 4, "detail", None), ("가장 비싼 건 며칠이었어", 1, "when", "largest")])
+@pytest.mark.parametrize(
+    "text, index, ask, extreme",
+    [
+        ("그 중에 제일 큰 거", 1, "detail", "largest"),
+        ("제일 작은 건?", 2, "detail", "smallest"),
+        ("두 번째 거 자세히", 1, "detail", None),
+        ("첫번째 거", 0, "detail", None),
+        ("그거 언제 결제됐어?", 0, "when", None),
+        ("제일 최근 거", 1, "detail", None),
+        ("다섯 번째 거", 4, "detail", None),
+        ("가장 비싼 건 며칠이었어", 1, "when", "largest"),
+    ],
+)
 def test_references_point_at_the_items_shown(text, index, ask, extreme):
-    """The largest and smallest are of the whole result (`extreme`), the index their place among those shown."""
+    """The largest and smallest are of the whole result (`extreme`), the index their place among those
+    shown."""
     assert resolve(SEARCH, text, {}) == Pick(index, ask, extreme)
 
 
@@ -83,13 +142,18 @@ def test_references_point_at_the_items_shown(text, index, ask, extreme):
     ("어디서 제일 많이 썼지", False), ("제일 많이 쓴 데", False), ("잔액 알려줘", False)])
 def test_a_message_naming_nothing_that_points_at_the_items_shown(text, points):
     assert points_at_shown(text, []) is points
-    assert not points_at_shown(text, [{"entity": "period", "value": "2026-10-01/2026-10-31", "start": 0, "end": 3}])
+    assert not points_at_shown(
+        text, [{"entity": "period", "value": "2026-10-01/2026-10-31", "start": 0, "end": 3}]
+    )
 
 
 def test_another_account_type_after_a_holdings_answer_asks_about_that_type():
     assert resolve(Frame("loan_status", {}), "예금은?", {"account_type": "예금"}) == \
         Refine("check_balance", {"account_type": "예금"})
-    assert resolve(Frame("spending_summary", {}), "카드는?", {"account_type": "카드"}).intent == "spending_summary"
+    assert (
+        resolve(Frame("spending_summary", {}), "카드는?", {"account_type": "카드"}).intent
+        == "spending_summary"
+    )
 
 
 def test_a_follow_up_waiting_for_clarification_has_nothing_to_build_on():
@@ -103,7 +167,9 @@ def test_why_it_fell_is_explained_after_a_spending_summary_only():
 
 
 def test_a_bare_next_pages_on_but_next_month_is_a_period():
-    assert resolve(Frame("search_transactions", {"page": 0}), "다음이요", {}) == Refine("search_transactions", {}, page=1)
+    assert resolve(Frame("search_transactions", {"page": 0}), "다음이요", {}) == Refine(
+        "search_transactions", {}, page=1
+    )
     assert isinstance(resolve(Frame("search_transactions", {}), "다음 달 거", {}), NoContext)
 
 

@@ -30,7 +30,9 @@ def test_one_value_each_is_no_multi_question():
 def test_all_accounts_does_not_narrow_to_one_type():
     text = "통장 전부 잔액 알려줘"
     assert "account_type" not in read_entities([ent("account_type", "입출금", 0, 2)], text).values
-    assert read_entities([ent("account_type", "입출금", 0, 2)], "통장 잔액").values["account_type"] == ("입출금",)
+    assert read_entities([ent("account_type", "입출금", 0, 2)], "통장 잔액").values["account_type"] == (
+        "입출금",
+    )
     assert read_entities([ent("account_type", "적금", 0, 2)], "적금 전부").values["account_type"] == ("적금",)
 
 

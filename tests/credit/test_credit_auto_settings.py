@@ -109,4 +109,6 @@ def test_calibration_refits_its_folds_with_the_resolved_settings():
     model = IEFSVMClassifier(calibration="sigmoid", calibration_cv=folds, random_state=0).fit(X, y)
     for train, held_out in folds.split(X, y):
         alone = IEFSVMClassifier(kernel=model.kernel_, C=model.C_, gamma=model.gamma_).fit(X[train], y[train])
-        np.testing.assert_allclose(model.oof_decision_[held_out], alone.decision_function(X[held_out]), rtol=1e-7)
+        np.testing.assert_allclose(
+            model.oof_decision_[held_out], alone.decision_function(X[held_out]), rtol=1e-7
+        )

@@ -139,7 +139,9 @@ def test_out_of_fold_scores_come_from_models_that_never_saw_the_held_out_samples
     model = cls(calibration="sigmoid", calibration_cv=folds, **params).fit(X, y)
     for train, held_out in folds.split(X, y):
         alone = cls(**params).fit(X[train], y[train])
-        np.testing.assert_allclose(model.oof_decision_[held_out], alone.decision_function(X[held_out]), rtol=1e-7)
+        np.testing.assert_allclose(
+            model.oof_decision_[held_out], alone.decision_function(X[held_out]), rtol=1e-7
+        )
 
 
 def test_memberships_use_only_training_neighbours():

@@ -32,7 +32,11 @@ def apply_lever(key: str, profile: CreditProfile) -> CreditProfile:
     if key == "credit_line":
         return replace(profile, loans=[x if x.installment else replace(x, balance=0) for x in loans])
     live = [x for x in loans if x.installment and x.balance > 0]
-    gone = max(live, key=lambda x: x.opened) if key == "recent_loan" else min(live, key=lambda x: (x.balance, x.opened))
+    gone = (
+        max(live, key=lambda x: x.opened)
+        if key == "recent_loan"
+        else min(live, key=lambda x: (x.balance, x.opened))
+    )
     loans.remove(gone)
     return replace(profile, loans=loans)
 
@@ -48,7 +52,9 @@ def test_applying_each_suggested_change_gives_the_stated_gain(scorer):
             assert scorer.score(apply_lever(lever.key, persona.profile)).score == before + lever.gain
             seen.add(lever.key)
     thin = CREDIT_PERSONAS["thin_filer_delinquent"].profile
-    assert "card_utilisation" in {lever.key for lever in score_levers(scorer, thin, top=5)}  # 92% of its limit
+    assert "card_utilisation" in {
+        lever.key for lever in score_levers(scorer, thin, top=5)
+    }  # 92% of its limit
     assert seen  # at least one persona can raise its score
 
 
@@ -68,11 +74,16 @@ def _profiles():
         out.append(persona.profile)
         for _ in range(15):
             p = persona.profile
-            out.append(replace(p, monthly_salary=rng.randrange(50, 2000) * 10_000,
-                               as_of=rng.choice((date(2025, 6, 30), date(2026, 3, 2))),
-                               card_limit_total=rng.randrange(1, 50) * 1_000_000,
-                               card_spending_3m=[rng.randrange(0, 60) * 100_000 for _ in range(3)],
-                               loans=[LoanRecord(date(2025, 1, 1), 10_000_000, rng.randrange(0, 10) * 1_000_000)]))
+            out.append(
+                replace(
+                    p,
+                    monthly_salary=rng.randrange(50, 2000) * 10_000,
+                    as_of=rng.choice((date(2025, 6, 30), date(2026, 3, 2))),
+                    card_limit_total=rng.randrange(1, 50) * 1_000_000,
+                    card_spending_3m=[rng.randrange(0, 60) * 100_000 for _ in range(3)],
+                    loans=[LoanRecord(date(2025, 1, 1), 10_000_000, rng.randrange(0, 10) * 1_000_000)],
+                )
+            )
     return out
 
 
@@ -100,6 +111,8 @@ def test_factor_sentences_cite_only_sourced_korean_values(scorer, small_artifact
 def test_reference_values_name_their_source_and_year():
     editions = all_references()
     assert editions and all(r.publisher and r.title and r.year and r.published for r in editions)
-    assert reference("wage_median_monthly", date(2025, 7, 3)).year == 2022  # the 2024 figures came out in 2026
+    assert (
+        reference("wage_median_monthly", date(2025, 7, 3)).year == 2022
+    )  # the 2024 figures came out in 2026
     assert reference("wage_median_monthly", date(2026, 3, 1)).year == 2024
     assert all("US" not in r.title and "Lending" not in r.title for r in editions)

@@ -50,7 +50,9 @@ def test_one_query_of_the_largest_k_equals_one_query_per_k(algorithm):
     k_values = (1, 3, 5, 7, 9, 11, 13, 15)
     profiles = entropy_profiles(X, positive, k_values, algorithm=algorithm)
     for column, k in enumerate(k_values):
-        neighbours = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X).kneighbors(return_distance=False)
+        neighbours = (
+            NearestNeighbors(n_neighbors=k, algorithm="brute").fit(X).kneighbors(return_distance=False)
+        )
         expected = binary_entropy(positive[neighbours].sum(axis=1), k)
         np.testing.assert_allclose(profiles[:, column], expected)
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.credit.features import RAW_COLUMNS
 from bot.credit.policy import apply_delinquency_policy
-from bot.credit.profile import CreditProfile, LoanRecord, LoanApplication
+from bot.credit.profile import CreditProfile, LoanApplication, LoanRecord
 from bot.credit.scale import band_from_score, pd_from_score, score_from_pd
 from bot.credit.scorer import (
     DELINQUENCY_FACTOR,
@@ -58,7 +58,9 @@ def test_result_fields_are_consistent(scorer, small_artifact):
 def final_pd(artifact, raw, profile):
     frame = pd.DataFrame([raw], columns=list(RAW_COLUMNS))
     model_pd = artifact.model.predict_proba(frame)[0, 1]
-    return apply_delinquency_policy(model_pd, profile.delinquencies_24m, loans_past_due_now(profile)), model_pd
+    return apply_delinquency_policy(
+        model_pd, profile.delinquencies_24m, loans_past_due_now(profile)
+    ), model_pd
 
 
 @pytest.mark.parametrize("name", ["thin_filer_delinquent", "young_borrower"])
@@ -113,7 +115,13 @@ def test_profile_to_raw_by_hand():
         loans=[
             LoanRecord(opened=date(2025, 2, 1), principal=7_000_000, balance=7_000_000),
             LoanRecord(opened=date(2023, 1, 15), principal=14_000_000, balance=0),
-            LoanRecord(opened=date(2024, 6, 1), principal=2_800_000, balance=1_400_000, installment=False, delinquent_days=31),
+            LoanRecord(
+                opened=date(2024, 6, 1),
+                principal=2_800_000,
+                balance=1_400_000,
+                installment=False,
+                delinquent_days=31,
+            ),
         ],
         card_limit_total=5_600_000,
         card_spending_3m=[1_400_000, 1_400_000, 1_400_000],

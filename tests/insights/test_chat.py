@@ -45,9 +45,18 @@ def test_many_alerts_show_five_and_offer_the_rest(store):
     assert show_alerts(store, "demo-shop", NOW)[0].text == "새 알림 2건입니다."
 
 
-@pytest.mark.parametrize("text,days", [("매일 업데이트해줘", 1), ("매주 업데이트해줘", 7), ("2주마다 갱신", 14),
-                                       ("한 달에 한 번 업데이트하면 돼", 30), ("3일마다 갱신해 주세요", 3),
-                                       ("업데이트 주기 바꾸고 싶어", None), ("", None)])
+@pytest.mark.parametrize(
+    "text,days",
+    [
+        ("매일 업데이트해줘", 1),
+        ("매주 업데이트해줘", 7),
+        ("2주마다 갱신", 14),
+        ("한 달에 한 번 업데이트하면 돼", 30),
+        ("3일마다 갱신해 주세요", 3),
+        ("업데이트 주기 바꾸고 싶어", None),
+        ("", None),
+    ],
+)
 def test_cycle_from_words(text, days):
     assert cycle_days_from_text(text) == days
 
@@ -56,7 +65,10 @@ def test_change_cycle_for_a_linked_customer_only_and_within_bounds(store, sandbo
     orgs = run(link(store, sandbox, "demo-retiree"))
     assert change_cycle(store, "demo-retiree", None, NOW).buttons  # asks, with 매일/매주/매월
     assert "30일 사이" in change_cycle(store, "demo-retiree", 90, NOW).text
-    assert change_cycle(store, "demo-retiree", 1, NOW).text == f"네, 이제 연결된 금융사 {len(orgs)}곳의 정보를 매일 업데이트할게요."
+    assert (
+        change_cycle(store, "demo-retiree", 1, NOW).text
+        == f"네, 이제 연결된 금융사 {len(orgs)}곳의 정보를 매일 업데이트할게요."
+    )
     with session_scope(store) as s:
         rows = s.execute(select(SyncSchedule.cycle_days, SyncSchedule.next_due_at).where(
             SyncSchedule.customer_id == "demo-retiree")).all()

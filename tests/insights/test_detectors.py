@@ -6,8 +6,15 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from bot.insights import detectors as d
-from bot.insights.facts import (AccountFact, ApprovalFact, BillFact, ConsentFact, CustomerFacts, LoanFact,
-                                TxnFact)
+from bot.insights.facts import (
+    AccountFact,
+    ApprovalFact,
+    BillFact,
+    ConsentFact,
+    CustomerFacts,
+    LoanFact,
+    TxnFact,
+)
 from bot.korean.calendar import KST
 
 NOW = datetime(2025, 6, 16, 12, 0, tzinfo=KST)
@@ -45,11 +52,16 @@ def test_payment_due_covered_and_outside_window_or_paid():
     covered = d.payment_due(facts(accounts=[MAIN], bills=[bill(date(2025, 6, 21), 300_000)]))
     assert covered[0].numbers["covered"] is True and covered[0].severity == d.IMPORTANT
     assert d.payment_due(facts(accounts=[MAIN], bills=[bill(date(2025, 6, 22), 300_000)])) == []
-    assert d.payment_due(facts(accounts=[MAIN], bills=[bill(date(2025, 6, 18), 300_000, date(2025, 6, 16))])) == []
+    assert (
+        d.payment_due(facts(accounts=[MAIN], bills=[bill(date(2025, 6, 18), 300_000, date(2025, 6, 16))]))
+        == []
+    )
 
 
 def test_two_payments_from_one_account_are_covered_together():
-    loan = LoanFact("B0010001", "KB국민은행", "KB국민은행 직장인신용대출", "9876", date(2025, 6, 20), 300_000, 0)
+    loan = LoanFact(
+        "B0010001", "KB국민은행", "KB국민은행 직장인신용대출", "9876", date(2025, 6, 20), 300_000, 0
+    )
     found = d.payment_due(facts(accounts=[MAIN], bills=[bill(date(2025, 6, 18), 300_000)], loans=[loan]))
     assert [a.numbers["covered"] for a in found] == [True, False]
 
@@ -101,7 +113,9 @@ def test_subscription_price_rise():
 
 def test_varying_phone_bill_is_not_a_price_rise():
     amounts = [55_000, 55_000, 55_000, 57_200]
-    bills = [card("SK텔레콤", a, at(date(2025, 2 + k, 20), 5), f"t{k}", "통신") for k, a in enumerate(amounts)]
+    bills = [
+        card("SK텔레콤", a, at(date(2025, 2 + k, 20), 5), f"t{k}", "통신") for k, a in enumerate(amounts)
+    ]
     assert d.regular_payment_changes(facts(approvals=bills)) == []
 
 
@@ -151,7 +165,9 @@ def test_spending_spike_respects_the_season_of_last_year():
 
 
 def test_loan_overdue_and_consent_expiring():
-    late = LoanFact("B0010004", "IBK기업은행", "소상공인 운영자금대출", "6376", date(2025, 6, 1), 1_339_857, 15)
+    late = LoanFact(
+        "B0010004", "IBK기업은행", "소상공인 운영자금대출", "6376", date(2025, 6, 1), 1_339_857, 15
+    )
     found = d.loan_overdue(facts(loans=[late]))
     assert found[0].numbers["overdue_days"] == 15 and "15일 연체" in found[0].text
     on_time = replace(late, overdue_days=0, next_repay_date=date(2025, 6, 20))

@@ -15,8 +15,8 @@ from bot.delivery.kakao_event import KakaoEventClient, KakaoEventConfig, KakaoEv
 from bot.insights.detectors import AlertDraft
 from bot.insights.inbox import inbox, store_alerts
 from bot.insights.models import Alert, ensure_tables
-from bot.mydata.store.db import create_schema, make_engine, session_scope
 from bot.korean.calendar import KST
+from bot.mydata.store.db import create_schema, make_engine, session_scope
 
 DAY = datetime(2025, 6, 16, 12, 0, tzinfo=KST)
 NIGHT = datetime(2025, 6, 16, 23, 30, tzinfo=KST)
@@ -33,10 +33,15 @@ class FakeKakao:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.calls.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                fake.calls.append(
+                    {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+                )
                 status = fake.fail_status or 200
-                answer = {"taskId": f"task-{len(fake.calls)}", "status": "SUCCESS" if status == 200 else "FAIL",
-                          "message": "" if status == 200 else "invalid bot"}
+                answer = {
+                    "taskId": f"task-{len(fake.calls)}",
+                    "status": "SUCCESS" if status == 200 else "FAIL",
+                    "message": "" if status == 200 else "invalid bot",
+                }
                 raw = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -123,7 +128,9 @@ def test_only_linked_customers_get_alerts_and_once(kakao, client, store, links):
 
 def test_quiet_hours_hold_back_all_but_urgent(kakao, client, store, links):
     with session_scope(store) as s:
-        store_alerts(s, "demo-shop", [_draft("spending_spike", 1, "s"), _draft("loan_overdue", 3, "o")], NIGHT)
+        store_alerts(
+            s, "demo-shop", [_draft("spending_spike", 1, "s"), _draft("loan_overdue", 3, "o")], NIGHT
+        )
     with session_scope(store) as s:
         assert deliver_pending(s, "demo-shop", client, NIGHT, links) == 1
     with session_scope(store) as s:

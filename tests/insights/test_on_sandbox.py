@@ -11,14 +11,20 @@ import pytest
 from bot.insights.detectors import detect
 from bot.insights.facts import load_facts
 from bot.insights.models import ensure_tables
+from bot.korean.calendar import KST
 from bot.mydata.consent import grant_consents, register_customer
 from bot.mydata.store.db import create_schema, make_engine, session_scope
 from bot.mydata.sync.run import sync_customers
 from sandbox.app import SandboxServer
 from sandbox.config import SandboxConfig
 from sandbox.demo import DEMO_CUSTOMERS
-from sandbox.seeded_events import CONSENT_DAYS_SEEDED, SEEDED_KINDS, SeededSandboxState, natural_truth, plan_events
-from bot.korean.calendar import KST
+from sandbox.seeded_events import (
+    CONSENT_DAYS_SEEDED,
+    SEEDED_KINDS,
+    SeededSandboxState,
+    natural_truth,
+    plan_events,
+)
 from tests.mydata.conftest import client
 
 

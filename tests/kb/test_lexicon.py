@@ -30,6 +30,8 @@ def test_merchants_carry_a_listed_category_and_institutions_an_org_code_and_kind
 
 def test_a_merchant_in_an_unknown_category_is_refused(tmp_path: Path):
     path = tmp_path / "lexicons.yml"
-    path.write_text("category:\n  - {value: 카페}\nmerchant:\n  - {value: 스타벅스, category: 커피}\n", encoding="utf-8")
+    path.write_text(
+        "category:\n  - {value: 카페}\nmerchant:\n  - {value: 스타벅스, category: 커피}\n", encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="커피"):
         load_lexicon(path)

@@ -2,8 +2,15 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.korean.calendar import (DateRange, add_months, day_start, first_of_month, month_key, seoul_date,
-                                 whole_months_between)
+from bot.korean.calendar import (
+    DateRange,
+    add_months,
+    day_start,
+    first_of_month,
+    month_key,
+    seoul_date,
+    whole_months_between,
+)
 
 
 @pytest.mark.parametrize("day, months, expected", [
@@ -37,7 +44,9 @@ def test_month_key_reads_an_instant_in_seoul():
 
 def test_days_and_months_in_seoul():
     assert seoul_date(datetime(2026, 11, 21, 23, 30, tzinfo=timezone.utc)) == date(2026, 11, 22)
-    assert day_start(date(2026, 11, 22)).astimezone(timezone.utc) == datetime(2026, 11, 21, 15, tzinfo=timezone.utc)
+    assert day_start(date(2026, 11, 22)).astimezone(timezone.utc) == datetime(
+        2026, 11, 21, 15, tzinfo=timezone.utc
+    )
     assert first_of_month(date(2026, 11, 22)) == date(2026, 11, 1)
 
 

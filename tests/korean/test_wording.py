@@ -3,11 +3,22 @@ from decimal import Decimal
 
 import pytest
 
-from bot.korean.wording import (basis_points, josa, korean_date, particle_after, percent, percent_points, rate, won,
-                                 won_approx)
+from bot.korean.wording import (
+    basis_points,
+    josa,
+    korean_date,
+    particle_after,
+    percent,
+    percent_points,
+    rate,
+    won,
+    won_approx,
+)
 
 
-@pytest.mark.parametrize("amount, text", [(1234560, "1,234,560원"), (0, "0원"), (-5000, "-5,000원"), (999, "999원")])
+@pytest.mark.parametrize(
+    "amount, text", [(1234560, "1,234,560원"), (0, "0원"), (-5000, "-5,000원"), (999, "999원")]
+)
 def test_won_is_exact_with_thousands_separators(amount, text):
     assert won(amount) == text
 
@@ -79,10 +90,19 @@ def test_percent_trims_and_rounds_half_up():
         percent(0.5)
 
 
-@pytest.mark.parametrize("word, particle, after", [
-    ("현대카드", "은", "는"), ("KB국민은행", "은", "은"), ("1,000원", "을", "을"), ("36개월", "으로", "로"), ("3년", "으로", "으로"),
-    ("서울", "으로", "로"), ("5%", "이에요", "예요"), ("지난달", "이", "이"),
-])
+@pytest.mark.parametrize(
+    "word, particle, after",
+    [
+        ("현대카드", "은", "는"),
+        ("KB국민은행", "은", "은"),
+        ("1,000원", "을", "을"),
+        ("36개월", "으로", "로"),
+        ("3년", "으로", "으로"),
+        ("서울", "으로", "로"),
+        ("5%", "이에요", "예요"),
+        ("지난달", "이", "이"),
+    ],
+)
 def test_a_particle_takes_the_form_the_word_before_it_asks_for(word, particle, after):
     assert particle_after(word, particle) == after
     assert josa(word, particle) == word + after

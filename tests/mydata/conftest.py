@@ -10,12 +10,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.korean.calendar import KST
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.store.db import create_schema, drop_schema, make_engine
 from sandbox.app import SandboxClock, SandboxServer, SandboxState
 from sandbox.config import SandboxConfig
 from sandbox.linking import link_customer
-from bot.korean.calendar import KST
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=KST)
@@ -62,7 +62,9 @@ def pg_database():
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(
+                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 

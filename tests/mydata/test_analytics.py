@@ -7,13 +7,13 @@ from bot.mydata.analytics.balances import balances, net_worth
 from bot.mydata.analytics.cards import card_bills
 from bot.mydata.analytics.income import income
 from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.analytics.recurring import recurring_payments
 from bot.mydata.analytics.spending import spending
 from bot.mydata.analytics.transactions import search_transactions
-from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery
 from bot.mydata.masking import mask_number
-from bot.mydata.analytics.profile import credit_facts
+from bot.mydata.store.db import session_scope
 from bot.mydata.sync.run import sync_customers
 from sandbox.reference import STOCKS, security_price
 
@@ -115,8 +115,12 @@ def test_recurring_payments_match_what_the_generator_made_recurring(store, custo
     names = set()
     for org in linked[customer]:
         inst = book.institutions[org]
-        names |= {t.recurring for a in inst.deposits for t in a.txns if t.recurring and recent <= t.dtime <= N}
-        names |= {a.recurring for c in inst.cards for a in c.approvals if a.recurring and recent <= a.dtime <= N}
+        names |= {
+            t.recurring for a in inst.deposits for t in a.txns if t.recurring and recent <= t.dtime <= N
+        }
+        names |= {
+            a.recurring for c in inst.cards for a in c.approvals if a.recurring and recent <= a.dtime <= N
+        }
     with session_scope(engine) as s:
         got = recurring_payments(s, customer, now=NOW)
     found = {i.raw_name if i.source == "bank" else i.name for i in got.items}
@@ -149,8 +153,15 @@ def test_transaction_search(store):
     raw = [a for _, _, a, cancelled in truth.approvals(book, linked["demo-salaried"], N)
            if not cancelled and "20250101" <= a.dtime[:8] <= "20250630"]
     with session_scope(engine) as s:
-        by_merchant = search_transactions(s, "demo-salaried", start=date(2025, 1, 1),
-                                                    end=date(2025, 6, 30), merchant="스타벅스", limit=500, now=NOW)
+        by_merchant = search_transactions(
+            s,
+            "demo-salaried",
+            start=date(2025, 1, 1),
+            end=date(2025, 6, 30),
+            merchant="스타벅스",
+            limit=500,
+            now=NOW,
+        )
         by_category = search_transactions(s, "demo-salaried", start=date(2025, 1, 1),
                                                     end=date(2025, 6, 30), category="카페", min_amount=5000,
                                                     max_amount=9000, now=NOW)
@@ -160,7 +171,9 @@ def test_transaction_search(store):
         with pytest.raises(InvalidQuery):
             search_transactions(s, "demo-salaried", min_amount=-1, now=NOW)
     starbucks = [a for a in raw if a.merchant == "스타벅스"]
-    assert by_merchant.total_count == len(starbucks) and by_merchant.total_amount == sum(a.amount for a in starbucks)
+    assert by_merchant.total_count == len(starbucks) and by_merchant.total_amount == sum(
+        a.amount for a in starbucks
+    )
     cafe = [a for a in raw if a.category == "카페" and 5000 <= a.amount <= 9000]
     assert by_category.total_count == len(cafe) and len(by_category.items) == min(50, len(cafe))
     assert [i.occurred_at for i in by_category.items] == sorted((i.occurred_at for i in by_category.items),
@@ -170,7 +183,9 @@ def test_transaction_search(store):
 
 def test_customers_only_see_their_own_data(store):
     engine, linked, books = store
-    own = {c: {a.account_num for o in linked[c] for a in books[c].institutions[o].deposits} for c in CUSTOMERS}
+    own = {
+        c: {a.account_num for o in linked[c] for a in books[c].institutions[o].deposits} for c in CUSTOMERS
+    }
     with session_scope(engine) as s:
         for customer in CUSTOMERS:
             got = search_transactions(s, customer, start=date(2024, 7, 1), end=date(2025, 6, 30),

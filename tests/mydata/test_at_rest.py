@@ -12,9 +12,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
 from bot.mydata.analytics.balances import balances
+from bot.mydata.masking import mask_number
 from bot.mydata.store import vault
 from bot.mydata.store.db import create_schema, drop_schema, make_engine, session_scope
-from bot.mydata.masking import mask_number
 from bot.mydata.store.migrate import head_revision, store_revision
 from bot.mydata.store.models import Account, Base, InsurancePolicy, Loan, Token
 from bot.mydata.store.rotation import reencrypt_store
@@ -40,7 +40,9 @@ def full_numbers(sandbox_config) -> list[str]:
     numbers = [a.account_num for ib in book.institutions.values()
                for a in ib.deposits + ib.loans + ib.invest_accounts]
     numbers += [p.insu_num for ib in book.institutions.values() for p in ib.policies]
-    numbers += [c.card_num for ib in book.institutions.values() for c in ib.cards]  # half-masked by the card issuer
+    numbers += [
+        c.card_num for ib in book.institutions.values() for c in ib.cards
+    ]  # half-masked by the card issuer
     return numbers + [n.replace("-", "") for n in numbers]
 
 
@@ -62,8 +64,16 @@ def raw_text(engine) -> str:
     """Every text value in the secret-bearing tables, read past the model's decrypting types."""
     parts = []
     with engine.connect() as conn:
-        for table in ("tokens", "accounts", "loans", "insurance_policies", "cards", "sync_cursors", "sync_runs",
-                      "consents"):
+        for table in (
+            "tokens",
+            "accounts",
+            "loans",
+            "insurance_policies",
+            "cards",
+            "sync_cursors",
+            "sync_runs",
+            "consents",
+        ):
             parts += [" ".join(map(str, row)) for row in conn.execute(text(f"SELECT * FROM {table}"))]
     return "\n".join(parts)
 
@@ -103,7 +113,9 @@ def test_a_wrong_key_gives_a_clear_error_not_garbage(sqlite_engine, sandbox, mon
         stored_tokens(sqlite_engine)
 
 
-def test_a_new_key_in_front_keeps_the_store_readable_and_rotation_reencrypts(sqlite_engine, sandbox, monkeypatch):
+def test_a_new_key_in_front_keeps_the_store_readable_and_rotation_reencrypts(
+    sqlite_engine, sandbox, monkeypatch
+):
     run(link(sqlite_engine, sandbox, CUSTOMER))
     assert sync(sqlite_engine).ok
     tokens = stored_tokens(sqlite_engine)
@@ -136,7 +148,11 @@ def test_the_key_file_and_the_store_are_private(tmp_path, sandbox, sandbox_confi
     engine.dispose()
     files = [p for p in data_dir.rglob("*")] + list(vault.key_file_path().parent.rglob("*"))
     assert any(p.name == "mydata.sqlite3" for p in files) and vault.key_file_path() in files
-    loose = {str(p): oct(p.stat().st_mode & 0o777) for p in files if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)}
+    loose = {
+        str(p): oct(p.stat().st_mode & 0o777)
+        for p in files
+        if p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    }
     assert loose == {}
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
 
@@ -162,12 +178,20 @@ def older_store(engine, sandbox, sandbox_config, version: int, folder: Path) -> 
                                                                   for c in old.columns]
                 rows = [dict(r._mapping) for r in src.execute(select(*columns))]
             if old.name == "cards" and version < 3:  # as issuers send them and older versions stored them
-                issued = {c.card_id: c.card_num for ib in truth.book(sandbox_config, CUSTOMER).institutions.values()
-                          for c in ib.cards}
+                issued = {
+                    c.card_id: c.card_num
+                    for ib in truth.book(sandbox_config, CUSTOMER).institutions.values()
+                    for c in ib.cards
+                }
                 rows = [{**r, "card_num": issued[r["card_id"]]} for r in rows]
             if rows:
                 dst.execute(old.insert(), rows)
-            if rows and engine.dialect.name == "postgresql" and "id" in old.c and old.c.id.autoincrement is True:
+            if (
+                rows
+                and engine.dialect.name == "postgresql"
+                and "id" in old.c
+                and old.c.id.autoincrement is True
+            ):
                 dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{old.name}', 'id'), "
                                  f"(SELECT max(id) FROM {old.name}))"))
             counts[old.name] = len(rows)
@@ -201,11 +225,18 @@ def test_an_older_store_is_upgraded_in_place(engine, sandbox, sandbox_config, ve
         if sqlite3.sqlite_version_info < (3, 35):
             pytest.skip("making a version-1 store needs SQLite's DROP COLUMN (3.35+)")
     plain = older_store(engine, sandbox, sandbox_config, version, tmp_path / "source")
-    assert plain["tokens"] and plain["numbers"] and all("**-****-" in c for c in plain["cards"]) and all(not vault.is_encrypted(t) for t in plain["tokens"])
+    assert (
+        plain["tokens"]
+        and plain["numbers"]
+        and all("**-****-" in c for c in plain["cards"])
+        and all(not vault.is_encrypted(t) for t in plain["tokens"])
+    )
     stored = raw_text(engine)
     assert all(t in stored for t in plain["tokens"]) and all(n in stored for n in plain["numbers"])
     if engine.dialect.name == "sqlite":
-        assert all(t.encode() in sqlite_bytes(engine) for t in plain["tokens"])  # what the check below looks for
+        assert all(
+            t.encode() in sqlite_bytes(engine) for t in plain["tokens"]
+        )  # what the check below looks for
 
     create_schema(engine, sandbox.url)
     with engine.connect() as conn:

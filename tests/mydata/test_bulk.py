@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import sqlite
 
+from bot.korean.calendar import KST
 from bot.mydata.store.bulk import COPY_MIN_ROWS, _sqlite_utc_processor, bulk_insert, insert_returning_ids
 from bot.mydata.store.models import DeletionRecord, SyncRun, UtcDateTime
-from bot.korean.calendar import KST
 
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "carriage\rreturn", "\\N", "", "한글 메모 ☕", None]
 
@@ -47,9 +47,21 @@ def test_bulk_insert_matches_core_insert(engine):
 
 
 def test_nulls_and_text_survive_copy(engine):
-    rows = [{"customer_id": "c", "org_code": "B0010001", "consent_id": None, "started_at": datetime.now(timezone.utc),
-             "finished_at": None, "status": "failed", "error": AWKWARD[n % len(AWKWARD)], "api_calls": n,
-             "new_transactions": 0, "new_approvals": 0} for n in range(COPY_MIN_ROWS * 2)]
+    rows = [
+        {
+            "customer_id": "c",
+            "org_code": "B0010001",
+            "consent_id": None,
+            "started_at": datetime.now(timezone.utc),
+            "finished_at": None,
+            "status": "failed",
+            "error": AWKWARD[n % len(AWKWARD)],
+            "api_calls": n,
+            "new_transactions": 0,
+            "new_approvals": 0,
+        }
+        for n in range(COPY_MIN_ROWS * 2)
+    ]
     with engine.begin() as conn:
         bulk_insert(conn, SyncRun.__table__, [dict(r) for r in rows])
         stored = conn.execute(select(SyncRun.error, SyncRun.consent_id, SyncRun.finished_at)

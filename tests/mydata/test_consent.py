@@ -8,10 +8,17 @@ from sqlalchemy import func, select
 
 from bot.mydata.analytics.balances import balances, net_worth
 from bot.mydata.analytics.cards import card_bills
-from bot.mydata.consent import (deletion_records, expire_consent_now, grant_consent, list_consents, purge_expired,
-                                register_customer, revoke_consent)
-from bot.mydata.store.db import session_scope
+from bot.mydata.consent import (
+    deletion_records,
+    expire_consent_now,
+    grant_consent,
+    list_consents,
+    purge_expired,
+    register_customer,
+    revoke_consent,
+)
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
+from bot.mydata.store.db import session_scope
 from bot.mydata.store.models import CUSTOMER_DATA_TABLES, DeletionRecord, Loan, Token
 from bot.mydata.sync.run import sync_customer
 
@@ -88,8 +95,14 @@ def test_revocation_deletes_exactly_that_institution(engine, sandbox):
         records = deletion_records(s, CUSTOMER)
         assert [(r.org_code, r.reason) for r in records] == [(KAKAO_BANK, "revoked")]
         assert KAKAO_BANK not in {c.org_code for c in list_consents(s, CUSTOMER, NOW)}
-        assert s.execute(select(func.count()).select_from(Token).where(Token.org_code == KAKAO_BANK,
-                                                                       Token.customer_id == CUSTOMER)).scalar() == 0
+        assert (
+            s.execute(
+                select(func.count())
+                .select_from(Token)
+                .where(Token.org_code == KAKAO_BANK, Token.customer_id == CUSTOMER)
+            ).scalar()
+            == 0
+        )
         with pytest.raises(ConsentRequired):
             balances(s, CUSTOMER, org_code=KAKAO_BANK, now=NOW)
     assert sandbox.state.auth._revoked  # the institution was told

@@ -1,9 +1,9 @@
 from datetime import date
 
+from bot.kb.lexicon import load_lexicon
 from sandbox.config import SandboxConfig
 from sandbox.demo import DEMO_CUSTOMERS
 from sandbox.generator import generate_customer
-from bot.kb.lexicon import load_lexicon
 
 
 def test_same_seed_same_data_other_seed_other_data():
@@ -35,7 +35,9 @@ def test_balances_chain_and_bills_add_up():
                         for k in range(parts):
                             y, m = divmod(int(a.dtime[:4]) * 12 + int(a.dtime[4:6]) - 1 + k, 12)
                             key = f"{y:04d}{m + 1:02d}"
-                            share = a.amount // parts + (a.amount - a.amount // parts * parts if k == 0 else 0)
+                            share = a.amount // parts + (
+                                a.amount - a.amount // parts * parts if k == 0 else 0
+                            )
                             credit[key] = credit.get(key, 0) + share
             assert {b.charge_month: b.charge_amt for b in inst.bills} == credit
 

@@ -9,13 +9,24 @@ from bot.mydata.analytics.balances import balances, net_worth
 from bot.mydata.analytics.cards import card_bills
 from bot.mydata.analytics.linked import linked_assets
 from bot.mydata.analytics.loans import loan_summary
+from bot.mydata.analytics.profile import credit_facts
 from bot.mydata.analytics.spending import spending
 from bot.mydata.audit import access_log, reading_as
 from bot.mydata.consent import deletion_records, grant_consent
-from bot.mydata.store.db import session_scope
 from bot.mydata.errors import ConsentRequired
-from bot.mydata.store.models import Account, CardApproval, CardBill, Consent, DataAccess, InsurancePolicy, Loan, LoanTransaction, SyncCursor, Transaction
-from bot.mydata.analytics.profile import credit_facts
+from bot.mydata.store.db import session_scope
+from bot.mydata.store.models import (
+    Account,
+    CardApproval,
+    CardBill,
+    Consent,
+    DataAccess,
+    InsurancePolicy,
+    Loan,
+    LoanTransaction,
+    SyncCursor,
+    Transaction,
+)
 from bot.mydata.sync.context import load_contexts, load_matcher
 from bot.mydata.sync.fetch import InstitutionFetcher
 from bot.mydata.sync.run import sync_customer
@@ -122,8 +133,12 @@ def test_assets_the_institution_closed_are_kept_for_history_but_not_live(engine,
     parking_txns = count(engine, Transaction, KAKAO_BANK)
 
     later = NOW + timedelta(days=2)
-    sandbox.state.close_asset(CUSTOMER, KAKAO_BANK, parking.account_num, truth.now_str(NOW + timedelta(days=1)))
-    sandbox.state.close_asset(CUSTOMER, HYUNDAI_CAPITAL, auto_loan.account_num, truth.now_str(NOW + timedelta(days=1)))
+    sandbox.state.close_asset(
+        CUSTOMER, KAKAO_BANK, parking.account_num, truth.now_str(NOW + timedelta(days=1))
+    )
+    sandbox.state.close_asset(
+        CUSTOMER, HYUNDAI_CAPITAL, auto_loan.account_num, truth.now_str(NOW + timedelta(days=1))
+    )
     sandbox.state.clock.offset = later - NOW
     result = sync(engine, later)
     assert result.ok, [r.error for r in result.institutions]

@@ -39,7 +39,10 @@ def test_oauth_flow_and_success_answer(sandbox):
             api = client.institution(base, KB, tokens)
             answer = await api.call("GET", "/v1/bank/accounts", {"org_code": KB})
             refreshed = await client.refresh(base, KB, tokens)
-            assert refreshed.access_token != tokens.access_token and refreshed.refresh_token == tokens.refresh_token
+            assert (
+                refreshed.access_token != tokens.access_token
+                and refreshed.refresh_token == tokens.refresh_token
+            )
             return answer
         finally:
             await client.close()
@@ -58,8 +61,13 @@ def test_each_failure_has_its_own_code(sandbox):
         results["no_tran_id"] = await _raw(sandbox, "GET", f"/{KB}/v1/bank/accounts", tokens.access_token,
                                            headers={"x-api-tran-id": ""})
         results["bad_token"] = await _raw(sandbox, "GET", f"/{KB}/v1/bank/accounts", "garbage")
-        results["no_scope"] = await _raw(sandbox, "POST", f"/{KB}/v1/bank/accounts/loan/detail", tokens.access_token,
-                                         json={"org_code": KB, "account_num": "x"})
+        results["no_scope"] = await _raw(
+            sandbox,
+            "POST",
+            f"/{KB}/v1/bank/accounts/loan/detail",
+            tokens.access_token,
+            json={"org_code": KB, "account_num": "x"},
+        )
         results["other_org"] = await _raw(sandbox, "GET", "/B0010002/v1/bank/accounts", tokens.access_token)
         results["bad_param"] = await _raw(sandbox, "GET", f"/{KB}/v1/bank/accounts", tokens.access_token,
                                           params={"limit": "0"})
@@ -125,7 +133,11 @@ def test_pages_and_search_timestamp(sandbox, sandbox_config):
     small, big, first, again = run(go())
     expected = [a.approved_num for a in card.approvals if a.dtime <= now]
     assert [a["approved_num"] for a in small] == [a["approved_num"] for a in big] == expected
-    assert first["card_list"] and again["card_list"] == [] and again["search_timestamp"] == first["search_timestamp"]
+    assert (
+        first["card_list"]
+        and again["card_list"] == []
+        and again["search_timestamp"] == first["search_timestamp"]
+    )
 
 
 def test_client_retries_then_gives_up(sandbox):
@@ -138,7 +150,9 @@ def test_client_retries_then_gives_up(sandbox):
                 await client.institution(base, KB, tokens).call("GET", "/v1/bank/accounts", {"org_code": KB})
             sandbox.state.set_faults(down=set(), slow_requests=1, slow_ms=400)
             client.settings.timeout_s = 0.2
-            answer = await client.institution(base, KB, tokens).call("GET", "/v1/bank/accounts", {"org_code": KB})
+            answer = await client.institution(base, KB, tokens).call(
+                "GET", "/v1/bank/accounts", {"org_code": KB}
+            )
             with pytest.raises(ApiError):
                 await client.institution(base, KB, tokens).call("POST", "/v1/bank/accounts/deposit/detail",
                                                                 {"org_code": KB, "account_num": "nope"})

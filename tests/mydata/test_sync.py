@@ -4,10 +4,19 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.mydata.store.models import Account, CardApproval, Consent, Loan, LoanTransaction, SyncRun, Token, Transaction
+from bot.korean.calendar import KST
+from bot.mydata.store.models import (
+    Account,
+    CardApproval,
+    Consent,
+    Loan,
+    LoanTransaction,
+    SyncRun,
+    Token,
+    Transaction,
+)
 from bot.mydata.sync.fetch import FIRST_SYNC_DAYS
 from bot.mydata.sync.run import sync_customer, sync_customers
-from bot.korean.calendar import KST
 
 from . import truth
 from .conftest import NOW, client, link, run
@@ -24,9 +33,11 @@ def stored(engine, customer_id, org=None):
         return cond
 
     with engine.connect() as conn:
-        txns = conn.execute(select(Account.account_num, Transaction.trans_no, Transaction.amount,
-                                   Transaction.balance_after).join(Account, Account.id == Transaction.account_id)
-                            .where(*scoped(Transaction))).all()
+        txns = conn.execute(
+            select(Account.account_num, Transaction.trans_no, Transaction.amount, Transaction.balance_after)
+            .join(Account, Account.id == Transaction.account_id)
+            .where(*scoped(Transaction))
+        ).all()
         approvals = conn.execute(select(CardApproval.approved_num, CardApproval.amount, CardApproval.status)
                                  .where(*scoped(CardApproval))).all()
         repayments = conn.execute(select(LoanTransaction.trans_no, LoanTransaction.loan_id)
@@ -37,11 +48,15 @@ def stored(engine, customer_id, org=None):
 def expected(sandbox_config, customer_id, orgs, now, first_now=None):
     book = truth.book(sandbox_config, customer_id)
     n = truth.now_str(now)
-    txns = sorted((acct, t.trans_no, t.amount, t.balance_after) for _, acct, t in truth.bank_txns(book, orgs, n))
+    txns = sorted(
+        (acct, t.trans_no, t.amount, t.balance_after) for _, acct, t in truth.bank_txns(book, orgs, n)
+    )
     approvals = sorted((a.approved_num, a.amount, "cancelled" if c else "approved")
                        for _, _, a, c in truth.approvals(book, orgs, n))
     since = ((first_now or now).astimezone(KST).date() - timedelta(days=FIRST_SYNC_DAYS)).strftime("%Y%m%d")
-    repayments = sum(1 for _, x in truth.loans(book, orgs, n) for p in x.payments if since <= p.dtime[:8] and p.dtime <= n)
+    repayments = sum(
+        1 for _, x in truth.loans(book, orgs, n) for p in x.payments if since <= p.dtime[:8] and p.dtime <= n
+    )
     return txns, approvals, repayments
 
 
@@ -53,7 +68,9 @@ def assert_exact(engine, sandbox_config, customer_id, orgs, now, first_now=None)
     assert len(repayments) == want_repayments == len(set(repayments))
 
 
-def test_full_sync_stores_exactly_what_the_institutions_hold_and_rerun_adds_nothing(engine, sandbox, sandbox_config):
+def test_full_sync_stores_exactly_what_the_institutions_hold_and_rerun_adds_nothing(
+    engine, sandbox, sandbox_config
+):
     orgs = run(link(engine, sandbox, CUSTOMER))
 
     async def go():

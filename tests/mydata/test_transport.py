@@ -41,8 +41,13 @@ def test_a_connection_the_server_dropped_is_replaced():
         try:
             answers = []
             for n in range(3):
-                raw = request_bytes(origin, "POST", "/v1/bank/accounts/deposit/detail", {"x-api-tran-id": f"T{n}"},
-                                    body=b'{"account_num": "1"}')
+                raw = request_bytes(
+                    origin,
+                    "POST",
+                    "/v1/bank/accounts/deposit/detail",
+                    {"x-api-tran-id": f"T{n}"},
+                    body=b'{"account_num": "1"}',
+                )
                 answers.append(await pool.request(origin, raw, 2.0))
                 await asyncio.sleep(0.05)
             return answers
@@ -64,8 +69,10 @@ def test_chunked_answers_and_query_strings():
                 seen.append(await _read_request(reader))
             except asyncio.IncompleteReadError:
                 return
-            writer.write(b"HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\nRetry-After: 1\r\n\r\n"
-                         b"5\r\n{\"rsp\r\nf\r\n_code\":\"42901\"}\r\n0\r\n\r\n")
+            writer.write(
+                b"HTTP/1.1 429 Too Many Requests\r\nTransfer-Encoding: chunked\r\nRetry-After: 1\r\n\r\n"
+                b'5\r\n{"rsp\r\nf\r\n_code":"42901"}\r\n0\r\n\r\n'
+            )
             await writer.drain()
 
     async def go():
@@ -82,7 +89,9 @@ def test_chunked_answers_and_query_strings():
     answers = run(go())
     assert all(a.status == 429 and a.body == b'{"rsp_code":"42901"}' and a.headers["retry-after"] == "1"
                for a in answers)
-    assert seen[0].startswith(b"GET /B0010001/v1/card/cards?org_code=C0020001&search_timestamp=x%20y HTTP/1.1\r\n")
+    assert seen[0].startswith(
+        b"GET /B0010001/v1/card/cards?org_code=C0020001&search_timestamp=x%20y HTTP/1.1\r\n"
+    )
 
 
 def test_a_silent_server_misses_the_deadline_and_a_closed_port_fails():

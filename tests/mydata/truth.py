@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.korean.calendar import KST
 from sandbox.generator import generate_customer
 from sandbox.records import CustomerBook
-from bot.korean.calendar import KST
 
 
 def now_str(now: datetime) -> str:
@@ -22,8 +22,14 @@ def opened(day: date, now: str) -> bool:
 
 def bank_txns(b: CustomerBook, orgs, now: str):
     """(org, account_num, txn) visible at `now`."""
-    return [(org, a.account_num, t) for org in orgs for a in b.institutions[org].deposits if opened(a.opened, now)
-            for t in a.txns if t.dtime <= now]
+    return [
+        (org, a.account_num, t)
+        for org in orgs
+        for a in b.institutions[org].deposits
+        if opened(a.opened, now)
+        for t in a.txns
+        if t.dtime <= now
+    ]
 
 
 def approvals(b: CustomerBook, orgs, now: str):
@@ -43,7 +49,8 @@ def loans(b: CustomerBook, orgs, now: str):
 
 
 def spending_by_category(b: CustomerBook, orgs, now: str, start: str, end: str) -> dict[str, int]:
-    """Card approvals not cancelled plus bank debits the generator labelled with a category, in [start, end]."""
+    """Card approvals not cancelled plus bank debits the generator labelled with a category, in [start,
+    end]."""
     totals: dict[str, int] = {}
     for _, _, a, cancelled in approvals(b, orgs, now):
         if not cancelled and start <= a.dtime[:8] <= end:

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from bot.nlp.entities import extract_lexicon_entities, extract_value_entities
 from bot.kb.lexicon import load_lexicon
+from bot.nlp.entities import extract_lexicon_entities, extract_value_entities
 
 
 def found(entities):
@@ -74,7 +74,18 @@ def test_loan_term_is_months_and_not_confused_with_a_period():
     assert [e["entity"] for e in period_only] == ["period"]
 
 
-@pytest.mark.parametrize("text", ["카드사 추가 연결", "보험사도 추가할래", "증권사별 투자 금액", "예금자보효 한도", "카드형 otp", "보안카드 말고 otp", "카드론 받으면"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "카드사 추가 연결",
+        "보험사도 추가할래",
+        "증권사별 투자 금액",
+        "예금자보효 한도",
+        "카드형 otp",
+        "보안카드 말고 otp",
+        "카드론 받으면",
+    ],
+)
 def test_a_type_word_inside_another_word_is_no_account_type(text):
     assert [e for e in extract_lexicon_entities(text, "check_balance") if e["entity"] == "account_type"] == []
 
@@ -85,8 +96,12 @@ def test_a_category_word_inside_another_word_is_no_category():
 
 
 def test_a_type_word_before_other_words_still_counts():
-    assert found(extract_lexicon_entities("카드사용내역 보여줘", "search_transactions")) == {("account_type", "카드")}
-    assert found(extract_lexicon_entities("남은 빚ㅠㅠ 언제 다 갚냐", "loan_status")) == {("account_type", "대출")}
+    assert found(extract_lexicon_entities("카드사용내역 보여줘", "search_transactions")) == {
+        ("account_type", "카드")
+    }
+    assert found(extract_lexicon_entities("남은 빚ㅠㅠ 언제 다 갚냐", "loan_status")) == {
+        ("account_type", "대출")
+    }
 
 
 def test_small_talk_has_no_entities():
@@ -97,10 +112,15 @@ def test_small_talk_has_no_entities():
 
 def test_loan_terms_only_where_a_loan_term_is_meant():
     today = dt.date(2026, 11, 22)
-    assert [e["entity"] for e in extract_value_entities("3년이요", today=today, intent="inform")] == ["loan_term"]
+    assert [e["entity"] for e in extract_value_entities("3년이요", today=today, intent="inform")] == [
+        "loan_term"
+    ]
     assert extract_value_entities("1년짜리 정기예금 추천해줘", today=today, intent="recommend_product") == []
-    assert [e["value"] for e in extract_value_entities("2천만원 3년 대출 가능?", today=today, intent="loan_eligibility")
-            if e["entity"] == "loan_term"] == [36]
+    assert [
+        e["value"]
+        for e in extract_value_entities("2천만원 3년 대출 가능?", today=today, intent="loan_eligibility")
+        if e["entity"] == "loan_term"
+    ] == [36]
 
 
 @pytest.mark.parametrize("text", ["한 달에 30만원씩이요", "1년에 얼마 나가", "상품권 사달래요"])
@@ -133,7 +153,9 @@ def test_a_loan_term_before_a_purpose_word_is_kept():
     ],
 )
 def test_amounts_in_loan_answers_count_in_man_won(text, intent, value):
-    assert [e["value"] for e in extract_value_entities(text, intent=intent) if e["entity"] == "amount"] == [value]
+    assert [e["value"] for e in extract_value_entities(text, intent=intent) if e["entity"] == "amount"] == [
+        value
+    ]
 
 
 def test_a_search_with_merchant_amount_and_period_has_all_three():

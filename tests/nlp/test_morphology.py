@@ -1,7 +1,7 @@
 import pytest
 
-from bot.nlp.morphology import default_analyzer, user_dictionary_lines
 from bot.kb.lexicon import load_lexicon
+from bot.nlp.morphology import default_analyzer, user_dictionary_lines
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,15 @@ def test_user_dictionary_keeps_finance_words_whole(analyzer, text, whole):
 
 @pytest.mark.parametrize(
     "text",
-    ["잔액알려줘", "카뱅 잔엑 얼마야ㅋㅋ", "\n잔액\n", "잔액\t\t알려 \n 주세요", "😀 카드값?", "ㅋㅋㅋㅋ", "50,000원 1.5억"],
+    [
+        "잔액알려줘",
+        "카뱅 잔엑 얼마야ㅋㅋ",
+        "\n잔액\n",
+        "잔액\t\t알려 \n 주세요",
+        "😀 카드값?",
+        "ㅋㅋㅋㅋ",
+        "50,000원 1.5억",
+    ],
 )
 def test_segments_are_exact_slices_covering_all_text(analyzer, text):
     segments = analyzer.segments(text)

@@ -2,8 +2,8 @@
 word, group names (삼성, 현대) by the kind asked about, nicknames, particles."""
 import pytest
 
-from bot.nlp.entities import extract_lexicon_entities
 from bot.kb.lexicon import load_lexicon
+from bot.nlp.entities import extract_lexicon_entities
 
 
 def institutions(text, intent="check_balance"):
@@ -34,7 +34,10 @@ def test_common_word_banks_in_context(text, expected):
 
 
 def test_a_card_company_beside_it_makes_uri_the_card_company():
-    assert institutions("신한카드랑 우리 결제일", "card_bill") == [("신한카드", "신한카드"), ("우리", "우리카드")]
+    assert institutions("신한카드랑 우리 결제일", "card_bill") == [
+        ("신한카드", "신한카드"),
+        ("우리", "우리카드"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -114,8 +117,34 @@ def test_brands_are_no_entity_type():
     assert "institution_brand" not in load_lexicon().entity_types()
 
 
-PARTICLES = ["은", "는", "이", "가", "을", "를", "에", "에서", "의", "도", "만", "이랑", "랑", "하고", "으로", "로"]
-NAMES = ["삼성화재", "우리은행", "하나카드", "카카오뱅크", "신한카드", "미래에셋증권", "현대해상", "KB국민은행"]
+PARTICLES = [
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "에",
+    "에서",
+    "의",
+    "도",
+    "만",
+    "이랑",
+    "랑",
+    "하고",
+    "으로",
+    "로",
+]
+NAMES = [
+    "삼성화재",
+    "우리은행",
+    "하나카드",
+    "카카오뱅크",
+    "신한카드",
+    "미래에셋증권",
+    "현대해상",
+    "KB국민은행",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -75,7 +75,10 @@ def test_this_month_s_end_is_not_cut_at_today():
     "text", ["3월 말고 4월", "3월 초과", "연말정산 환급", "이번 달 말씀드린 거", "다음 주문 내역"]
 )
 def test_words_that_only_look_like_parts_of_a_month(text):
-    assert all(m.text not in ("3월 말", "3월 초", "연말", "이번 달 말", "다음 주") for m in find_periods(text, WEDNESDAY))
+    assert all(
+        m.text not in ("3월 말", "3월 초", "연말", "이번 달 말", "다음 주")
+        for m in find_periods(text, WEDNESDAY)
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,7 +106,9 @@ def test_impossible_dates_are_reported_with_a_reason(text, words, reason):
     assert text[bad.start:bad.end] == words
 
 
-@pytest.mark.parametrize("text", ["2월 29일", "2024년 2월 29일", "지난달", "13월의 월급 언제 들어와", "연말정산"])
+@pytest.mark.parametrize(
+    "text", ["2월 29일", "2024년 2월 29일", "지난달", "13월의 월급 언제 들어와", "연말정산"]
+)
 def test_possible_dates_and_idioms_are_not_impossible(text):
     assert find_impossible_periods(text, WEDNESDAY) == []
 

@@ -83,7 +83,10 @@ def send_rest(stack: Any, case: Case, token_for: Callable[[str], str]) -> Outcom
     else:
         body = spec["body"]
         if spec.get("customer") and isinstance(body, dict):
-            body = {**body, "metadata": {**(body.get("metadata") or {}), "customer_token": token_for(spec["customer"])}}
+            body = {
+                **body,
+                "metadata": {**(body.get("metadata") or {}), "customer_token": token_for(spec["customer"])},
+            }
         if isinstance(body, dict) and body.get("sender") == "$new":
             body = {**body, "sender": f"bad-{uuid.uuid4().hex[:10]}"}
         content = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
@@ -121,4 +124,7 @@ def check(case: Case, outcome: Outcome) -> Optional[str]:
     """None when the outcome is of the expected class, else what came back."""
     if CLASSES[case.expect](outcome):
         return None
-    return f"{case.channel}/{case.id}: expected {case.expect}, got {outcome.status} {json.dumps(outcome.json, ensure_ascii=False)[:300]}"
+    return (
+        f"{case.channel}/{case.id}: expected {case.expect}, got {outcome.status} "
+        f"{json.dumps(outcome.json, ensure_ascii=False)[:300]}"
+    )

@@ -9,10 +9,22 @@ from actions.server import SECRET_HEADER
 
 pytestmark = pytest.mark.slow
 
-CALL = {"next_action": "action_check_balance", "sender_id": "x", "version": "3.6.21",
-        "tracker": {"sender_id": "x", "slots": {}, "latest_message": {"text": "잔액", "metadata": {"customer_id": "demo-retiree"}},
-                    "events": [], "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None},
-        "domain": {}}
+CALL = {
+    "next_action": "action_check_balance",
+    "sender_id": "x",
+    "version": "3.6.21",
+    "tracker": {
+        "sender_id": "x",
+        "slots": {},
+        "latest_message": {"text": "잔액", "metadata": {"customer_id": "demo-retiree"}},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": None,
+    },
+    "domain": {},
+}
 
 
 def listening_addresses(port: int) -> set:
@@ -32,7 +44,9 @@ def test_bound_to_loopback_only(bank):
     assert listening_addresses(port) == {"0100007F"}
 
 
-@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}, {"Authorization": "Bearer x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}, {"Authorization": "Bearer x"}]
+)
 def test_refuses_calls_without_the_secret(bank, headers):
     assert httpx.post(f"{bank.action_url}/webhook", json=CALL, headers=headers).status_code == 401
     assert httpx.get(f"{bank.action_url}/actions", headers=headers).status_code == 401
@@ -46,8 +60,13 @@ def test_the_rasa_side_sends_the_secret(bank):
 
 def test_a_failing_action_apologises_and_logs_no_personal_data(bank):
     marker = f"비밀-{uuid.uuid4().hex[:8]}"
-    broken = {**CALL, "tracker": {"latest_message": {"text": marker}, "slots": {"name": marker}}}  # no sender_id
-    response = httpx.post(f"{bank.action_url}/webhook", json=broken, headers={SECRET_HEADER: bank.action_secret})
+    broken = {
+        **CALL,
+        "tracker": {"latest_message": {"text": marker}, "slots": {"name": marker}},
+    }  # no sender_id
+    response = httpx.post(
+        f"{bank.action_url}/webhook", json=broken, headers={SECRET_HEADER: bank.action_secret}
+    )
     assert response.status_code == 200
     assert response.json() == {"events": [], "responses": [{"response": "utter_default"}]}
     log = bank.processes[0].log.read_text(errors="replace")
@@ -57,8 +76,11 @@ def test_a_failing_action_apologises_and_logs_no_personal_data(bank):
 
 @pytest.mark.parametrize("body", ["[1, 2]", "not json", '"x"', "null"])
 def test_a_malformed_call_is_a_400_without_echo(bank, body):
-    response = httpx.post(f"{bank.action_url}/webhook", content=body, headers={SECRET_HEADER: bank.action_secret,
-                                                                               "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{bank.action_url}/webhook",
+        content=body,
+        headers={SECRET_HEADER: bank.action_secret, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert body not in response.text or body in ("null",)
 

@@ -20,7 +20,9 @@ def test_the_rest_table_is_large_and_covers_every_class():
     assert {c.expect for c in rest} >= {"http_400", "http_413", "korean_reply", "too_long_reply", "refusal"}
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.channel in SENDERS], ids=lambda c: f"{c.channel}-{c.id}")
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.channel in SENDERS], ids=lambda c: f"{c.channel}-{c.id}"
+)
 def test_bad_input(bank, case):
     outcome = SENDERS[case.channel](bank, case, token_for)
     assert check(case, outcome) is None, check(case, outcome)

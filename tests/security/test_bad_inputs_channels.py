@@ -51,7 +51,9 @@ def placeholders(session_id=None):
     return {
         "<<token>>": issue_token(f"badinput-{uuid.uuid4().hex[:8]}", SECRET.encode()),
         "<<forged>>": issue_token("demo-retiree", b"f" * 48),
-        "<<expired>>": issue_token("demo-retiree", SECRET.encode(), now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)),
+        "<<expired>>": issue_token(
+            "demo-retiree", SECRET.encode(), now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+        ),
         "<<own_session>>": session_id,
         "<<made_up_session>>": f"{uuid.uuid4().hex}-{uuid.uuid4().hex}",
     }
@@ -60,7 +62,9 @@ def placeholders(session_id=None):
 def send_http(case, bank, page):
     names = placeholders()
     if "utterance" in case:
-        content = json.dumps(skill_request(expand(case["utterance"], names), new_user()), ensure_ascii=False).encode()
+        content = json.dumps(
+            skill_request(expand(case["utterance"], names), new_user()), ensure_ascii=False
+        ).encode()
     elif "raw" in case:
         content = expand(case["raw"], names).encode()
     else:

@@ -76,8 +76,14 @@ def test_no_message_over_the_limit_is_analyzed_whatever_the_door(bank):
 
 def test_the_api_never_starts_without_credentials(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("RASA_API_TOKEN", "RASA_JWT_SECRET")}
-    result = subprocess.run([*RASA_SERVER, "run", "--enable-api", "--port", str(free_port())], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*RASA_SERVER, "run", "--enable-api", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "RASA_API_TOKEN" in result.stderr + result.stdout
 
@@ -89,9 +95,24 @@ def jwt_server(tmp_path_factory):
     credentials = workdir / "credentials.yml"
     credentials.write_text("bot.rasa.channels.rest.RestInput:\n", encoding="utf-8")
     secret, port = uuid.uuid4().hex * 2, free_port()
-    server = start("rasa-jwt", [*RASA_SERVER, "run", "--enable-api", "--model", str(workdir / "none.tar.gz"),
-                                "--interface", "127.0.0.1", "--port", str(port), "--credentials", str(credentials)],
-                   workdir, {"RASA_JWT_SECRET": secret})
+    server = start(
+        "rasa-jwt",
+        [
+            *RASA_SERVER,
+            "run",
+            "--enable-api",
+            "--model",
+            str(workdir / "none.tar.gz"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--credentials",
+            str(credentials),
+        ],
+        workdir,
+        {"RASA_JWT_SECRET": secret},
+    )
     try:
         wait_until(server, f"http://127.0.0.1:{port}/", lambda r: r.status_code == 200)
         yield f"http://127.0.0.1:{port}", secret
@@ -110,7 +131,9 @@ def test_a_user_jwt_reaches_its_own_conversation_only(jwt_server):
     other = httpx.get(f"{url}/conversations/bob/tracker", headers=bearer(secret, "alice", "user"))
     parse = httpx.post(f"{url}/model/parse", json={"text": "x"}, headers=bearer(secret, "alice", "user"))
     admin = httpx.get(f"{url}/conversations/bob/tracker", headers=bearer(secret, "ops", "admin"))
-    forged = httpx.get(f"{url}/conversations/alice/tracker", headers=bearer("not-the-secret-" * 4, "alice", "admin"))
+    forged = httpx.get(
+        f"{url}/conversations/alice/tracker", headers=bearer("not-the-secret-" * 4, "alice", "admin")
+    )
     anonymous = httpx.get(f"{url}/conversations/alice/tracker")
     assert other.status_code == 403 and parse.status_code == 403
     assert own.status_code not in (401, 403) and admin.status_code not in (401, 403)
@@ -125,7 +148,9 @@ def test_api_secrets_that_start_with_a_dash_reach_rasa_whole():
 
     from bot.rasa.api_guard import with_api_credentials
 
-    args = with_api_credentials(["--enable-api"], {"RASA_API_TOKEN": "-dash-token", "RASA_JWT_SECRET": "-dash-secret"})
+    args = with_api_credentials(
+        ["--enable-api"], {"RASA_API_TOKEN": "-dash-token", "RASA_JWT_SECRET": "-dash-secret"}
+    )
     parser = argparse.ArgumentParser()
     add_server_arguments(parser)
     parsed = parser.parse_args(args)

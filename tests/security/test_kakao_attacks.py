@@ -10,9 +10,9 @@ import pytest
 from bot.auth.tokens import issue_token
 from bot.channels.bounds import MAX_BODY_BYTES, MAX_MESSAGE_CHARS, TOO_LONG_TEXT
 from bot.channels.kakao_links import MAX_CODES_PER_USER, MAX_WRONG_CODES
+from bot.korean.wording import won
 from bot.rasa.channels import kakao_format as fmt
 from bot.rasa.channels.kakao import LINK_TOO_MANY_CODES, SKILL_SECRET_HEADER, UNLINK_DONE
-from bot.korean.wording import won
 from tests.support.bank import SECRET, deposit_total
 from tests.support.kakao import SKILL_SECRET, new_user, post, say, skill_request, text_of
 
@@ -90,8 +90,12 @@ def test_a_kakao_user_cannot_churn_codes(bank):
 def test_a_late_answer_goes_to_kakaos_callback_once(bank, fake_kakao):
     user = linked_user(bank.url, "demo-salaried")
     url = fake_kakao.url()
-    first = httpx.post(f"{bank.url}/webhooks/kakao_slow/webhook", timeout=10.0,
-                       headers={SKILL_SECRET_HEADER: SKILL_SECRET}, json=skill_request("내 잔액 알려줘", user, url))
+    first = httpx.post(
+        f"{bank.url}/webhooks/kakao_slow/webhook",
+        timeout=10.0,
+        headers={SKILL_SECRET_HEADER: SKILL_SECRET},
+        json=skill_request("내 잔액 알려줘", user, url),
+    )
     assert first.status_code == 200
     assert first.json() == {"version": "2.0", "useCallback": True, "data": {"text": fmt.CALLBACK_WAIT_TEXT}}
     (answer,) = fake_kakao.calls_to(url, wait_s=60)
@@ -111,9 +115,17 @@ def test_a_callback_url_outside_kakao_is_never_called(bank, fake_kakao):
 
 
 def test_unlink_goes_through_while_a_late_answer_is_running(bank):
-    user = linked_user(bank.url, "demo-retiree")  # demo-shop's linking is paused by another test's wrong codes
-    assert text_of(post(bank.url, skill_request("내 잔액 알려줘", user), channel="kakao_slow")).strip() == fmt.LATE_TEXT
-    assert text_of(post(bank.url, skill_request("계정 연결 해제", user), channel="kakao_slow")).strip() == UNLINK_DONE
+    user = linked_user(
+        bank.url, "demo-retiree"
+    )  # demo-shop's linking is paused by another test's wrong codes
+    assert (
+        text_of(post(bank.url, skill_request("내 잔액 알려줘", user), channel="kakao_slow")).strip()
+        == fmt.LATE_TEXT
+    )
+    assert (
+        text_of(post(bank.url, skill_request("계정 연결 해제", user), channel="kakao_slow")).strip()
+        == UNLINK_DONE
+    )
     text = say(bank.url, "내 잔액 알려줘", user)
     assert "로그인" in text and not MONEY.search(text)
 

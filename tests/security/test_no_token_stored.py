@@ -29,7 +29,9 @@ def test_no_token_in_the_tracker_store_or_the_logs(bank):
     for text in TURNS:
         assert bank.say(sender, text, {"customer_token": token, "note": token})
     bank.say(sender, f"제 토큰은 {token} 이에요")  # pasted into the text itself
-    tracker = httpx.get(f"{bank.url}/conversations/{sender}/tracker", params=bank.api_params, timeout=10.0).json()
+    tracker = httpx.get(
+        f"{bank.url}/conversations/{sender}/tracker", params=bank.api_params, timeout=10.0
+    ).json()
     user_events = [e for e in tracker["events"] if e["event"] == "user"]
     assert len(user_events) == len(TURNS) + 1
     metadata = user_events[0]["metadata"]
@@ -45,8 +47,13 @@ def test_no_token_in_the_tracker_store_or_the_logs(bank):
 def test_a_client_message_id_is_kept_on_the_stored_turn(bank):
     """The id a client gives its message is how it finds, or safely retries, a turn (bench/load.py)."""
     sender = f"mid-{uuid.uuid4().hex[:8]}"
-    response = httpx.post(f"{bank.url}/webhooks/rest/webhook", timeout=30.0,
-                          json={"sender": sender, "message": "예금자보호 한도 얼마야?", "message_id": "client-42"})
+    response = httpx.post(
+        f"{bank.url}/webhooks/rest/webhook",
+        timeout=30.0,
+        json={"sender": sender, "message": "예금자보호 한도 얼마야?", "message_id": "client-42"},
+    )
     assert response.status_code == 200 and response.json()
-    tracker = httpx.get(f"{bank.url}/conversations/{sender}/tracker", params=bank.api_params, timeout=10.0).json()
+    tracker = httpx.get(
+        f"{bank.url}/conversations/{sender}/tracker", params=bank.api_params, timeout=10.0
+    ).json()
     assert [e["message_id"] for e in tracker["events"] if e["event"] == "user"] == ["client-42"]

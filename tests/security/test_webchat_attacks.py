@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.auth.tokens import issue_token
-from bot.rasa.channels.webchat import NOT_YOUR_SESSION
 from bot.korean.wording import won
+from bot.rasa.channels.webchat import NOT_YOUR_SESSION
 from tests.support.bank import SECRET, deposit_total
 from tests.support.webchat import ChatSocket, origin_accepted, refusals, texts
 
@@ -51,8 +51,14 @@ async def _victim_and_attacker(url, attacker_token, named):
 @pytest.mark.parametrize("attacker_token", [None, "own", "forged", "expired"])
 @pytest.mark.parametrize("named", ["session", "message"])
 def test_a_client_naming_another_customers_session_is_refused(bank, attacker_token, named):
-    tokens = {None: None, "own": token("demo-student"), "forged": issue_token("demo-retiree", b"x" * 48),
-              "expired": issue_token("demo-retiree", SECRET.encode(), now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))}
+    tokens = {
+        None: None,
+        "own": token("demo-student"),
+        "forged": issue_token("demo-retiree", b"x" * 48),
+        "expired": issue_token(
+            "demo-retiree", SECRET.encode(), now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+        ),
+    }
     first, second, _, attacker_first, leaked = asyncio.run(
         _victim_and_attacker(bank.url, tokens[attacker_token], named))
     total = won(deposit_total(bank, "demo-retiree"))

@@ -32,8 +32,11 @@ def demo_bank(workdir: Path) -> Iterator[RasaStack]:
         "KAKAO_SKILL_SECRET": SKILL_SECRET,
     }
     credentials = workdir / "credentials.yml"
-    credentials.write_text((ROOT / "credentials.yml").read_text(encoding="utf-8")
-                           + "\ntests.channels.slow.SlowKakaoInput:\n  reply_timeout_s: 0.001\n", encoding="utf-8")
+    credentials.write_text(
+        (ROOT / "credentials.yml").read_text(encoding="utf-8")
+        + "\ntests.channels.slow.SlowKakaoInput:\n  reply_timeout_s: 0.001\n",
+        encoding="utf-8",
+    )
     full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "sandbox", "seed", "--customers", "20"],
                    cwd=ROOT, env=full_env, check=True, capture_output=True)
@@ -59,4 +62,6 @@ def sql(bank: RasaStack, query: str, *args) -> list:
 
 
 def deposit_total(bank: RasaStack, customer_id: str) -> int:
-    return sql(bank, "SELECT SUM(balance) FROM accounts WHERE customer_id = ? AND kind != 'invest'", customer_id)[0][0]
+    return sql(
+        bank, "SELECT SUM(balance) FROM accounts WHERE customer_id = ? AND kind != 'invest'", customer_id
+    )[0][0]

@@ -35,7 +35,9 @@ def fresh_databases(*kinds: str) -> Iterator[list]:
         admin = create_engine(PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             for name in names:
-                conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+                conn.execute(
+                    text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -58,9 +60,13 @@ def demo_cluster(workdir: Path, replicas: int = 2, rasa_balance: str = "leastcon
         full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-m", "sandbox", "seed", "--customers", "20"],
                        cwd=ROOT, env=full_env, check=True, capture_output=True)
-        sandbox = start("sandbox", [sys.executable, "-m", "sandbox", "serve", "--port", str(port)], workdir, env)
+        sandbox = start(
+            "sandbox", [sys.executable, "-m", "sandbox", "serve", "--port", str(port)], workdir, env
+        )
         try:
-            wait_until(sandbox, f"{env['MYDATA_API_BASE_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60)
+            wait_until(
+                sandbox, f"{env['MYDATA_API_BASE_URL']}/_sandbox/info", lambda r: r.status_code == 200, 60
+            )
             subprocess.run([sys.executable, "-m", "sandbox", "demo"], cwd=ROOT, env=full_env, check=True,
                            capture_output=True)
             with Cluster(replicas, workdir / "cluster", env=env, rasa_balance=rasa_balance) as cluster:

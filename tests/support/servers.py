@@ -98,15 +98,23 @@ class RasaStack:
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        return httpx.get(f"{self.url}/conversations/{sender}/tracker", params=self.api_params, timeout=10.0).json()
+        return httpx.get(
+            f"{self.url}/conversations/{sender}/tracker", params=self.api_params, timeout=10.0
+        ).json()
 
     def parse(self, text: str) -> dict:
-        return httpx.post(f"{self.url}/model/parse", json={"text": text}, params=self.api_params, timeout=10.0).json()
+        return httpx.post(
+            f"{self.url}/model/parse", json={"text": text}, params=self.api_params, timeout=10.0
+        ).json()
 
 
 @contextlib.contextmanager
-def rasa_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None,
-               cors_origins: Sequence[str] = (), credentials: Path = ROOT / "credentials.yml") -> Iterator[RasaStack]:
+def rasa_stack(
+    workdir: Path,
+    extra_env: Optional[Dict[str, str]] = None,
+    cors_origins: Sequence[str] = (),
+    credentials: Path = ROOT / "credentials.yml",
+) -> Iterator[RasaStack]:
     if not MODEL.exists():
         raise RuntimeError("models/current.tar.gz is missing: run ./test.sh, which trains it")
     action_port, rasa_port = free_port(), free_port()

@@ -108,7 +108,9 @@ def origin_accepted(url: str, origin: str) -> bool:
 
 
 def texts(events: List[tuple]) -> str:
-    return "\n".join(str(data.get("text", "")) for name, data in events if name == "bot_uttered" and isinstance(data, dict))
+    return "\n".join(
+        str(data.get("text", "")) for name, data in events if name == "bot_uttered" and isinstance(data, dict)
+    )
 
 
 def refusals(events: List[tuple]) -> List[Dict[str, Any]]:

@@ -13,8 +13,7 @@ from kombu import Connection
 
 from bot.insights.models import ensure_tables
 from bot.mydata.store.db import create_schema, make_engine
-from tests.mydata.conftest import (AS_OF, NOW, healthy_sandbox, link, run, sandbox,  # noqa: F401  (fixtures)
-                                   sandbox_config)
+from tests.mydata.conftest import AS_OF, NOW, healthy_sandbox, link, run, sandbox, sandbox_config  # noqa: F401  (fixtures)
 from tests.support.servers import Process, start
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")

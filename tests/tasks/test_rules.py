@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from bot.insights.inbox import inbox
 from bot.insights.models import LifecycleRecord, SyncSchedule
 from bot.mydata.consent import deletion_records, list_consents
-from bot.mydata.store.db import session_scope
 from bot.mydata.errors import InvalidQuery
+from bot.mydata.store.db import session_scope
 from bot.mydata.store.models import Account, Consent
 from bot.mydata.sync.run import sync_customer
 from bot.tasks import guards, schedule
@@ -55,7 +55,9 @@ def test_six_months_without_a_conversation_pause_the_sync_and_talking_resumes_it
         assert all(row.pause_reason == "inactive_6m" for row in s.execute(select(SyncSchedule)).scalars())
     assert _records(store, "sync_paused_inactive") == [("sync_paused_inactive", None)]
     with session_scope(store) as s:
-        assert s.execute(select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)).scalar()
+        assert s.execute(
+            select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)
+        ).scalar()
         record_conversation(s, CUSTOMER, later + timedelta(days=2))
     with session_scope(store) as s:
         assert apply_rules(s, later + timedelta(days=3)).resumed == [CUSTOMER]
@@ -75,7 +77,12 @@ def test_a_year_without_a_conversation_deletes_the_data_as_a_revocation_does(sto
         out = apply_rules(s, year)
     assert sorted(org for _, org in out.deleted) == sorted(orgs)
     with session_scope(store) as s:
-        assert s.execute(select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)).scalar() == 0
+        assert (
+            s.execute(
+                select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)
+            ).scalar()
+            == 0
+        )
         assert list_consents(s, CUSTOMER, year) == []
         deletions = deletion_records(s, CUSTOMER)
         assert sorted(d.org_code for d in deletions) == sorted(orgs)
@@ -140,4 +147,9 @@ def test_the_rules_task_purges_ended_consents_and_applies_the_rules(store, sandb
                                          "reminders": 0}
     with session_scope(store) as s:
         assert {d.reason for d in deletion_records(s, CUSTOMER)} == {"expired"}
-        assert s.execute(select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)).scalar() == 0
+        assert (
+            s.execute(
+                select(func.count()).select_from(Account).where(Account.customer_id == CUSTOMER)
+            ).scalar()
+            == 0
+        )

@@ -40,8 +40,11 @@ def test_a_due_schedule_fires_and_moves_a_cycle_ahead(queue, store, sandbox):
     with session_scope(store) as s:
         schedule.refresh_schedules(s, NOW)
         s.flush()
-        s.execute(update(SyncSchedule).where(SyncSchedule.customer_id == CUSTOMER, SyncSchedule.org_code == BANK)
-                  .values(next_due_at=NOW - timedelta(minutes=1)))
+        s.execute(
+            update(SyncSchedule)
+            .where(SyncSchedule.customer_id == CUSTOMER, SyncSchedule.org_code == BANK)
+            .values(next_due_at=NOW - timedelta(minutes=1))
+        )
     worker, beat = queue.worker("w1"), queue.beat()
     wait_for(lambda: _runs(store, BANK) == 1, 180, "the scheduled sync of the due consent", [worker, beat])
     wait_for(lambda: _deliveries(store) == [(1, "done")], 60, "the task to finish its detectors", [worker])
@@ -73,7 +76,9 @@ def test_a_worker_killed_mid_sync_has_its_task_redelivered_once(queue, store, sa
     assert _runs(store, BANK) == 0 and _runs(store, BANK, "failed") == 0
     sandbox.state.faults.latency_ms = 0
     second = queue.worker("heir")
-    wait_for(lambda: _delivery(store, task_id) == (2, 1, "done"), 180, "the redelivered task to finish", [second])
+    wait_for(
+        lambda: _delivery(store, task_id) == (2, 1, "done"), 180, "the redelivered task to finish", [second]
+    )
     assert _runs(store, BANK) == 1 and _runs(store, BANK, "failed") == 0
     with session_scope(store) as s:
         stored = s.execute(select(func.count()).select_from(Transaction).where(
@@ -114,7 +119,9 @@ def test_a_message_that_kills_its_worker_every_time_ends_as_a_dead_letter(queue,
         os.killpg(worker.popen.pid, signal.SIGKILL)
         worker.popen.wait(timeout=20)
     last = queue.worker("survivor")
-    wait_for(lambda: _delivery(store, task_id) == (4, 3, "dead"), 120, "the poison message's dead letter", [last])
+    wait_for(
+        lambda: _delivery(store, task_id) == (4, 3, "dead"), 120, "the poison message's dead letter", [last]
+    )
     with session_scope(store) as s:
         letters = [(d.task_id, d.error) for d in s.execute(select(DeadLetter)).scalars()]
     assert letters == [(task_id, "the worker died 3 times running it")]

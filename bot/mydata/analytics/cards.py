@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.korean.calendar import add_months, day_start, first_of_month, seoul_date
 from bot.mydata.analytics.scope import Freshness, consented_scope
+from bot.mydata.standard import fmt_month
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Card, CardApproval, CardBill
-from bot.korean.calendar import add_months, day_start, first_of_month, seoul_date
-from bot.mydata.standard import fmt_month
 
 
 @dataclass(frozen=True)

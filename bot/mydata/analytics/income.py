@@ -9,13 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.kb.merchants import squash
+from bot.korean.calendar import KST, add_months, first_of_month, month_key
 from bot.mydata.analytics.regularity import is_regular
 from bot.mydata.analytics.scope import Freshness, Scope, consented_scope, day_bounds
 from bot.mydata.errors import InvalidQuery
-from bot.kb.merchants import squash
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Transaction
-from bot.korean.calendar import month_key, KST, add_months, first_of_month
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer
 
+from bot.korean.calendar import KST, add_months, day_start
 from bot.mydata.analytics.scope import Freshness, Scope, consented_scope
 from bot.mydata.masking import mask_number
+from bot.mydata.standard import LOAN_TYPES
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Loan, LoanTransaction
-from bot.korean.calendar import KST, add_months, day_start
-from bot.mydata.standard import LOAN_TYPES
-
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.korean.calendar import add_months, day_start, first_of_month, month_key, whole_months_between
 from bot.mydata.analytics.income import scoped_income
 from bot.mydata.analytics.loans import scoped_repayments
 from bot.mydata.analytics.scope import Freshness, consented_scope
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Card, CardApproval, Loan
-from bot.korean.calendar import add_months, day_start, first_of_month, month_key, whole_months_between
 
 DELINQUENT_DAYS = 5
 
@@ -104,11 +104,16 @@ def credit_facts(session: Session, customer_id: str, *, now: datetime | None = N
                   for c in session.execute(card_rows, params).scalars())
     lo = day_start(add_months(first_of_month(today), -3))
     hi = day_start(first_of_month(today))
-    spend_rows = statement(("profile_spend",), lambda: select(CardApproval.approved_at, CardApproval.amount).where(
-        CardApproval.customer_id == bindparam("cid"), CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
-        CardApproval.approved_at >= bindparam("lo", type_=CardApproval.approved_at.type),
-        CardApproval.approved_at < bindparam("hi", type_=CardApproval.approved_at.type),
-        CardApproval.status == "approved"))
+    spend_rows = statement(
+        ("profile_spend",),
+        lambda: select(CardApproval.approved_at, CardApproval.amount).where(
+            CardApproval.customer_id == bindparam("cid"),
+            CardApproval.org_code.in_(bindparam("orgs", expanding=True)),
+            CardApproval.approved_at >= bindparam("lo", type_=CardApproval.approved_at.type),
+            CardApproval.approved_at < bindparam("hi", type_=CardApproval.approved_at.type),
+            CardApproval.status == "approved",
+        ),
+    )
     by_month: dict[str, int] = defaultdict(int)
     for when, amount in session.execute(spend_rows, {**params, "lo": lo, "hi": hi}):
         by_month[month_key(when)] += amount
@@ -125,6 +130,20 @@ def credit_facts(session: Session, customer_id: str, *, now: datetime | None = N
     opened += [x.opened_on for x in loans if x.opened_on] + [c.issued_on for c in cards if c.issued_on]
     oldest = min(opened) if opened else None
     age = whole_months_between(oldest, today) if oldest else None
-    return CreditFacts(customer_id, scope.now, earned.monthly_salary, salary_months, tuple(loans), cards,
-                         sum(c.limit_amount or 0 for c in cards), sum(by_month.values()), dict(sorted(by_month.items())),
-                         late_12, late_24, deposits, oldest, age, scope.freshness)
+    return CreditFacts(
+        customer_id,
+        scope.now,
+        earned.monthly_salary,
+        salary_months,
+        tuple(loans),
+        cards,
+        sum(c.limit_amount or 0 for c in cards),
+        sum(by_month.values()),
+        dict(sorted(by_month.items())),
+        late_12,
+        late_24,
+        deposits,
+        oldest,
+        age,
+        scope.freshness,
+    )

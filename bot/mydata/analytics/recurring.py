@@ -9,13 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.kb.merchants import squash
+from bot.korean.calendar import KST, add_months, first_of_month
 from bot.mydata.analytics.regularity import is_regular
 from bot.mydata.analytics.scope import Freshness, consented_scope, day_bounds
 from bot.mydata.errors import InvalidQuery
-from bot.kb.merchants import squash
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import CardApproval, Transaction
-from bot.korean.calendar import KST, add_months, first_of_month
 
 NOT_RECURRING_CLASSES = {"카드대금", "체크카드", "대출상환", "이자"}
 SAVINGS_WORDS = ("적금", "예금", "청약")

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.korean.calendar import KST, day_start, now_kst
 from bot.mydata.audit import record_read
 from bot.mydata.errors import ConsentRequired, InvalidQuery, UnknownCustomer
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Consent, Customer, Institution
-from bot.korean.calendar import KST, day_start, now_kst
 
 MAX_PERIOD_DAYS = 3 * 366
 

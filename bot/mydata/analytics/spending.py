@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.korean.calendar import first_of_month, month_key
 from bot.mydata.analytics.scope import Freshness, Scope, checked_period, consented_scope, day_bounds
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import CardApproval, Transaction
-from bot.korean.calendar import month_key, first_of_month
 
 
 @dataclass(frozen=True)

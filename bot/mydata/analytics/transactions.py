@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from bot.kb.merchants import MerchantMatcher, squash
+from bot.korean.calendar import KST
 from bot.mydata.analytics.scope import Freshness, checked_period, consented_scope, day_bounds
 from bot.mydata.errors import InvalidQuery
-from bot.kb.merchants import MerchantMatcher, squash
 from bot.mydata.masking import mask_number
 from bot.mydata.store.bulk import statement
 from bot.mydata.store.models import Account, Card, CardApproval, MerchantCategory, Transaction
-from bot.korean.calendar import KST
 
 
 @dataclass(frozen=True)

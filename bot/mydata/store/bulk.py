@@ -83,7 +83,9 @@ def _plan(table: Table, dialect_name: str, columns: tuple[str, ...], dialect) ->
     return sql, processors, kinds
 
 
-def _bound_columns(conn: Connection, table: Table, rows: list[dict]) -> tuple[str, list[list], list[str], tuple]:
+def _bound_columns(
+    conn: Connection, table: Table, rows: list[dict]
+) -> tuple[str, list[list], list[str], tuple]:
     """The rows (dicts with the same keys) as driver-ready columns."""
     names = tuple(rows[0])
     sql, processors, kinds = _plan(table, conn.dialect.name, names, conn.dialect)
@@ -184,8 +186,13 @@ def insert_returning_ids(conn: Connection, table: Table, rows: list[dict], key_c
         if dialect.name == "postgresql":
             from psycopg2.extras import execute_values
 
-            returned = execute_values(cursor, f"{sql} RETURNING id, {', '.join(key_columns)}", list(zip(*columns)),
-                                      page_size=1000, fetch=True)
+            returned = execute_values(
+                cursor,
+                f"{sql} RETURNING id, {', '.join(key_columns)}",
+                list(zip(*columns)),
+                page_size=1000,
+                fetch=True,
+            )
             return {tuple(r[1:]): r[0] for r in returned}
         ids = {}
         for key, value in zip(keys, zip(*columns)):

@@ -17,11 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from bot.kb.lexicon import REPO_ROOT, load_lexicon
+from bot.kb.merchants import merchant_pattern_rows, squash
 from bot.mydata.errors import StoreNotReady
 from bot.mydata.store.migrate import head_revision, store_metadata, store_revision, upgrade_store
 from bot.mydata.store.models import Institution, MerchantCategory
-from bot.kb.lexicon import REPO_ROOT, load_lexicon
-from bot.kb.merchants import merchant_pattern_rows, squash
 from bot.private_files import private_sqlite
 
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "mydata.sqlite3"
@@ -118,14 +118,18 @@ def sync_reference_data(session: Session, api_base_url: str | None = None) -> No
         row = existing.get(inst.org_code)
         base = f"{api_base_url.rstrip('/')}/{inst.org_code}" if api_base_url else None
         if row is None:
-            session.add(Institution(org_code=inst.org_code, name=inst.name, kind=inst.kind, api_base_url=base))
+            session.add(
+                Institution(org_code=inst.org_code, name=inst.name, kind=inst.kind, api_base_url=base)
+            )
         else:
             row.name, row.kind = inst.name, inst.kind
             if base:
                 row.api_base_url = base
     session.execute(delete(MerchantCategory))
     session.flush()
-    session.add_all([MerchantCategory(pattern=p, merchant=m, category=c, source=s) for p, m, c, s in category_rows()])
+    session.add_all(
+        [MerchantCategory(pattern=p, merchant=m, category=c, source=s) for p, m, c, s in category_rows()]
+    )
 
 
 def schema_exists(engine: Engine) -> bool:

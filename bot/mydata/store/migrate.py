@@ -42,7 +42,9 @@ def head_revision() -> str:
     """The newest migration: what every store is brought to."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
-        raise RuntimeError("the MyData store has no migrations: bot/mydata/store/migrations/versions is empty")
+        raise RuntimeError(
+            "the MyData store has no migrations: bot/mydata/store/migrations/versions is empty"
+        )
     return head
 
 

@@ -10,8 +10,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
@@ -142,7 +153,9 @@ class Account(Base):
     last_trans_at = Column(UtcDateTime)
     closed_at = Column(UtcDateTime)  # gone from the institution's list: kept for its history, no longer live
     updated_at = Column(UtcDateTime, nullable=False)
-    __table_args__ = (UniqueConstraint("customer_id", "org_code", "account_key", "seqno", name="uq_accounts_number"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "org_code", "account_key", "seqno", name="uq_accounts_number"),
+    )
 
 
 class Balance(Base):
@@ -274,7 +287,9 @@ class CardBill(Base):
     due_date = Column(Date, nullable=False)
     amount = Column(BigInteger, nullable=False)
     paid_on = Column(Date)
-    __table_args__ = (UniqueConstraint("customer_id", "org_code", "charge_month", "seqno", name="uq_card_bills_key"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "org_code", "charge_month", "seqno", name="uq_card_bills_key"),
+    )
 
 
 class InsurancePolicy(Base):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from bot.mydata.errors import MyDataError
 from bot.kb.lexicon import REPO_ROOT
+from bot.mydata.errors import MyDataError
 from bot.private_files import create_private, private_file, write_private
 
 KEY_ENV = "MYDATA_TOKEN_KEY"
@@ -65,7 +65,9 @@ class Vault:
         try:
             return self._ring.rotate(value.encode("ascii")).decode("ascii")
         except InvalidToken as exc:
-            raise StoreKeyError(f"cannot re-encrypt a MyData secret with the keys from {self.source}") from exc
+            raise StoreKeyError(
+                f"cannot re-encrypt a MyData secret with the keys from {self.source}"
+            ) from exc
 
     def number_key(self, number: str) -> str:
         """A keyed hash of an account number: equal numbers match, the number cannot be read back."""

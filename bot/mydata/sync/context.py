@@ -10,13 +10,24 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from bot.kb.merchants import MerchantMatcher
 from bot.mydata.client import TokenSet
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
 from bot.mydata.standard import INDUSTRY_OF_KIND
-from bot.kb.merchants import MerchantMatcher
 from bot.mydata.store.bulk import statement
-from bot.mydata.store.models import (Account, Card, CardBill, Consent, Customer, Institution, InsurancePolicy,
-                                     Loan, MerchantCategory, SyncCursor, Token)
+from bot.mydata.store.models import (
+    Account,
+    Card,
+    CardBill,
+    Consent,
+    Customer,
+    Institution,
+    InsurancePolicy,
+    Loan,
+    MerchantCategory,
+    SyncCursor,
+    Token,
+)
 from bot.mydata.store.vault import vault
 
 

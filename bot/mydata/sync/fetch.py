@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Awaitable
 
-from bot.mydata.client import InstitutionApi
 from bot.kb.merchants import MerchantMatcher
+from bot.korean.calendar import KST, add_months
+from bot.mydata.client import InstitutionApi
 from bot.mydata.masking import mask_number
+from bot.mydata.standard import fmt_date, fmt_month, parse_date, parse_dtime_utc, parse_rate_bp
 from bot.mydata.store.vault import Vault, vault
 from bot.mydata.sync.context import ConsentContext
-from bot.korean.calendar import KST, add_months
-from bot.mydata.standard import fmt_date, fmt_month, parse_date, parse_dtime_utc, parse_rate_bp
 
 FIRST_SYNC_DAYS = 730
 APPROVAL_OVERLAP_DAYS = 7
@@ -150,11 +150,19 @@ class InstitutionFetcher:
                   "kind": DEPOSIT_KIND.get(row["account_type"], "checking")}
         if "prod_name" in row and not row.get("stored"):
             record["prod_name"] = row["prod_name"]
-        calls: list[Awaitable[Any]] = [self.api.call("POST", "/v1/bank/accounts/deposit/detail", ident),
-                 self.api.pages("POST", "/v1/bank/accounts/deposit/transactions",
-                                {**ident,
-                                 "from_date": _from_date(None if stored is None else stored["last_trans_at"], self.now),
-                                 "to_date": self.today}, "trans_list")]
+        calls: list[Awaitable[Any]] = [
+            self.api.call("POST", "/v1/bank/accounts/deposit/detail", ident),
+            self.api.pages(
+                "POST",
+                "/v1/bank/accounts/deposit/transactions",
+                {
+                    **ident,
+                    "from_date": _from_date(None if stored is None else stored["last_trans_at"], self.now),
+                    "to_date": self.today,
+                },
+                "trans_list",
+            ),
+        ]
         if stored is None:
             calls.append(self.api.call("POST", "/v1/bank/accounts/deposit/basic", ident))
         answers = await asyncio.gather(*calls)
@@ -191,11 +199,19 @@ class InstitutionFetcher:
         ident = {"org_code": self.ctx.org_code, "account_num": num, "seqno": row.get("seqno", "01")}
         record = {**self._base(), **number, "loan_type": row["account_type"], "closed_at": None,
                   "prod_name": row.get("prod_name") or (stored or {}).get("prod_name") or ""}
-        calls: list[Awaitable[Any]] = [self.api.call("POST", f"{prefix}/detail", ident),
-                 self.api.pages("POST", f"{prefix}/transactions",
-                                {**ident,
-                                 "from_date": _from_date(None if stored is None else stored["last_trans_at"], self.now),
-                                 "to_date": self.today}, "trans_list")]
+        calls: list[Awaitable[Any]] = [
+            self.api.call("POST", f"{prefix}/detail", ident),
+            self.api.pages(
+                "POST",
+                f"{prefix}/transactions",
+                {
+                    **ident,
+                    "from_date": _from_date(None if stored is None else stored["last_trans_at"], self.now),
+                    "to_date": self.today,
+                },
+                "trans_list",
+            ),
+        ]
         if stored is None:
             calls.append(self.api.call("POST", f"{prefix}/basic", ident))
         answers = await asyncio.gather(*calls)
@@ -264,7 +280,9 @@ class InstitutionFetcher:
 
     async def approvals(self, record: dict) -> None:
         stored = self.ctx.cards.get(record["card_id"])
-        start = _from_date(None if stored is None else stored["last_approval_at"], self.now, APPROVAL_OVERLAP_DAYS)
+        start = _from_date(
+            None if stored is None else stored["last_approval_at"], self.now, APPROVAL_OVERLAP_DAYS
+        )
         rows, _ = await self.api.pages("GET", f"/v1/card/cards/{record['card_id']}/approval-domestic",
                                        {"org_code": self.ctx.org_code, "from_date": start,
                                         "to_date": self.today}, "approved_list")

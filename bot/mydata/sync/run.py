@@ -14,10 +14,10 @@ from typing import Callable, Iterable
 
 from sqlalchemy.engine import Connection, Engine
 
+from bot.kb.merchants import MerchantMatcher
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import MyDataError
-from bot.kb.merchants import MerchantMatcher
 from bot.mydata.sync.context import ConsentContext, load_contexts, load_matcher
 from bot.mydata.sync.fetch import InstitutionFetcher
 from bot.mydata.sync.write import record_failure, write_snapshot

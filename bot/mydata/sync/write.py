@@ -15,9 +15,22 @@ from sqlalchemy.engine import Connection
 from bot.mydata.client import TokenSet
 from bot.mydata.errors import ConsentRequired
 from bot.mydata.store.bulk import bulk_insert, insert_returning_ids, statement
-from bot.mydata.store.models import (Account, Balance, Card, CardApproval, CardBill, Consent, Holding,
-                                     InsurancePolicy, Loan, LoanTransaction, SyncCursor, SyncRun, Token,
-                                     Transaction)
+from bot.mydata.store.models import (
+    Account,
+    Balance,
+    Card,
+    CardApproval,
+    CardBill,
+    Consent,
+    Holding,
+    InsurancePolicy,
+    Loan,
+    LoanTransaction,
+    SyncCursor,
+    SyncRun,
+    Token,
+    Transaction,
+)
 from bot.mydata.sync.context import ConsentContext
 from bot.mydata.sync.fetch import Snapshot
 

@@ -72,7 +72,9 @@ LINK_CODE_TEXT = (
 )
 LINK_TOO_MANY_CODES = "연결 코드를 너무 자주 요청하셨어요. 10분 뒤에 다시 '계정 연결'을 보내 주세요."
 LINK_BAD_REQUEST = "요청 형식이 올바르지 않아요. 6자리 연결 코드와 로그인 정보를 함께 보내 주세요."
-LINK_BAD_CODE = "연결 코드가 올바르지 않거나 만료되었어요. 카카오톡에서 '계정 연결'을 다시 보내 새 코드를 받아 주세요."
+LINK_BAD_CODE = (
+    "연결 코드가 올바르지 않거나 만료되었어요. 카카오톡에서 '계정 연결'을 다시 보내 새 코드를 받아 주세요."
+)
 LINK_BAD_TOKEN = "로그인 정보를 확인할 수 없어요. 다시 로그인한 뒤 시도해 주세요."
 LINK_DONE = "카카오톡 계정이 연결되었어요. 이제 카카오톡에서도 내 금융 정보를 물어보실 수 있어요."
 LINK_LOCKED = "연결 코드를 여러 번 잘못 입력했어요. 10분 뒤에 카카오톡에서 새 코드를 받아 다시 시도해 주세요."
@@ -140,7 +142,9 @@ def parse_skill_request(body: bytes) -> SkillRequest:
     if len(str(user_id)) > MAX_USER_ID_CHARS:
         raise BadSkillRequest("user_id_too_long")
     callback_url = user_request.get("callbackUrl")
-    return SkillRequest(str(user_id).strip(), text.strip(), callback_url if isinstance(callback_url, str) else None)
+    return SkillRequest(
+        str(user_id).strip(), text.strip(), callback_url if isinstance(callback_url, str) else None
+    )
 
 
 def error_response(code: str, text: str, status: int) -> HTTPResponse:
@@ -184,7 +188,9 @@ class KakaoInput(InputChannel):
         customer_id = self.links.customer_for(kakao_user_id)
         return {CUSTOMER_KEY: customer_id} if customer_id else {AUTH_ERROR_KEY: "missing"}
 
-    async def _run_turn(self, on_new_message: OnNewMessage, kakao_user_id: str, text: str) -> List[Dict[str, Any]]:
+    async def _run_turn(
+        self, on_new_message: OnNewMessage, kakao_user_id: str, text: str
+    ) -> List[Dict[str, Any]]:
         collector = CollectingOutputChannel()
         message = UserMessage(
             text,
@@ -256,7 +262,9 @@ class KakaoInput(InputChannel):
         token = payload.get("customer_token") if isinstance(payload, dict) else None
         code = code.strip() if isinstance(code, str) else code
         if not is_code(code) or not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-            return response.json({"ok": False, "error": "bad_request", "message": LINK_BAD_REQUEST}, status=400)
+            return response.json(
+                {"ok": False, "error": "bad_request", "message": LINK_BAD_REQUEST}, status=400
+            )
         try:
             customer = verify_token(token)
         except TokenError:
@@ -289,7 +297,9 @@ class KakaoInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             received_at = time.monotonic()
             if not skill_caller_allowed(request.headers.get(SKILL_SECRET_HEADER)):
-                logger.warning("kakao: skill request without the right %s header refused", SKILL_SECRET_HEADER)
+                logger.warning(
+                    "kakao: skill request without the right %s header refused", SKILL_SECRET_HEADER
+                )
                 return error_response("unauthorized", UNAUTHORIZED, 401)
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return error_response("too_large", TOO_LARGE, 413)

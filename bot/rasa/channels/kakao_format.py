@@ -87,7 +87,9 @@ def split_text(text: str, limit: int = SIMPLE_TEXT_MAX) -> List[str]:
     return chunks
 
 
-def skill_response(outputs: List[Dict[str, Any]], replies: Optional[List[Dict[str, str]]] = None) -> Dict[str, Any]:
+def skill_response(
+    outputs: List[Dict[str, Any]], replies: Optional[List[Dict[str, str]]] = None
+) -> Dict[str, Any]:
     template: Dict[str, Any] = {"outputs": outputs[:OUTPUTS_MAX]}
     if replies:
         template["quickReplies"] = replies[:QUICK_REPLIES_MAX]

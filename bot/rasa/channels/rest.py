@@ -87,7 +87,11 @@ class RestInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             declared = request.headers.get("content-length")
             if declared and declared.isdigit() and bounds.body_too_large(int(declared)):
-                return error(BadRequest("body_too_large", f"the body must be at most {bounds.MAX_BODY_BYTES} bytes", 413))
+                return error(
+                    BadRequest(
+                        "body_too_large", f"the body must be at most {bounds.MAX_BODY_BYTES} bytes", 413
+                    )
+                )
             try:
                 body = read_body(request.body or b"")
             except BadRequest as bad:

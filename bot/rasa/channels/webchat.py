@@ -116,7 +116,9 @@ class WebChatOutput(SocketIOOutput):
                                      **kwargs: Any) -> None:
         await super().send_text_with_buttons(recipient_id, escape_markdown(text), buttons, **kwargs)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
         await self._send_message(recipient_id, dict(json_message))
 
 
@@ -152,7 +154,9 @@ class WebChatInput(SocketIOInput):
             def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
                 if not env_origins:
                     allowed["origins"] = server_cors_origins(app)
-                logger.info("webchat: socket.io accepts pages from %s", allowed["origins"] or "this server only")
+                logger.info(
+                    "webchat: socket.io accepts pages from %s", allowed["origins"] or "this server only"
+                )
                 super().register(app, options)
 
         blueprint = WebChatBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)

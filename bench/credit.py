@@ -30,8 +30,8 @@ Per fold and method:
 Hyperparameters chosen on each training part only: the fuzzy SVMs' kernel, C and gamma
 from ``SVM_CANDIDATES`` by 3-fold CV AUC of IEFSVM (EFSVM reuses them), EFSVM's k from
 1, 3, ..., 15 by 3-fold CV AUC (the lecture says 5 folds; 3 keeps the run near 10
-minutes), w-ELM's C by 3-fold CV AUC. IEFSVM keeps ``rho = IR`` here, as the served
-model. The other baselines use fixed, common settings.
+minutes), w-ELM's C by 3-fold CV AUC. IEFSVM keeps ``rho = IR`` and ``scale_C=None``
+here, as the served model. The other baselines use fixed, common settings.
 
 ``--methods "class-weighted SVM" ...`` adds an ablation: the fuzzy SVMs' own SVM with
 entropy removed (EFSVM with k = 1, where every entropy is 0), i.e. weights 1 for bad
@@ -101,6 +101,7 @@ METHOD_ORDER = (
 ABLATION = "class-weighted SVM"
 FUZZY = ("EFSVM", "IEFSVM", ABLATION)
 PRODUCTION_RHO = None  # rho = IR, as the served model (bot/credit/train.py) and the table in the README
+PRODUCTION_SCALE_C = None  # slacks weighted by s_i as written, as the served model
 
 
 def log(message: str) -> None:
@@ -170,7 +171,7 @@ class FuzzySVMs:
 
     def select(self, X, y):
         search = GridSearchCV(
-            IEFSVMClassifier(rho=PRODUCTION_RHO, random_state=self.seed),
+            IEFSVMClassifier(rho=PRODUCTION_RHO, scale_C=PRODUCTION_SCALE_C, random_state=self.seed),
             SVM_CANDIDATES,
             scoring="roc_auc",
             cv=StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=self.seed),
@@ -183,6 +184,7 @@ class FuzzySVMs:
     def make(self, name):
         common = dict(
             self.shared_params_,
+            scale_C=PRODUCTION_SCALE_C,
             calibration="sigmoid",
             calibration_cv=CALIBRATION_FOLDS,
             random_state=self.seed,

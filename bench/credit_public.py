@@ -40,7 +40,7 @@ def make_method(name: str, seed: int):
     if name == "EFSVM":
         return EFSVMClassifier(random_state=seed)
     if name == PREVIOUS_DEFAULTS:
-        return IEFSVMClassifier(kernel="rbf", C=1.0, gamma="scale", rho=None, random_state=seed)
+        return IEFSVMClassifier(scale_C=None, random_state=seed)
     if name == "LogReg (balanced)":
         return LogisticRegression(class_weight="balanced", max_iter=5000)
     if name == "SVC (balanced)":
@@ -122,7 +122,8 @@ def run_public(
         summary[name] = entry
         log(f"{name}: " + ", ".join(f"{m} {entry[m]['auc']['mean']:.4f}" for m in methods))
     mean_auc = {m: round(float(np.mean([summary[n][m]["auc"]["mean"] for n in names])), 4) for m in methods}
-    result = {"datasets": summary, "mean_auc": mean_auc}
+    mean_fit_s = {m: round(float(np.mean([f["fit_s"] for n in names for f in per_set[n][m]])), 2) for m in methods}
+    result = {"datasets": summary, "mean_auc": mean_auc, "mean_fit_s": mean_fit_s}
     if "IEFSVM" in methods:
         result["iefsvm_minus"] = {m: paired_difference(per_set, names, m) for m in methods if m != "IEFSVM"}
     return result
@@ -151,4 +152,5 @@ def markdown_table(result: dict) -> str:
         cells = [f"{entry[m]['auc']['mean']:.4f} ± {entry[m]['auc']['std']:.4f}" for m in methods]
         lines.append(f"| {name} | {entry['n']} ({entry['n_bad']}) | " + " | ".join(cells) + " |")
     lines.append("| **mean** | | " + " | ".join(f"**{result['mean_auc'][m]:.4f}**" for m in methods) + " |")
+    lines.append("| fit s, mean per fold | | " + " | ".join(f"{result['mean_fit_s'][m]:.2f}" for m in methods) + " |")
     return "\n".join(lines)

@@ -95,6 +95,12 @@ class FixedCost:
 
 
 @dataclass(frozen=True)
+class RegularIncome:
+    payer: str
+    monthly: int  # the payer's money over the months ÷ months
+
+
+@dataclass(frozen=True)
 class OneOffIncome:
     payer: str
     total: int
@@ -104,7 +110,7 @@ class OneOffIncome:
 class CashFlow:
     months: int
     monthly_income: int  # regular income only
-    income_payers: Tuple[str, ...]  # regular payers, largest first
+    regular: Tuple[RegularIncome, ...]  # by payer, largest first
     one_offs: Tuple[OneOffIncome, ...]  # not in monthly_income
     living_spending: int
     fixed: Tuple[FixedCost, ...]  # largest first
@@ -112,6 +118,10 @@ class CashFlow:
     unseen: Tuple[str, ...]  # what could not be seen, in Korean
     by_month: Tuple[MonthFlow, ...]  # income = regular, spending = living + fixed
     spending: Tuple[MonthSpending, ...]  # by category, as given (living and fixed categories)
+
+    @property
+    def income_payers(self) -> Tuple[str, ...]:
+        return tuple(income.payer for income in self.regular)
 
     @property
     def fixed_total(self) -> int:
@@ -251,11 +261,12 @@ def monthly_cash_flow(months: Sequence[date], inflows: Sequence[Inflow], spendin
     )
     by_month = tuple(MonthFlow(m, income_by_month[k], living[k] + sum(a[k] for _, a, _ in fixed_rows))
                      for k, m in enumerate(months))
-    payers = tuple(sorted(regular, key=lambda p: (-sum(payer_amounts[p]), p)))
+    by_payer = tuple(RegularIncome(p, _average(sum(payer_amounts[p]), count))
+                     for p in sorted(regular, key=lambda p: (-sum(payer_amounts[p]), p)))
     return CashFlow(
         months=count,
         monthly_income=_average(sum(income_by_month), count),
-        income_payers=payers,
+        regular=by_payer,
         one_offs=one_offs,
         living_spending=_average(sum(living), count),
         fixed=fixed,

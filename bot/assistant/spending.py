@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Optional
 
 from bot.assistant.adapters import all_transactions
+from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, no_kind_reply, notes, reading
 from bot.assistant.reply import (
     PAGE_SIZE,
@@ -47,6 +48,7 @@ from bot.mydata.analytics.linked import linked_assets
 from bot.mydata.analytics.spending import spending
 
 DEFAULT_SEARCH_DAYS = 90
+ONE_OFFS_NAMED = 3  # one-off payers named in the income answer; more are counted
 EARLY_MONTH_DAYS = 3  # "이번 달" this early says the month has just begun, beside last month's total
 MORE_THAN = ("초과", "넘게", "넘는", "넘은", "보다 많", "보다많", "보다 큰", "보다큰")
 AT_LEAST = ("이상",)
@@ -331,7 +333,12 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
 
 @guarded
 def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -> Reply:
-    """Detected salary (amount, payer, usual day) and other income of the last 6 months."""
+    """Detected salary (amount, payer, usual day), the regular income's monthly average and other
+    income of the last 6 months.
+
+    "월 평균" is the cash flow's regular income (`bot.advisor.cashflow`), the same 월 소득 every
+    consulting answer quotes; one-off money (a 상여, a refund) is named with its total, never averaged.
+    """
     with reading(ctx) as session:
         scope = Scope(session, ctx, query)
         if (problem := scope.problem()) is not None:
@@ -339,6 +346,7 @@ def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0)
         if not scope.has_kind("bank"):
             return no_kind_reply("은행 계좌", "bank")
         found = income(session, ctx.customer_id, months=6, now=scope.now)
+        cash, _ = cash_flow_of(session, ctx.customer_id, scope.now)
     today = scope.now.date()
     footnotes = notes(found.freshness, ctx, kinds=("bank",))
     if not found.streams:
@@ -354,14 +362,23 @@ def income_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 0)
         )
     else:
         head.append("급여로 보이는 정기 입금은 없어요.")
+    head.append(f"최근 {cash.months}개월 정기 수입은 월 평균 {josa(won(cash.monthly_income), '이에요')}.")
+    if cash.one_offs:
+        total = sum(o.total for o in cash.one_offs)
+        payers = ", ".join(o.payer for o in cash.one_offs[:ONE_OFFS_NAMED])
+        if len(cash.one_offs) > ONE_OFFS_NAMED:
+            payers += f" 등 {len(cash.one_offs)}건"
+        head.append(f"상여 등 일회성 수입 {won(total)}({payers})은 월 평균에서 뺐어요.")
     last_month = add_months(first_of_month(today), -1)
     head.append(f"지난달 들어온 돈은 {won(found.by_month.get(month_key(last_month), 0))}, 이번 달은 지금까지 "
                 f"{josa(won(found.by_month.get(month_key(today), 0)), '이에요')}.")
     others = [s for s in found.streams if s is not salary]
     shown, more = page_of(others, page)
     lines = ["다른 입금:"] if shown else []
+    regular = {income.payer: income.monthly for income in cash.regular}
     for s in shown:
-        lines.append(f"· {s.source}({INCOME_KIND_WORDS[s.kind]}): 월 평균 {won(s.monthly_average)}, "
+        every_month = f"월 평균 {won(regular[s.source])}" if s.source in regular else "일회성"
+        lines.append(f"· {s.source}({INCOME_KIND_WORDS[s.kind]}): {every_month}, "
                      f"최근 {korean_date(s.last_date)} {won(s.last_amount)}")
     buttons = [more_button("income_summary", query, page)] if more else []
     buttons.append(button("적금 추천 받기", intent_payload("recommend_product", {"product_type": "적금"})))

@@ -1,7 +1,8 @@
 """Entropy-based fuzzy SVMs for imbalanced binary data: EFSVM and IEFSVM.
 
 A fuzzy SVM solves ``min 1/2 w'w + C * sum_i s_i xi_i``: sample i's slack costs
-``C * s_i``, which is exactly an ``SVC`` fitted with ``sample_weight = s_i``. Both
+``C * s_i``, which is exactly an ``SVC`` fitted with ``sample_weight = s_i`` (up to the
+scale of C, below). Both
 estimators here only differ in how the memberships ``s_i`` are computed, always from
 the k nearest neighbours of each training sample in standardized feature space.
 
@@ -33,6 +34,15 @@ total weight; ``rho=None`` takes IR, as EFSVM's 1/IR factor. With IR, the negati
 memberships average about 0.4/IR on overlapping credit data, the positives outweigh
 them 2.5 to 1, and the SVM can degenerate to calling everything positive (AUC 0.53 on
 the Taiwanese card data of ``bench/credit.py --datasets``, 0.64 with "balanced").
+
+The scale of C: slack i costs ``C * s_i``, and the memberships average well below 1
+(``2 / (1 + IR)`` with "balanced"), so the same C fits loosely at IR 18 and tightly at
+IR 2. With ``scale_C="mean_membership"`` (the default) the SVC is fitted with
+``sample_weight = s_i / mean(s)``: the objective above with C replaced by
+``C * n / sum_i s_i``. C then means what it means for ``SVC(class_weight="balanced")``,
+whose weights also average 1, whatever the imbalance, and one grid of C suits every data
+set. The memberships themselves (``membership_``) are as defined; ``scale_C=None`` fits
+with ``s_i`` as the lecture writes it.
 
 Settings: ``kernel``, ``C`` and ``gamma`` default to "auto": chosen inside ``fit`` from
 a small grid by stratified ``search_cv``-fold CV AUC on the training data only
@@ -94,6 +104,7 @@ from .platt import fit_platt
 _DECISION_CHUNK = 2048
 _KERNELS = ("linear", "poly", "rbf", "sigmoid")
 _CALIBRATIONS = (None, "sigmoid", "isotonic")
+_C_SCALES = ("mean_membership", None)
 _K_SCORERS = {
     "roc_auc": lambda y, d: roc_auc_score(y, d),
     "balanced_accuracy": lambda y, d: balanced_accuracy_score(y, d > 0),
@@ -171,7 +182,7 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
         self._progress(f"choosing kernel, C, gamma from {len(candidates)} candidates by CV AUC")
         per_fold = Parallel(n_jobs=self.n_jobs)(
             delayed(svm_search.fold_scores)(
-                X, is_positive, train, held_out, candidates, self._memberships, self._svm_for
+                X, is_positive, train, held_out, candidates, self._search_weights, self._svm_for
             )
             for train, held_out in folds.split(X, is_positive)
         )
@@ -185,8 +196,16 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
         scaler = StandardScaler().fit(X)
         Z = scaler.transform(X)
         membership = self._memberships(Z, is_positive)
-        svm = self._svm_for(self._settings, Z).fit(Z, y_index, sample_weight=membership)
+        svm = self._svm_for(self._settings, Z).fit(Z, y_index, sample_weight=self._slack_weights(membership))
         return scaler, svm, membership
+
+    def _slack_weights(self, membership):
+        """The SVC's ``sample_weight``: the memberships, over their mean with
+        ``scale_C="mean_membership"`` (module docstring)."""
+        return membership / membership.mean() if self.scale_C == "mean_membership" else membership
+
+    def _search_weights(self, Z, is_positive, k=None):
+        return self._slack_weights(self._memberships(Z, is_positive, k))
 
     def _svm_for(self, settings, Z):
         """The weighted SVC of ``settings``; gamma as a number, so the fast decision path knows it."""
@@ -291,6 +310,8 @@ class _EntropyFuzzySVM(ClassifierMixin, BaseEstimator):
         ):
             raise ValueError(f"gamma must be 'auto', 'scale' or a positive number, got {self.gamma!r}")
         _check_cv("search_cv", self.search_cv)
+        if self.scale_C not in _C_SCALES:
+            raise ValueError(f"scale_C must be one of {_C_SCALES}, got {self.scale_C!r}")
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         _check_cv("calibration_cv", self.calibration_cv)
@@ -318,6 +339,9 @@ class EFSVMClassifier(_EntropyFuzzySVM):
     C, kernel, gamma : "auto" or as in :class:`sklearn.svm.SVC`
         "auto" is chosen by ``search_cv``-fold CV AUC (module docstring); with k="auto",
         the settings are chosen with the middle k of ``k_values``, then k.
+    scale_C : "mean_membership" or None
+        "mean_membership": C is on SVC's scale, the slacks weighted by ``s_i / mean(s)``;
+        None: by ``s_i`` as the lecture writes it (module docstring).
     degree, coef0, tol, cache_size, max_iter
         As in :class:`sklearn.svm.SVC`; samples are standardized first.
     calibration : None, "sigmoid" or "isotonic"
@@ -352,6 +376,7 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         gamma="auto",
         degree=3,
         coef0=0.0,
+        scale_C="mean_membership",
         k="auto",
         k_values=DEFAULT_K_VALUES,
         k_cv=3,
@@ -372,6 +397,7 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
+        self.scale_C = scale_C
         self.k = k
         self.k_values = k_values
         self.k_cv = k_cv
@@ -411,7 +437,7 @@ class EFSVMClassifier(_EntropyFuzzySVM):
         candidates = [dict(self._settings, k=k) for k in k_values]
         per_fold = Parallel(n_jobs=self.n_jobs)(
             delayed(svm_search.fold_scores)(
-                X, is_positive, train, held_out, candidates, self._memberships, self._svm_for,
+                X, is_positive, train, held_out, candidates, self._search_weights, self._svm_for,
                 _K_SCORERS[self.k_scoring],
             )
             for train, held_out in folds.split(X, is_positive)
@@ -439,6 +465,9 @@ class IEFSVMClassifier(_EntropyFuzzySVM):
         total weight; None uses the training IR.
     C, kernel, gamma : "auto" or as in :class:`sklearn.svm.SVC`
         "auto" is chosen by ``search_cv``-fold CV AUC (module docstring).
+    scale_C : "mean_membership" or None
+        "mean_membership": C is on SVC's scale, the slacks weighted by ``s_i / mean(s)``;
+        None: by ``s_i`` as the lecture writes it (module docstring).
     degree, coef0, tol, cache_size, max_iter
         As in :class:`sklearn.svm.SVC`; samples are standardized first.
     calibration : None, "sigmoid" or "isotonic"
@@ -471,6 +500,7 @@ class IEFSVMClassifier(_EntropyFuzzySVM):
         gamma="auto",
         degree=3,
         coef0=0.0,
+        scale_C="mean_membership",
         k_values=DEFAULT_K_VALUES,
         rho="balanced",
         calibration=None,
@@ -489,6 +519,7 @@ class IEFSVMClassifier(_EntropyFuzzySVM):
         self.gamma = gamma
         self.degree = degree
         self.coef0 = coef0
+        self.scale_C = scale_C
         self.k_values = k_values
         self.rho = rho
         self.calibration = calibration

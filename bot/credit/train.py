@@ -29,6 +29,7 @@ PRODUCTION_PARAMS = {
     "gamma": 0.01,
     "C": 1.0,
     "rho": None,
+    "scale_C": None,
     "calibration": "sigmoid",
     "calibration_cv": 3,
     "random_state": 0,

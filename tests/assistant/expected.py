@@ -142,6 +142,7 @@ def expected_cash_flow(book, orgs, now: str) -> dict:
     premiums = sum(p.premium for o in orgs for p in book.institutions[o].policies)
     if premiums:
         out["보험료"] = premiums
-    return {"income": monthly(income), "one_offs": one_offs, "living": monthly(living), "fixed": out,
+    return {"income": monthly(income), "regular": {p: monthly(sum(m.values())) for p, m in regular.items()},
+            "one_offs": one_offs, "living": monthly(living), "fixed": out,
             "unclassified": monthly(unclassified),
             "surplus": monthly(income) - monthly(living) - sum(out.values())}

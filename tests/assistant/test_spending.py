@@ -11,7 +11,7 @@ from bot.korean.wording import korean_date, won
 from sandbox.reference import SUBSCRIPTIONS
 
 from .conftest import DEMOS, NOW
-from .expected import approvals, bank_txns, day, spending, stamp
+from .expected import MONTHS, approvals, bank_txns, day, expected_cash_flow, spending, stamp
 from .helpers import all_pages, lines, parse_payload
 
 N = stamp(NOW)
@@ -169,6 +169,44 @@ def test_income_summary(store, books, ctx_for):
     assert "국민연금공단(연금)" in retiree.text and "기초연금(연금)" in retiree.text
     june = _checking_inflows(books["demo-retiree"], linked["demo-retiree"], "202506")
     assert f"지난달 들어온 돈은 {won(june)}" in retiree.text
+
+
+def test_income_monthly_average_leaves_out_the_bonus(store, books, ctx_for):
+    """"월 평균" is the regular income only; the 상여 paid in February is named with its total."""
+    _, linked, *_ = store
+    salaried = books["demo-salaried"]
+    bonuses = [t for _, a, t in bank_txns(salaried, linked["demo-salaried"], N)
+               if a.account_type == "1001" and t.trans_class == "상여" and t.dtime[:6] in MONTHS]
+    assert bonuses, "the generator pays the salaried persona a 상여 in February"
+    bonus_payer = bonuses[0].memo
+    expected = expected_cash_flow(salaried, linked["demo-salaried"], N)
+    one_off_total = sum(expected["one_offs"].values())
+    assert expected["one_offs"][bonus_payer] == sum(t.amount for t in bonuses)
+
+    reply = income_summary(ctx_for("demo-salaried"))
+    assert f"최근 6개월 정기 수입은 월 평균 {won(expected['income'])}이에요." in reply.text
+    assert f"상여 등 일회성 수입 {won(one_off_total)}(" in reply.text
+    assert bonus_payer in reply.text.split("일회성 수입")[1].split("월 평균에서 뺐어요")[0]
+    bonus_line = next(line for line in lines(all_pages(income_summary, ctx_for("demo-salaried")))
+                      if line.startswith(f"· {bonus_payer}("))
+    assert "일회성" in bonus_line and "월 평균" not in bonus_line
+
+
+@pytest.mark.parametrize("customer", ["demo-student", "demo-retiree", "demo-shop"])
+def test_income_monthly_averages_are_the_regular_payers(customer, store, books, ctx_for):
+    """Each listed "월 평균" is that payer's share of the headline average, from the books."""
+    _, linked, *_ = store
+    expected = expected_cash_flow(books[customer], linked[customer], N)
+    replies = all_pages(income_summary, ctx_for(customer))
+    assert f"정기 수입은 월 평균 {won(expected['income'])}이에요." in replies[0].text
+    assert ("일회성 수입" in replies[0].text) == bool(expected["one_offs"])
+    listed = {line[2:].split("(")[0]: line for line in lines(replies)}
+    assert listed
+    for payer, line in listed.items():
+        if payer in expected["regular"]:
+            assert f"월 평균 {won(expected['regular'][payer])}," in line
+        else:
+            assert "일회성" in line and "월 평균" not in line
 
 
 @pytest.mark.parametrize("customer", ["demo-salaried", "demo-student", "demo-retiree"])

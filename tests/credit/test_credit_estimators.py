@@ -88,6 +88,34 @@ def test_balanced_rho_gives_both_classes_the_same_total_weight():
     assert model.membership_[y == 0].sum() == pytest.approx(model.membership_[y == 1].sum())
 
 
+@pytest.mark.parametrize("cls", [EFSVMClassifier, IEFSVMClassifier])
+def test_scaled_C_is_the_lectures_fuzzy_svm_with_C_times_n_over_the_membership_sum(cls):
+    """scale_C="mean_membership" weights slacks by s_i / mean(s): the same model as the
+    unscaled one with C * n / sum(s), and the same memberships."""
+    X, y = imbalanced(weight=0.85)
+    params = dict(kernel="rbf", gamma=0.2)
+    if cls is EFSVMClassifier:
+        params["k"] = 7
+    scaled = cls(C=0.8, **params).fit(X, y)
+    plain_C = 0.8 * len(y) / scaled.membership_.sum()
+    assert plain_C > 2.0  # IR 5.7: the lecture's weights would fit far more loosely
+    plain = cls(C=plain_C, scale_C=None, **params).fit(X, y)
+    np.testing.assert_allclose(scaled.membership_, plain.membership_)
+    np.testing.assert_allclose(scaled.decision_function(X), plain.decision_function(X), rtol=1e-5, atol=1e-6)
+
+
+def test_without_entropy_the_scaled_iefsvm_is_the_class_balanced_svc():
+    """With every entropy 0 (k = 1 only) and balanced rho, the sample weights are exactly
+    SVC's class_weight="balanced": C means the same for both."""
+    from sklearn.svm import SVC
+
+    X, y = imbalanced(weight=0.85)
+    model = IEFSVMClassifier(kernel="rbf", C=1.0, gamma="scale", k_values=(1,)).fit(X, y)
+    Z = StandardScaler().fit_transform(X)
+    svc = SVC(kernel="rbf", C=1.0, gamma="scale", class_weight="balanced").fit(Z, y)
+    np.testing.assert_allclose(model.decision_function(X), svc.decision_function(Z), rtol=1e-5, atol=1e-6)
+
+
 def test_majority_samples_at_the_class_border_are_down_weighted():
     # Line: negatives at 0, 1, ..., 19; positives at 20.5, ..., 24.5 (IR = 4).
     X = np.r_[np.arange(20.0), np.arange(20.5, 25.0)].reshape(-1, 1)
@@ -180,6 +208,7 @@ def test_numpy_decision_function_equals_libsvm(params):
         (dict(kernel="search"), "kernel must be"),
         (dict(search_cv=1), "search_cv"),
         (dict(rho="even"), "rho"),
+        (dict(scale_C="n"), "scale_C"),
         (dict(kernel="cubic"), "kernel must be"),
         (dict(gamma=-1.0), "gamma must be"),
         (dict(gamma="large"), "gamma must be"),

@@ -65,14 +65,16 @@ SMALLTALK_RESPONSES = {
 UNSURE_BELOW = 0.55
 
 
+def is_guess(tracker: Tracker) -> bool:
+    """Whether the NLU was unsure of the latest message (`바나나` read as goodbye at 0.5)."""
+    confidence = (tracker.latest_message.get("intent") or {}).get("confidence")
+    return isinstance(confidence, (int, float)) and confidence < UNSURE_BELOW
+
+
 def _intent(tracker: Tracker) -> Optional[str]:
-    """The message's intent, or nlu_fallback when the NLU was unsure (`바나나` read as goodbye at 0.5)."""
-    intent = tracker.latest_message.get("intent") or {}
-    name = intent.get("name")
-    confidence = intent.get("confidence")
-    if name and isinstance(confidence, (int, float)) and confidence < UNSURE_BELOW:
-        return "nlu_fallback"
-    return name
+    """The message's intent, or nlu_fallback when the NLU was unsure."""
+    name = (tracker.latest_message.get("intent") or {}).get("name")
+    return "nlu_fallback" if name and is_guess(tracker) else name
 
 
 def _text(tracker: Tracker) -> str:

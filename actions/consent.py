@@ -23,6 +23,7 @@ from actions.common import (
     reply_for,
     send,
 )
+from actions.alerts import watch_after_sync
 from actions.repair import RepairingFormValidation
 from bot.advisor.format import korean_date
 from bot.assistant import Query
@@ -113,10 +114,11 @@ class ActionConnectInstitution(Action):
         institution = tracker.get_slot("connect_institution")
         months = int(tracker.get_slot("connect_months") or MAX_CONSENT_MONTHS)
         scopes = scopes_for(institution, tracker.get_slot("connect_scope") or "all")
+        now = now_in_seoul()
         try:
             consent, result = await service.connect_institution(
                 customer_id, institution, scopes=scopes, days=min(365, months * 30 + months // 2),
-                now=now_in_seoul(),
+                now=now,
             )
         except MyDataError as error:
             logger.warning("connect %s failed: %s", institution, type(error).__name__)
@@ -124,6 +126,8 @@ class ActionConnectInstitution(Action):
                 text=f"{institution} 연결에 실패했어요. 동의는 저장되지 않았어요. 잠시 후 다시 시도해 주세요."
             )
             return reset
+        if result.ok:  # what came in is watched as after a scheduled sync
+            await watch_after_sync(customer_id, now)
         synced = "정보를 받아왔어요" if result.ok else "연결은 됐지만 정보를 받아오지 못해 잠시 후 다시 시도할게요"
         dispatcher.utter_message(
             text=f"{institution} 연결을 완료하고 {synced}. 동의는 {korean_date(consent.expires_at, with_year=True)}까지 유효해요."

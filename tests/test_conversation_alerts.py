@@ -118,7 +118,8 @@ def test_a_refresh_in_chat_syncs_and_runs_the_detectors(alerts):
     with sqlite3.connect(alerts.db) as db:
         db.execute("DELETE FROM alerts WHERE customer_id = 'demo-shop' AND kind = 'loan_overdue'")
     last_run = sql(alerts, "SELECT MAX(id) FROM sync_runs")[0][0]
-    linked = sql(alerts, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL", "demo-shop")[0][0]
+    linked = sql(alerts, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL",
+                 "demo-shop")[0][0]
     text, replies = say(alerts, "새로고침", "demo-shop")
     runs = dict(sql(alerts, "SELECT status, COUNT(*) FROM sync_runs WHERE customer_id = ? AND id > ? GROUP BY status",
                     "demo-shop", last_run))

@@ -215,8 +215,12 @@ class WebChatInput(SocketIOInput):
             targets = open_sessions.of(customer_id, datetime.now(timezone.utc))
             if not targets:
                 return
-            shown = await asyncio.to_thread(show_in_sessions, get_engine(), customer_id, alert_ids, targets,
-                                            datetime.now(timezone.utc))
+            try:
+                shown = await asyncio.to_thread(show_in_sessions, get_engine(), customer_id, alert_ids, targets,
+                                                datetime.now(timezone.utc))
+            except Exception as error:  # noqa: BLE001 - the alert stays in the inbox; the chat goes on
+                logger.warning("webchat: new alerts not shown (%s)", type(error).__name__)
+                return
             output = WebChatOutput(sio, self.bot_message_evt)
             for session_id, message in shown:
                 await output.send_text_with_buttons(session_id, message.text, message.buttons)

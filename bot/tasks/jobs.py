@@ -5,6 +5,7 @@ failing, or keeps killing its worker, ends as a dead letter."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from datetime import datetime
@@ -16,7 +17,7 @@ from bot.insights.models import Alert, TaskDelivery, ensure_tables
 from bot.korean.calendar import now_kst
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import purge_expired
-from bot.mydata.db import get_engine, require_schema, session_scope
+from bot.mydata.db import database_url, get_engine, require_schema, session_scope
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
 from bot.mydata.models import SyncRun
 from bot.mydata.sync import sync_customer
@@ -32,7 +33,13 @@ def _env_float(name: str, default: float) -> float:
 
 
 def engine():
-    eng = require_schema(get_engine())
+    return _checked_engine(database_url())
+
+
+@functools.lru_cache(maxsize=4)
+def _checked_engine(url: str):
+    """The store's engine, its schema checked (and upgraded) once per worker process, not per task."""
+    eng = require_schema(get_engine(url))
     ensure_tables(eng)
     return eng
 

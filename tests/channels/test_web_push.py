@@ -35,12 +35,21 @@ def page_url(bank, tmp_path_factory):
         yield url
 
 
+TEST_KEY = "push-test"  # in the dedupe keys of the alerts these tests make up, removed afterwards
+
+
 @pytest.fixture(scope="module")
 def store(bank):
+    """The demo bank's store; the made-up alerts leave with the module, so later tests see the
+    customers' inboxes as the detectors made them."""
     engine = make_engine(f"sqlite:///{bank.db}")
     ensure_tables(engine)
     yield engine
     engine.dispose()
+    with sqlite3.connect(bank.db) as db:
+        db.execute("DELETE FROM alert_web_deliveries WHERE alert_id IN "
+                   "(SELECT id FROM alerts WHERE dedupe_key LIKE ?)", (f"%{TEST_KEY}%",))
+        db.execute("DELETE FROM alerts WHERE dedupe_key LIKE ?", (f"%{TEST_KEY}%",))
 
 
 def _token(customer_id: str) -> str:
@@ -63,7 +72,7 @@ async def _quiet(socket: ChatSocket, seconds: float) -> list:
 
 
 def test_an_alert_goes_to_its_customers_open_sessions_only_and_once(bank, store):
-    draft = AlertDraft("spending_spike", 2, f"spending_spike:push-test:{time.time_ns()}", {},
+    draft = AlertDraft("spending_spike", 2, f"spending_spike:{TEST_KEY}:{time.time_ns()}", {},
                        "이번 달 쇼핑 지출이 평소의 3배예요.", "지출 보기", "/spending_summary")
 
     async def scenario():
@@ -108,7 +117,7 @@ def test_a_session_whose_login_ended_gets_no_alert(bank, store):
         try:
             await asyncio.sleep(3)
             with session_scope(store) as s:
-                store_alerts(s, "demo-salaried", [AlertDraft("loan_overdue", 3, f"x:{time.time_ns()}", {},
+                store_alerts(s, "demo-salaried", [AlertDraft("loan_overdue", 3, f"x:{TEST_KEY}:{time.time_ns()}", {},
                                                              "연체 알림", "보기", "/loan_status")], now_kst())
             deliver_due(store, ["demo-salaried"], now_kst())
             return await _quiet(socket, 5)

@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.alerts import watch_after_sync
 from actions.context import authenticated_customer, reply_for, send
 from actions.forms import AskAction, FormStartAction
 from actions.repair import RepairingFormValidation
@@ -133,13 +134,11 @@ class ActionConnectInstitution(Action):
         institution = tracker.get_slot("connect_institution")
         months = int(tracker.get_slot("connect_months") or MAX_CONSENT_MONTHS)
         scopes = scopes_for(institution, tracker.get_slot("connect_scope") or "all")
-        if scopes is None:
-            dispatcher.utter_message(text="연결할 금융기관을 찾지 못했어요. 기관 이름을 다시 말씀해 주세요.")
-            return reset
+        now = now_kst()
         try:
             consent, result = await service.connect_institution(
                 customer_id, institution, scopes=scopes, days=min(365, months * 30 + months // 2),
-                now=now_kst(),
+                now=now,
             )
         except MyDataError as error:
             logger.warning("connect %s failed: %s", institution, type(error).__name__)
@@ -147,6 +146,8 @@ class ActionConnectInstitution(Action):
                 text=f"{institution} 연결에 실패했어요. 동의는 저장되지 않았어요. 잠시 후 다시 시도해 주세요."
             )
             return reset
+        if result.ok:  # what came in is watched as after a scheduled sync
+            await watch_after_sync(customer_id, now)
         synced = (
             "정보를 받아왔어요" if result.ok else "연결은 됐지만 정보를 받아오지 못해 잠시 후 다시 시도할게요"
         )

@@ -32,7 +32,9 @@ class ActionAnswerInterruption(Action):
             return await ActionFormRepair().run(dispatcher, tracker, domain)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "faq":
-            topic = ((tracker.latest_message.get("response_selector") or {}).get("faq") or {}).get("response", {})
+            topic = ((tracker.latest_message.get("response_selector") or {}).get("faq") or {}).get(
+                "response", {}
+            )
             key = topic.get("intent_response_key")
             if key:
                 dispatcher.utter_message(response=f"utter_{key}")

@@ -122,7 +122,9 @@ def run_public(
         summary[name] = entry
         log(f"{name}: " + ", ".join(f"{m} {entry[m]['auc']['mean']:.4f}" for m in methods))
     mean_auc = {m: round(float(np.mean([summary[n][m]["auc"]["mean"] for n in names])), 4) for m in methods}
-    mean_fit_s = {m: round(float(np.mean([f["fit_s"] for n in names for f in per_set[n][m]])), 2) for m in methods}
+    mean_fit_s = {
+        m: round(float(np.mean([f["fit_s"] for n in names for f in per_set[n][m]])), 2) for m in methods
+    }
     result = {"datasets": summary, "mean_auc": mean_auc, "mean_fit_s": mean_fit_s}
     if "IEFSVM" in methods:
         result["iefsvm_minus"] = {m: paired_difference(per_set, names, m) for m in methods if m != "IEFSVM"}
@@ -152,5 +154,7 @@ def markdown_table(result: dict) -> str:
         cells = [f"{entry[m]['auc']['mean']:.4f} ± {entry[m]['auc']['std']:.4f}" for m in methods]
         lines.append(f"| {name} | {entry['n']} ({entry['n_bad']}) | " + " | ".join(cells) + " |")
     lines.append("| **mean** | | " + " | ".join(f"**{result['mean_auc'][m]:.4f}**" for m in methods) + " |")
-    lines.append("| fit s, mean per fold | | " + " | ".join(f"{result['mean_fit_s'][m]:.2f}" for m in methods) + " |")
+    lines.append(
+        "| fit s, mean per fold | | " + " | ".join(f"{result['mean_fit_s'][m]:.2f}" for m in methods) + " |"
+    )
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/mydata.py --customers 1000
     .venv/bin/python bench/mydata.py --customers 10000 --backends sqlite,postgresql
+    .venv/bin/python bench/mydata.py --customers 10000 --backends postgresql --workers 1,2,4 --fault
 
 The sandbox runs as its own process (as a real institution would), on a free port, with a fixed
 clock, keeping every customer's data in memory once generated. For each backend the store starts
@@ -9,6 +10,13 @@ empty: consents are granted for every customer (timed apart), then one full sync
 is timed, then every analytics query is run for a sample of customers. The machine's load average
 (1 minute) before and after the sync goes in the result, since other work shares the cores. Prints
 one JSON line on stdout; progress goes to stderr.
+
+With `--workers`, the sync is the scheduled one instead (bench/workers.py): one `sync_institution`
+task per consent on the task broker, served by 1, 2, 4... Celery worker processes, each count on a
+copy of the same store with every consent granted; customers/s per worker count, the ratio to one
+worker, and the store's size. `--fault` adds a run with two workers in which one is killed
+(SIGKILL) a third of the way through and replaced: every consent must be synced exactly once and
+every row the one-worker run stored must be there.
 """
 from __future__ import annotations
 
@@ -202,6 +210,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--concurrency", type=int, default=32, help="customers synced at once")
     parser.add_argument("--queries", type=int, default=200, help="customers sampled for query latency")
+    parser.add_argument("--workers", help="Celery worker counts to run the scheduled sync with, e.g. 1,2,4")
+    parser.add_argument("--fault", action="store_true", help="with --workers: kill a worker mid-run")
     args = parser.parse_args()
     try:
         import uvloop
@@ -216,6 +226,20 @@ def main() -> int:
         workdir = Path(tmp)
         proc, sandbox_url = start_sandbox(config, workdir)
         try:
+            if args.workers:
+                from bench.workers import run_worker_counts
+
+                report = run_worker_counts(
+                    args,
+                    customers,
+                    sandbox_url,
+                    workdir,
+                    lambda engine: asyncio.run(grant_all(engine, sandbox_url, customers, args.concurrency)),
+                    NOW.isoformat(),
+                    proc.pid,
+                )
+                print(json.dumps(report, ensure_ascii=False))
+                return 0
             for backend in args.backends.split(","):
                 if backend == "sqlite":
                     report["sqlite"] = run_backend(

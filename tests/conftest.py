@@ -1,6 +1,9 @@
 """Every test sees the same calendar: the customer's clock is fixed mid-month (bot.korean.calendar),
-so "this month" has the same data on any day the suite runs. Token expiry keeps the wall clock."""
+so "this month" has the same data on any day the suite runs. Token expiry keeps the wall clock.
+The task queue and its alert announcements are the session's own (PROACTIVE_QUEUE), so nothing a
+test announces reaches a server that another run or a demo keeps on the same broker."""
 import os
+import uuid
 
 import pytest
 
@@ -10,6 +13,7 @@ from tests.support.servers import rasa_stack
 
 FIXED_CLOCK = "2026-11-18T14:30:00+09:00"
 os.environ.setdefault(CLOCK_ENV, FIXED_CLOCK)
+os.environ.setdefault("PROACTIVE_QUEUE", f"test-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The alert inbox and the update cycle over the real stack (REST → Rasa → action server → store):
 the detectors' alerts listed most important first with their buttons, then kept as read; another
 customer's alerts never shown; no token, no alerts; "매일 업데이트해줘" changes the cycle."""
+import sqlite3
 import uuid
 
 import pytest
@@ -98,3 +99,65 @@ def test_alerts_asked_for_in_the_middle_of_a_form_are_shown_and_the_form_goes_on
     text = chat("알림 보여줘")
     assert "새 알림" in text and "빌리" in text, text  # the inbox, then the form's question again
     assert chat.active_form() == "loan_form"
+
+
+def test_quiet_hours_and_switches_in_chat(alerts):
+    from tests.test_conversation_repair import Chat
+
+    chat = Chat(alerts, "demo-student")
+    quiet = "SELECT start_hour, end_hour, enabled FROM alert_quiet_hours WHERE customer_id = ?"
+    assert "밤 10시부터 아침 8시까지는 급하지 않은 알림을 보내지 않고" in chat("알림 밤에는 보내지 마")
+    assert sql(alerts, quiet, "demo-student") == [(22, 8, 1)]
+    assert "밤 11시부터 아침 7시까지는" in chat("조용한 시간 밤 11시부터 아침 7시")
+    assert sql(alerts, quiet, "demo-student") == [(23, 7, 1)]
+    assert "중복 결제 알림은 보내지 않을게요" in chat("중복결제 알림 꺼줘")
+    off = "SELECT kind FROM alert_preferences WHERE customer_id = ? AND enabled = 0"
+    assert sql(alerts, off, "demo-student") == [("duplicate_charge",)]
+    assert chat("다시 켜줘") == "네, 중복 결제 알림을 다시 보내 드릴게요."
+    assert sql(alerts, off, "demo-student") == []
+    assert "밤에도 알림을 바로 보내" in chat("밤에도 알림 보내줘")
+    assert sql(alerts, quiet, "demo-student") == [(23, 7, 0)]
+    assert sql(alerts, quiet, "demo-salaried") == []  # nobody else's
+
+
+def test_a_refresh_in_chat_syncs_and_runs_the_detectors(alerts):
+    """The shop owner's overdue-loan alert is taken out of the store; "새로고침" syncs every linked
+    institution and the detectors find the event again, as after a scheduled sync. The answer
+    names what came in and what did not, as the store recorded it.
+
+    Here a second sync of an account can fail (the sandbox runs on the wall clock, the assistant on
+    the suite's fixed earlier date, so stored transactions can be dated after the assistant's
+    "today"); the consents' last attempt and error are put back afterwards, so later tests see the
+    institutions as the demo left them."""
+    overdue = "SELECT COUNT(*) FROM alerts WHERE customer_id = ? AND kind = 'loan_overdue'"
+    assert sql(alerts, overdue, "demo-shop") == [(1,)]
+    consents = sql(
+        alerts, "SELECT id, last_attempt_at, last_error FROM consents WHERE customer_id = ?", "demo-shop"
+    )
+    with sqlite3.connect(alerts.db) as db:
+        db.execute("DELETE FROM alerts WHERE customer_id = 'demo-shop' AND kind = 'loan_overdue'")
+    last_run = sql(alerts, "SELECT MAX(id) FROM sync_runs")[0][0]
+    linked = sql(alerts, "SELECT COUNT(*) FROM consents WHERE customer_id = ? AND revoked_at IS NULL",
+                 "demo-shop")[0][0]
+    try:
+        text, replies = say(alerts, "새로고침", "demo-shop")
+    finally:
+        with sqlite3.connect(alerts.db) as db:
+            db.executemany("UPDATE consents SET last_attempt_at = ?, last_error = ? WHERE id = ?",
+                           [(attempt, error, cid) for cid, attempt, error in consents])
+    runs = dict(
+        sql(
+            alerts,
+            "SELECT status, COUNT(*) FROM sync_runs WHERE customer_id = ? AND id > ? GROUP BY status",
+            "demo-shop",
+            last_run,
+        )
+    )
+    assert sum(runs.values()) == linked and runs.get("ok")
+    assert f"연결된 금융사 {runs['ok']}곳의 정보를 새로 받아왔어요" in text
+    assert ("받아오지 못해" in text) == bool(runs.get("failed"))
+    assert "새 알림 1건이 생겼어요" in text
+    assert replies[-1]["buttons"] == [{"title": "알림 보기", "payload": "/show_alerts"}]
+    assert sql(alerts, overdue, "demo-shop") == [(1,)]
+    text, _ = say(alerts, "새로고침")
+    assert "로그인" in text

@@ -8,7 +8,8 @@ key of its own into the metadata. The action server reads the result with
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from datetime import datetime
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from bot.auth.tokens import TokenError, verify_token
 
@@ -19,10 +20,17 @@ AUTH_ERRORS = ("missing", "expired", "invalid", "no_secret")
 
 def verified_identity(token: Any, secret: Optional[bytes] = None) -> Dict[str, str]:
     """The metadata a channel passes on: `{"customer_id": ...}` or `{"auth_error": reason}`."""
+    return verified_login(token, secret)[0]
+
+
+def verified_login(token: Any, secret: Optional[bytes] = None) -> Tuple[Dict[str, str], Optional[datetime]]:
+    """`verified_identity`, and until when the login holds (None without a valid token): a channel
+    that speaks unasked (an alert pushed into an open chat) stops when the login ends."""
     try:
-        return {CUSTOMER_KEY: verify_token(token, secret).customer_id}
+        customer = verify_token(token, secret)
     except TokenError as error:
-        return {AUTH_ERROR_KEY: error.reason}
+        return {AUTH_ERROR_KEY: error.reason}, None
+    return {CUSTOMER_KEY: customer.customer_id}, customer.expires_at
 
 
 def identity_of(metadata: Optional[Mapping[str, Any]]) -> Dict[str, str]:

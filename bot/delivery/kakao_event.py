@@ -19,17 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.channels.kakao_links import DB_ENV, DEFAULT_DB
-from bot.insights.detectors import URGENT
-from bot.insights.models import Alert
-from bot.korean.calendar import KST
+from bot.insights.inbox import due_alerts
 
 log = logging.getLogger(__name__)
 MAX_USERS_PER_CALL = 100
-QUIET_START_HOUR, QUIET_END_HOUR = 22, 8  # non-urgent alerts wait until 08:00 KST
 
 
 @dataclass(frozen=True)
@@ -109,25 +105,16 @@ def linked_kakao_users(customer_id: str, db_path: str | None = None) -> list[str
     return [r[0] for r in rows]
 
 
-def in_quiet_hours(now: datetime) -> bool:
-    hour = now.astimezone(KST).hour
-    return hour >= QUIET_START_HOUR or hour < QUIET_END_HOUR
-
-
 def deliver_pending(session: Session, customer_id: str, client: KakaoEventClient, now: datetime,
                     link_db: str | None = None) -> int:
     """Sends the customer's undelivered alerts to their linked Kakao users, urgent ones at any hour
-    and the rest outside quiet hours; returns how many were sent. A refusal stops the round: what
-    was sent stays marked sent, the rest waits for the next one."""
+    and the rest outside the customer's quiet hours; returns how many were sent. A refusal stops the
+    round: what was sent stays marked sent, the rest waits for the next one."""
     users = linked_kakao_users(customer_id, link_db)
     if not users:
         return 0
-    query = select(Alert).where(Alert.customer_id == customer_id, Alert.delivered_at.is_(None),
-                                Alert.dismissed_at.is_(None), Alert.read_at.is_(None))
-    if in_quiet_hours(now):
-        query = query.where(Alert.severity >= URGENT)
     sent = 0
-    for alert in session.execute(query.order_by(Alert.severity.desc(), Alert.id)).scalars():
+    for alert in due_alerts(session, customer_id, now):
         try:
             client.send(users, {"text": alert.text, "button_title": alert.button_title,
                                 "button_utterance": alert.button_payload, "alert_id": str(alert.id)})

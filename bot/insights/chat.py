@@ -1,16 +1,26 @@
-"""What the assistant says for "알림 보여줘" and "매일 업데이트해줘" (pure Python over the store;
+"""What the assistant says for "알림 보여줘", "매일 업데이트해줘", "중복결제 알림 꺼줘", "알림 밤에는
+보내지 마", "새로고침", and an alert pushed into an open chat (pure Python over the store;
 the Rasa actions only pass the verified customer in and the messages out)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Sequence
 
 from sqlalchemy.engine import Engine
 
-from bot.insights.inbox import inbox, mark_read
+from bot.insights.inbox import InboxItem, inbox, mark_read
 from bot.insights.models import ensure_tables
-from bot.insights.preferences import GROUPS, describe, parse, set_enabled
+from bot.insights.preferences import GROUPS, PreferenceRequest, describe, parse, set_enabled
+from bot.insights.quiet_hours import (
+    QuietHours,
+    QuietHoursRequest,
+    hour_words,
+    parse_quiet_hours,
+    quiet_hours_of,
+    set_quiet_hours,
+)
 from bot.mydata.store.db import session_scope
 from bot.tasks.lifecycle import record_conversation
 from bot.tasks.schedule import MAX_CYCLE_DAYS, MIN_CYCLE_DAYS, set_cycle
@@ -111,10 +121,25 @@ def change_cycle(engine: Engine, customer_id: str, days: int | None, now: dateti
     return Message(f"네, 이제 연결된 금융사 {count}곳의 정보를 {_cycle_words(days)} 업데이트할게요.")
 
 
-def change_preferences(engine: Engine, customer_id: str, text: str, now: datetime) -> Message:
-    """Turns kinds of alert off or on as the words say; asks which, or on or off, when unsaid."""
+def change_preferences(engine: Engine, customer_id: str, text: str, now: datetime,
+                       earlier: Sequence[str] = ()) -> Message:
+    """Turns kinds of alert off or on, or sets the quiet hours, as the words say; asks which, or on or
+    off, when unsaid. `earlier` are the customer's previous settings messages in this conversation,
+    newest first: "다시 켜줘" switches what the last of them named."""
     ensure_tables(engine)
+    quiet = parse_quiet_hours(text)
     request = parse(text)
+    if quiet is None and not request.groups and request.enable is not None:
+        for previous in earlier:
+            before_quiet, before = parse_quiet_hours(previous), parse(previous)
+            if before_quiet is not None:
+                quiet = before_quiet.again(request.enable)
+                break
+            if before.groups:
+                request = PreferenceRequest(before.groups, request.enable)
+                break
+    if quiet is not None:
+        return change_quiet_hours(engine, customer_id, quiet, now)
     if not request.groups:
         verb = "끌" if request.enable is False else ("켤" if request.enable else "바꿀")
         payload = "켜기" if request.enable else "끄기"
@@ -138,3 +163,55 @@ def change_preferences(engine: Engine, customer_id: str, text: str, now: datetim
     return Message(
         f'네, 이제 {what} 알림은 보내지 않을게요. 다시 받으시려면 "{what} 알림 켜줘"라고 말씀해 주세요.'
     )
+
+
+QUIET_BUTTONS = [{"title": "밤에는 보내지 않기", "payload": "알림 밤에는 보내지 마"},
+                 {"title": "밤에도 받기", "payload": "밤에도 알림 보내줘"}]
+
+
+def change_quiet_hours(
+    engine: Engine, customer_id: str, request: QuietHoursRequest, now: datetime
+) -> Message:
+    """Quiet hours on (with the hours said, or the ones set before), off, or a question when unclear."""
+    if request.impossible:
+        return Message("없는 시각이 있어요. \"밤 10시부터 아침 8시\"처럼 0시에서 24시 사이로 말씀해 주세요.")
+    if request.quiet is None:
+        return Message("밤에는 급하지 않은 알림을 보내지 말까요?", QUIET_BUTTONS)
+    with session_scope(engine) as session:
+        current = quiet_hours_of(session, customer_id)
+        wanted = QuietHours(current.start_hour if request.start_hour is None else request.start_hour,
+                            current.end_hour if request.end_hour is None else request.end_hour, request.quiet)
+        if wanted.start_hour == wanted.end_hour:
+            return Message(f"조용한 시간의 시작과 끝이 모두 {hour_words(wanted.start_hour)}예요. "
+                           "\"밤 10시부터 아침 8시\"처럼 시작과 끝을 다르게 말씀해 주세요.")
+        record_conversation(session, customer_id, now)
+        set_quiet_hours(session, customer_id, wanted, now)
+    if not wanted.enabled:
+        return Message("네, 이제 밤에도 알림을 바로 보내 드릴게요. 다시 조용한 시간을 두시려면 "
+                       "\"알림 밤에는 보내지 마\"라고 말씀해 주세요.")
+    return Message(f"네, {wanted.words()}는 급하지 않은 알림을 보내지 않고 {hour_words(wanted.end_hour)}에 "
+                   "모아서 보내 드릴게요. 연체처럼 급한 알림은 바로 보내 드려요.")
+
+
+def pushed(item: InboxItem) -> Message:
+    """An alert as it appears unasked in an open chat: marked as new, with its button."""
+    return Message(f"[새 알림] {SEVERITY_MARK.get(item.severity, '')}{item.text}",
+                   [{"title": item.button_title, "payload": item.button_payload}])
+
+
+def after_refresh(synced: Sequence[str], failed: Sequence[str], new_alerts: int) -> Message:
+    """The answer to "새로고침": what came in, what did not, and how many new alerts it raised (the
+    alerts themselves reach the customer as every new alert does: an open chat, KakaoTalk, the inbox)."""
+    if not synced and not failed:
+        return Message("아직 연결된 금융사가 없어 새로 받아올 정보가 없어요. 먼저 금융사를 연결해 주세요.",
+                       [{"title": "금융사 연결하기", "payload": "/connect_institution"}])
+    parts = []
+    if synced:
+        parts.append(f"연결된 금융사 {len(synced)}곳의 정보를 새로 받아왔어요.")
+    if failed:
+        parts.append(f"{'·'.join(failed)}의 정보는 지금 받아오지 못해 마지막으로 받은 정보로 답변드리고, "
+                     "다음 정기 업데이트 때 다시 받아올게요.")
+    if new_alerts:
+        parts.append(f"새 알림 {new_alerts}건이 생겼어요.")
+        return Message(" ".join(parts), [{"title": "알림 보기", "payload": "/show_alerts"}])
+    return Message(" ".join(parts))

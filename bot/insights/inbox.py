@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.insights.detectors import AlertDraft, detect
+from bot.insights.detectors import URGENT, AlertDraft, detect
 from bot.insights.facts import load_facts
-from bot.insights.models import Alert
+from bot.insights.models import Alert, WebDelivery
 from bot.insights.preferences import disabled_kinds
+from bot.insights.quiet_hours import quiet_hours_of
 
 
 @dataclass(frozen=True)
@@ -32,23 +34,36 @@ class InboxItem:
 def store_alerts(session: Session, customer_id: str, drafts: list[AlertDraft], now: datetime,
                  synced_at: datetime | None = None) -> list[int]:
     """Adds the drafts not already in the inbox (by key); returns the new alerts' ids. `now` is
-    when they are stored (the wall clock: the commit-to-alert time is measured from it)."""
+    when they are stored (the wall clock: the commit-to-alert time is measured from it). Two
+    workers that sync two institutions of one customer at once may find the same event: the
+    insert skips a key another transaction stored, so neither fails."""
     if not drafts:
         return []
     known = set(session.execute(select(Alert.dedupe_key).where(
         Alert.customer_id == customer_id, Alert.dedupe_key.in_([d.key for d in drafts]))).scalars())
+    insert = _insert_ignoring_duplicates(session, Alert, ["customer_id", "dedupe_key"])
     fresh = []
     for d in drafts:
         if d.key in known:
             continue
         known.add(d.key)
-        row = Alert(customer_id=customer_id, kind=d.kind, severity=d.severity, dedupe_key=d.key,
-                    numbers=d.numbers_json(), text=d.text, button_title=d.button_title,
-                    button_payload=d.button_payload, created_at=now, data_synced_at=synced_at)
-        session.add(row)
-        fresh.append(row)
-    session.flush()
-    return [row.id for row in fresh]
+        result = session.execute(
+            insert.values(
+                customer_id=customer_id,
+                kind=d.kind,
+                severity=d.severity,
+                dedupe_key=d.key,
+                numbers=d.numbers_json(),
+                text=d.text,
+                button_title=d.button_title,
+                button_payload=d.button_payload,
+                created_at=now,
+                data_synced_at=synced_at,
+            )
+        )
+        if result.rowcount:
+            fresh.append(result.inserted_primary_key[0])
+    return fresh
 
 
 def run_detectors(session: Session, customer_id: str, now: datetime | None = None,
@@ -103,3 +118,43 @@ def dismiss(session: Session, customer_id: str, alert_id: int, now: datetime) ->
     result = session.execute(update(Alert).where(Alert.customer_id == customer_id, Alert.id == alert_id,
                                                  Alert.dismissed_at.is_(None)).values(dismissed_at=now))
     return bool(result.rowcount)
+
+
+def due_alerts(session: Session, customer_id: str, now: datetime) -> list[Alert]:
+    """Alerts not yet delivered anywhere, nor read or dismissed, that may go out at `now`: urgent
+    ones at any hour, the rest outside the customer's quiet hours; most important first."""
+    query = select(Alert).where(Alert.customer_id == customer_id, Alert.delivered_at.is_(None),
+                                Alert.dismissed_at.is_(None), Alert.read_at.is_(None))
+    if quiet_hours_of(session, customer_id).holds(now):
+        query = query.where(Alert.severity >= URGENT)
+    return list(session.execute(query.order_by(Alert.severity.desc(), Alert.id)).scalars())
+
+
+def _insert_ignoring_duplicates(session: Session, model, keys: list[str]):
+    """INSERT ... ON CONFLICT (keys) DO NOTHING, in the store's dialect: a row another transaction
+    stored first is skipped (rowcount 0) instead of failing this one."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=keys)
+
+
+def claim_for_sessions(session: Session, customer_id: str, alert_ids: list[int], session_ids: list[str],
+                       now: datetime) -> list[tuple[str, InboxItem]]:
+    """The (session, alert) pairs to show now: the customer's own alerts among `alert_ids`, unread
+    and not dismissed, each claimed once per session (a pair claimed before, by this process or
+    another replica, is left out). The alerts shown are marked delivered."""
+    if not alert_ids or not session_ids:
+        return []
+    rows = session.execute(select(Alert).where(
+        Alert.customer_id == customer_id, Alert.id.in_(alert_ids), Alert.read_at.is_(None),
+        Alert.dismissed_at.is_(None)).order_by(Alert.severity.desc(), Alert.id)).scalars().all()
+    claim = _insert_ignoring_duplicates(session, WebDelivery, ["alert_id", "session_id"])
+    shown = []
+    for row in rows:
+        for session_id in session_ids:
+            if session.execute(
+                claim.values(alert_id=row.id, session_id=session_id, delivered_at=now)
+            ).rowcount:
+                shown.append((session_id, _item(row)))
+                if row.delivered_at is None:
+                    row.delivered_at = now
+    return shown

@@ -6,6 +6,8 @@ change here needs its migration like any other (bot/mydata/README.md, "Schema ch
 """
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Engine
 
@@ -58,7 +60,7 @@ class TaskDelivery(Base):
     lost = Column(Integer, nullable=False, default=0)
     first_started_at = Column(UtcDateTime, nullable=False)
     finished_at = Column(UtcDateTime)
-    status = Column(String(12), nullable=False, default="started")  # started | done | dead
+    status = Column(String(12), nullable=False, default="started")  # started | done | dead | no_consent | ...
 
 
 class DeadLetter(Base):
@@ -114,6 +116,27 @@ class AlertPreference(Base):
     updated_at = Column(UtcDateTime, nullable=False)
 
 
+class AlertQuietHours(Base):
+    """The hours in which the customer's non-urgent alerts wait (no row: 22-08, on)."""
+
+    __tablename__ = "alert_quiet_hours"
+    customer_id = Column(String(32), primary_key=True)
+    start_hour = Column(Integer, nullable=False)
+    end_hour = Column(Integer, nullable=False)
+    enabled = Column(Integer, nullable=False, default=1)
+    updated_at = Column(UtcDateTime, nullable=False)
+
+
+class WebDelivery(Base):
+    """An alert shown in one open web chat session: one row per alert and session, so a session
+    sees an alert once however many replicas or announcements reach it."""
+
+    __tablename__ = "alert_web_deliveries"
+    alert_id = Column(Id, primary_key=True, autoincrement=False)
+    session_id = Column(String(80), primary_key=True)
+    delivered_at = Column(UtcDateTime, nullable=False)
+
+
 PROACTIVE_TABLES = (
     SyncSchedule,
     CustomerActivity,
@@ -123,8 +146,18 @@ PROACTIVE_TABLES = (
     RateSlot,
     Alert,
     AlertPreference,
+    AlertQuietHours,
+    WebDelivery,
 )
 
 
+_ensured: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
 def ensure_tables(engine: Engine) -> None:
+    """Creates the tables missing in the engine's database, once per engine and process (every
+    task and chat action calls it; checking each table again costs a round trip per table)."""
+    if engine in _ensured:
+        return
     Base.metadata.create_all(engine, tables=[m.__table__ for m in PROACTIVE_TABLES])
+    _ensured.add(engine)

@@ -34,6 +34,7 @@ OFF_WORDS = (
     "꺼",
     "끄",
     "끈",
+    "끌",
     "그만",
     "받지 않",
     "안 받",
@@ -54,13 +55,23 @@ class PreferenceRequest:
     enable: bool | None  # None: not said on or off
 
 
+def switch_said(
+    text: str, off_words: tuple[str, ...] = OFF_WORDS, on_words: tuple[str, ...] = ON_WORDS
+) -> bool | None:
+    """On (True), off (False) or unsaid (None); with both, the later word wins, as the verb comes
+    last in Korean ("방금 끈 거 다시 켜줘" is on)."""
+    off = max((text.rfind(w) for w in off_words), default=-1)
+    on = max((text.rfind(w) for w in on_words), default=-1)
+    if off < 0 and on < 0:
+        return None
+    return on > off
+
+
 def parse(text: str) -> PreferenceRequest:
     text = text or ""
     groups = tuple(GROUPS) if any(w in text for w in ALL_WORDS) else tuple(
         name for name, (_, words, _) in GROUPS.items() if any(w in text for w in words))
-    off = any(w in text for w in OFF_WORDS)
-    on = any(w in text for w in ON_WORDS)
-    return PreferenceRequest(groups, False if off else (True if on else None))
+    return PreferenceRequest(groups, switch_said(text))
 
 
 def set_enabled(

@@ -102,7 +102,7 @@ def seoul_today(now: Optional[datetime] = None) -> date:
 _KOREAN_MONTHS = {
     "삼": 3, "사": 4, "오": 5, "유": 6, "칠": 7, "팔": 8, "구": 9, "시": 10, "십일": 11, "십이": 12,
 }
-_NATIVE_COUNTS = {
+NATIVE_COUNTS = {
     "한": 1, "두": 2, "세": 3, "석": 3, "네": 4, "넉": 4, "다섯": 5, "여섯": 6, "일곱": 7,
     "여덟": 8, "아홉": 9, "열": 10, "열한": 11, "열두": 12,
 }
@@ -127,7 +127,7 @@ def _alternation(words) -> str:
 
 _YEAR_WORD = r"재작년|지지난 ?해|작년|지난 ?해|전년|올 ?해|금년|내후년|내년|명년|다음 ?해"
 _MONTH_NUMBER = rf"[0-9]{{1,2}}|{_alternation(_KOREAN_MONTHS)}"
-_COUNT = rf"[0-9]{{1,3}}|{_alternation(_NATIVE_COUNTS)}|[일이삼사오육칠팔구십]{{1,3}}"
+_COUNT = rf"[0-9]{{1,3}}|{_alternation(NATIVE_COUNTS)}|[일이삼사오육칠팔구십]{{1,3}}"
 _RELATIVE_WORDS = {
     "오늘": ("day", 0), "금일": ("day", 0), "어제": ("day", 1), "어저께": ("day", 1),
     "그저께": ("day", 2), "그제": ("day", 2),
@@ -381,8 +381,8 @@ def _resolve_month_range(m: Match[str], today: date) -> Resolved:
 def _count(word: str, unit: str) -> Optional[int]:
     if word.isdigit():
         return int(word)
-    if word in _NATIVE_COUNTS:
-        return _NATIVE_COUNTS[word] if unit in ("달", "주") else None
+    if word in NATIVE_COUNTS:
+        return NATIVE_COUNTS[word] if unit in ("달", "주") else None
     if unit not in ("개월", "주일", "년"):
         return None
     tens, _, ones = word.rpartition("십")

@@ -1,23 +1,24 @@
 """The tasks. `sync_institution` is per customer and institution: the sync it runs is idempotent,
-so a message redelivered after a worker died stores nothing twice; failures retry with
-exponential backoff; what keeps failing, or keeps killing its worker, ends as a dead letter."""
+so a message redelivered after a worker died stores nothing twice, and is not run again at all
+when the worker died after committing it; failures retry with exponential backoff; what keeps
+failing, or keeps killing its worker, ends as a dead letter."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.delivery.kakao_event import KakaoEventClient, KakaoEventConfig, deliver_pending
-from bot.insights.inbox import run_detectors
-from bot.insights.models import Alert, ensure_tables
+from bot.delivery.rounds import deliver_due, detect_and_deliver
+from bot.insights.models import Alert, TaskDelivery, ensure_tables
 from bot.korean.calendar import now_kst
 from bot.mydata.client import ClientSettings, MyDataClient
 from bot.mydata.consent import purge_expired
 from bot.mydata.errors import ConsentRequired, UnknownCustomer
-from bot.mydata.store.db import get_engine, require_schema, session_scope
+from bot.mydata.store.db import database_url, get_engine, require_schema, session_scope
 from bot.mydata.store.models import SyncRun
 from bot.mydata.sync.run import sync_customer
 from bot.tasks import guards, lifecycle, schedule
@@ -32,7 +33,13 @@ def _env_float(name: str, default: float) -> float:
 
 
 def engine():
-    eng = require_schema(get_engine())
+    return _checked_engine(database_url())
+
+
+@functools.lru_cache(maxsize=4)
+def _checked_engine(url: str):
+    """The store's engine, its schema checked (and upgraded) once per worker process, not per task."""
+    eng = require_schema(get_engine(url))
     ensure_tables(eng)
     return eng
 
@@ -58,6 +65,9 @@ def sync_institution(self, customer_id: str, org_code: str, failures: int = 0) -
     if lost >= guards.MAX_LOST:
         guards.dead_letter(eng, task_id, self.name, args, f"the worker died {lost} times running it", starts)
         return "dead"
+    committed = _committed_before_a_death(eng, task_id, customer_id, org_code) if lost else None
+    if committed is not None:  # the worker that died had stored this sync: only what follows is left
+        return _after_sync(eng, task_id, customer_id, now_kst(), committed)
     wait = guards.reserve_slot(eng, org_code, _env_float("PROACTIVE_RATE_PER_S", 5.0))
     if wait < 0:
         guards.finish_delivery(eng, task_id, "waiting")
@@ -87,32 +97,39 @@ def sync_institution(self, customer_id: str, org_code: str, failures: int = 0) -
         synced_at = session.execute(select(SyncRun.finished_at).where(
             SyncRun.customer_id == customer_id, SyncRun.org_code == org_code, SyncRun.status == "ok")
             .order_by(SyncRun.id.desc()).limit(1)).scalar()
-        run_detectors(session, customer_id, now, synced_at=synced_at,
-                      stored_at=datetime.now(timezone.utc))
-    _deliver(eng, [customer_id], now)
+    return _after_sync(eng, task_id, customer_id, now, synced_at)
+
+
+def _after_sync(eng, task_id: str, customer_id: str, now: datetime, synced_at: datetime | None) -> str:
+    """The detectors and delivery once the sync is stored. Their failure does not undo the sync or
+    send it again: it is logged (its type only: the error may quote personal data) and the next
+    sync of the customer finds the same events."""
+    try:
+        detect_and_deliver(eng, customer_id, now, synced_at=synced_at)
+    except Exception as exc:  # noqa: BLE001
+        log.error("detectors after a sync failed: %s", type(exc).__name__)
+        guards.finish_delivery(eng, task_id, "no_alerts")
+        return "no_alerts"
     guards.finish_delivery(eng, task_id)
     return "ok"
 
 
-def _deliver(eng, customer_ids: list[str], now: datetime) -> int:
-    """Kakao delivery of undelivered alerts, when the Event API is configured."""
-    kakao = KakaoEventConfig.from_env()
-    if kakao is None:
-        return 0
-    client = KakaoEventClient(kakao)
-    sent = 0
-    try:
-        for customer_id in customer_ids:
-            with session_scope(eng) as session:
-                sent += deliver_pending(session, customer_id, client, now)
-    finally:
-        client.close()
-    return sent
+def _committed_before_a_death(eng, task_id: str, customer_id: str, org_code: str) -> datetime | None:
+    """When a start of this message that died had already committed its sync: the commit time of a
+    successful sync of the pair since the message was first started, else None."""
+    with session_scope(eng) as session:
+        first = session.execute(
+            select(TaskDelivery.first_started_at).where(TaskDelivery.task_id == task_id)
+        ).scalar()
+        return session.execute(select(SyncRun.finished_at).where(
+            SyncRun.customer_id == customer_id, SyncRun.org_code == org_code, SyncRun.status == "ok",
+            SyncRun.finished_at >= first).order_by(SyncRun.id.desc()).limit(1)).scalar()
 
 
 @app.task(name="bot.tasks.jobs.deliver_alerts")
 def deliver_alerts() -> int:
-    """Beat's hourly round: alerts held back by quiet hours (or a Kakao refusal) go out now."""
+    """Beat's hourly round: alerts held back by quiet hours (or a Kakao refusal, or with no chat
+    open) go out now, to KakaoTalk and to open web chats; returns how many KakaoTalk took."""
     eng = engine()
     with session_scope(eng) as session:
         waiting = list(
@@ -122,7 +139,7 @@ def deliver_alerts() -> int:
                 .distinct()
             ).scalars()
         )
-    return _deliver(eng, sorted(waiting), now_kst())
+    return deliver_due(eng, sorted(waiting), now_kst())
 
 
 @app.task(name="bot.tasks.jobs.dispatch_due")

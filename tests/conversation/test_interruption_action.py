@@ -14,7 +14,9 @@ def connect_turn(text, topic, confidence, misses=None):
     """The connect form asked how long to consent; the NLU read the answer as the FAQ `topic`."""
     parse = {
         "intent": {"name": "faq", "confidence": confidence},
-        "response_selector": {"faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 0.9}}},
+        "response_selector": {
+            "faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 0.9}}
+        },
         "entities": [],
     }
     events = [
@@ -22,8 +24,14 @@ def connect_turn(text, topic, confidence, misses=None):
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": text, "parse_data": parse},
     ]
-    slots = {"requested_slot": "connect_months", "connect_institution": "삼성화재", "connect_scope": "전체 정보",
-             "connect_months": None, "connect_agreed": None, "form_misses": misses}
+    slots = {
+        "requested_slot": "connect_months",
+        "connect_institution": "삼성화재",
+        "connect_scope": "전체 정보",
+        "connect_months": None,
+        "connect_agreed": None,
+        "form_misses": misses,
+    }
     message = {"text": text, **parse}
     return Tracker("t", slots, message, events, False, None, {"name": "connect_form"}, "action_listen")
 

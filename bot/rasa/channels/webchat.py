@@ -18,7 +18,7 @@ How it differs from Rasa's ``socketio``:
   session's owner; a message naming any other session, or carrying another customer's token,
   is refused (``refusal`` event and a Korean ``bot_uttered``). Rasa's channel joins whatever
   room the client names.
-* The metadata passed on is ``verified_identity(customData.customer_token)`` only.
+* The metadata passed on is the verified identity of ``customData.customer_token`` only.
 * Origins: the Rasa server's own ``--cors`` list (the page's origin), or
   ``WEBCHAT_ORIGINS``; with neither, same origin only. Checked at socket.io ``connect``
   rather than through python-socketio's ``cors_allowed_origins``, which would add a second
@@ -27,15 +27,21 @@ How it differs from Rasa's ``socketio``:
   gets a Korean answer or a refusal, never silence.
 * Custom JSON (our spending chart, ``{"chart": {...}}``) reaches the browser as the message
   itself; texts are escaped for the widget's Markdown renderer.
+* A new alert reaches the customer's open sessions at once, as a bot message with its button:
+  the worker that stored it announces it on the task broker (``bot.delivery.web_push``), this
+  process hears it and shows it in the sessions it holds for that customer whose login still
+  holds, once per session. Sessions of visitors never receive one.
 
 The socket stays at ``/socket.io``; the channel's health route is ``GET /webhooks/webchat/``.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
+from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -45,8 +51,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, verified_identity
+from bot.auth.identity import AUTH_ERROR_KEY, CUSTOMER_KEY, verified_login
 from bot.channels.bounds import MAX_BODY_BYTES, TOO_LONG_TEXT, too_long
+from bot.delivery.web_push import AnnouncementListener, show_in_sessions
+from bot.mydata.store.db import get_engine
 from bot.rasa.channels.webchat_sessions import ANONYMOUS, SessionIds, well_formed
 
 logger = logging.getLogger(__name__)
@@ -104,6 +112,27 @@ def metadata_token(data: Dict[str, Any], key: str) -> Any:
     return metadata.get("customer_token") if isinstance(metadata, dict) else None
 
 
+class OpenSessions:
+    """The sessions this process holds a socket for, whose they are and until when their login
+    holds: where a new alert can be shown at once."""
+
+    def __init__(self) -> None:
+        self._by_socket: Dict[str, tuple] = {}  # socket id -> (session id, customer id, login until)
+
+    def opened(self, sid: str, session_id: str, customer_id: str, until: Optional[datetime]) -> None:
+        if customer_id == ANONYMOUS or until is None:
+            self._by_socket.pop(sid, None)
+        else:
+            self._by_socket[sid] = (session_id, customer_id, until)
+
+    def closed(self, sid: str) -> None:
+        self._by_socket.pop(sid, None)
+
+    def of(self, customer_id: str, now: datetime) -> List[str]:
+        return sorted({session for session, owner, until in self._by_socket.values()
+                       if owner == customer_id and until > now})
+
+
 class WebChatOutput(SocketIOOutput):
     @classmethod
     def name(cls) -> Text:
@@ -147,6 +176,8 @@ class WebChatInput(SocketIOInput):
         session_ids = SessionIds()
         session_of: Dict[str, str] = {}  # socket id -> the session it asked for
         joined: Dict[str, str] = {}  # socket id -> the session whose room it is in
+        open_sessions = OpenSessions()
+        listener: Dict[str, AnnouncementListener] = {}
         env_origins = [o for o in os.environ.get(ORIGINS_ENV, "").split() if o]
         allowed: Dict[str, Origins] = {"origins": env_origins or None}
 
@@ -157,6 +188,8 @@ class WebChatInput(SocketIOInput):
                 logger.info(
                     "webchat: socket.io accepts pages from %s", allowed["origins"] or "this server only"
                 )
+                app.register_listener(start_alerts, "after_server_start")
+                app.register_listener(stop_alerts, "before_server_stop")
                 super().register(app, options)
 
         blueprint = WebChatBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -169,17 +202,52 @@ class WebChatInput(SocketIOInput):
             await sio.emit(REFUSAL_EVT, {"reason": reason, "message": text}, room=sid)
             await say(sid, text)
 
-        async def join(sid: str, session_id: str) -> None:
-            if joined.get(sid) == session_id:
-                return
-            await leave(sid)
-            await sio.enter_room(sid, session_id)
-            joined[sid] = session_id
+        async def join(
+            sid: str, session_id: str, owner: str = ANONYMOUS, until: Optional[datetime] = None
+        ) -> None:
+            if joined.get(sid) != session_id:
+                await leave(sid)
+                await sio.enter_room(sid, session_id)
+                joined[sid] = session_id
+            open_sessions.opened(sid, session_id, owner, until)
 
         async def leave(sid: str) -> None:
+            open_sessions.closed(sid)
             old = joined.pop(sid, None)
             if old is not None:
                 await sio.leave_room(sid, old)
+
+        async def push_alerts(customer_id: str, alert_ids: List[int]) -> None:
+            targets = open_sessions.of(customer_id, datetime.now(timezone.utc))
+            if not targets:
+                return
+            try:
+                shown = await asyncio.to_thread(
+                    show_in_sessions,
+                    get_engine(),
+                    customer_id,
+                    alert_ids,
+                    targets,
+                    datetime.now(timezone.utc),
+                )
+            except Exception as error:  # noqa: BLE001 - the alert stays in the inbox; the chat goes on
+                logger.warning("webchat: new alerts not shown (%s)", type(error).__name__)
+                return
+            output = WebChatOutput(sio, self.bot_message_evt)
+            for session_id, message in shown:
+                await output.send_text_with_buttons(session_id, message.text, message.buttons)
+            if shown:
+                logger.info("webchat: %d new alert message(s) shown in %d open session(s)", len(shown),
+                            len({s for s, _ in shown}))
+
+        def start_alerts(_app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            def hand_on(customer_id: str, alert_ids: List[int]) -> None:
+                asyncio.run_coroutine_threadsafe(push_alerts(customer_id, alert_ids), loop)
+            listener["current"] = AnnouncementListener(hand_on).start()
+
+        def stop_alerts(_app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+            if "current" in listener:
+                listener.pop("current").stop()
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -198,15 +266,17 @@ class WebChatInput(SocketIOInput):
         async def disconnect(sid: Text, *_: Any) -> None:
             session_of.pop(sid, None)
             joined.pop(sid, None)
+            open_sessions.closed(sid)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            identity = verified_identity(requested) if isinstance(requested, str) and "." in requested else {}
+            identity, until = (verified_login(requested) if isinstance(requested, str) and "." in requested
+                               else ({}, None))
             await leave(sid)
             if CUSTOMER_KEY in identity:
                 session_id = session_ids.issue(identity[CUSTOMER_KEY])
-                await join(sid, session_id)
+                await join(sid, session_id, identity[CUSTOMER_KEY], until)
             elif well_formed(requested):
                 session_id = requested  # its owner is proven by the first message
                 if session_ids.owned_by(session_id, ANONYMOUS):
@@ -242,14 +312,15 @@ class WebChatInput(SocketIOInput):
             if too_long(text):
                 await say(sid, TOO_LONG_TEXT)
                 return
-            identity = verified_identity(metadata_token(data, channel.metadata_key))
-            if not session_ids.owned_by(session_id, identity.get(CUSTOMER_KEY, ANONYMOUS)):
+            identity, until = verified_login(metadata_token(data, channel.metadata_key))
+            owner = identity.get(CUSTOMER_KEY, ANONYMOUS)
+            if not session_ids.owned_by(session_id, owner):
                 if identity.get(AUTH_ERROR_KEY) == "expired":
                     await say(sid, LOGIN_EXPIRED)
                 else:
                     await refuse(sid, "not_your_session", NOT_YOUR_SESSION)
                 return
-            await join(sid, session_id)
+            await join(sid, session_id, owner, until)
             message = UserMessage(text.strip(), WebChatOutput(sio, self.bot_message_evt), session_id,
                                   input_channel=self.name(), metadata=identity)
             await on_new_message(message)

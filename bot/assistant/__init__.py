@@ -17,7 +17,7 @@ institution's data is stale (last good sync > 24 h) or failed at its last sync.
 | total_assets | `accounts.total_assets` | assets − debts, by kind and by institution |
 | search_transactions | `spending.search_transactions` | by period, merchant, category, amount, institution |
 | spending_summary | `spending.spending_summary` | by category, change vs last period, top shops, chart |
-| income_summary | `spending.income_summary` | salary (payer, day, amount), regular monthly average, one-offs apart |
+| income_summary | `spending.income_summary` | salary (payer, day, amount), regular monthly mean, one-offs |
 | recurring_payments | `spending.recurring_payments` | subscriptions and regular payments, monthly total |
 | card_bill | `cards_loans.card_bill` | bills due per card company or total, due dates, unbilled spending |
 | loan_status | `cards_loans.loan_status` | balances, rates, next repayment date and amount, overdue |

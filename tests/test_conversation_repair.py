@@ -516,8 +516,14 @@ def test_search_form_takes_the_period_after_malgo(bank):
 
 def test_anything_with_nothing_asked_offers_the_likely_meaning(bank):
     chat = Chat(bank, "demo-salaried")
-    chat("이자 쎈 예금 아무거나 골라줘")
+    chat("적금 아무거나 골라줘")
     assert "금융상품 추천" in chat.buttons(), chat.replies
+
+
+def test_asking_to_pick_any_high_interest_deposit_is_a_recommendation(bank):
+    chat = Chat(bank, "demo-salaried")
+    text = chat("이자 쎈 예금 아무거나 골라줘")
+    assert "예금" in text and "%" in text and "무엇을 도와" not in text, text
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 Kept out of bot/mydata/store/models.py, but part of the store's migrations (0005 made them), so a
 change here needs its migration like any other (bot/mydata/README.md, "Schema changes").
-`ensure_tables`, which the worker, the scheduler and the tests call, creates any that are missing.
+`ensure_tables`, which the worker, the scheduler and the chat actions call, brings an older store to
+the newest migration; nothing creates these tables outside Alembic.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import weakref
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Engine
 
+from bot.mydata.store.db import require_schema
 from bot.mydata.store.models import Base, Id, UtcDateTime, utcnow
 
 DEFAULT_CYCLE_DAYS = 7
@@ -137,27 +139,14 @@ class WebDelivery(Base):
     delivered_at = Column(UtcDateTime, nullable=False)
 
 
-PROACTIVE_TABLES = (
-    SyncSchedule,
-    CustomerActivity,
-    LifecycleRecord,
-    TaskDelivery,
-    DeadLetter,
-    RateSlot,
-    Alert,
-    AlertPreference,
-    AlertQuietHours,
-    WebDelivery,
-)
-
-
 _ensured: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
 def ensure_tables(engine: Engine) -> None:
-    """Creates the tables missing in the engine's database, once per engine and process (every
-    task and chat action calls it; checking each table again costs a round trip per table)."""
+    """Upgrades the store to the newest migration, which holds these tables, once per engine and
+    process (every task and chat action calls it; asking the store's revision costs a round trip).
+    A database without the MyData store is StoreNotReady: the tables belong to that store."""
     if engine in _ensured:
         return
-    Base.metadata.create_all(engine, tables=[m.__table__ for m in PROACTIVE_TABLES])
+    require_schema(engine)
     _ensured.add(engine)

@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, inspect, text
 
+from bot.insights.models import ensure_tables
+from bot.mydata.errors import StoreNotReady
 from bot.mydata.store.db import create_schema, make_engine, schema_exists
 from bot.mydata.store.migrate import head_revision, store_metadata, store_revision
 from bot.mydata.store.models import Account
@@ -67,6 +70,18 @@ def test_a_version_3_store_from_before_alembic_is_taken_over_with_its_data(engin
     assert sync(engine).ok
     assert count(engine, Account, "B0010001") > 0
     assert row_counts(engine, ["accounts"]) == {"accounts": stored["accounts"]}
+
+
+def test_the_proactive_tables_come_only_from_the_migrations(engine, sandbox, sandbox_config, tmp_path):
+    bare = make_engine(f"sqlite:///{tmp_path / 'bare.sqlite3'}")
+    with pytest.raises(StoreNotReady):
+        ensure_tables(bare)
+    assert inspect(bare).get_table_names() == []
+    older_store(engine, sandbox, sandbox_config, 3, tmp_path / "source")
+    ensure_tables(engine)
+    assert store_revision(engine) == head_revision()
+    assert {"sync_schedules", "alerts", "alert_web_deliveries"} <= set(inspect(engine).get_table_names())
+    assert schema_diff(engine) == []
 
 
 def test_the_upgrade_command_creates_then_keeps_the_store(tmp_path):

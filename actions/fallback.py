@@ -6,6 +6,9 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.followups import ActionFollowUp
+from actions.reading import current_frame
+from bot.conversation.frame import asks_total
 from bot.kb.faq import load_faq
 from bot.kb.intents import intent_label
 
@@ -49,9 +52,11 @@ class ActionAskRephraseWithOptions(Action):
     def name(self) -> Text:
         return "action_ask_rephrase_with_options"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if asks_total(current_frame(tracker), tracker.latest_message.get("text") or ""):
+            return await ActionFollowUp().run(dispatcher, tracker, domain)  # `합치면?` after several values
         options = likely_options(tracker.latest_message)
         if options:
             dispatcher.utter_message(

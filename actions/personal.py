@@ -31,6 +31,7 @@ from bot.conversation.frame import (
     Frame,
     Pick,
     Refine,
+    asks_total,
     is_fragment,
     points_at_shown,
     resolve,
@@ -92,10 +93,11 @@ class PersonalAnswerAction(Action):
         clarified = clarified_query(tracker, values) if self.asked_directly(tracker) else None
         if clarified is not None:
             return await self.answer(dispatcher, tracker, customer_id, clarified, values) + cleared
-        if self.reads_fragments and self.asked_directly(tracker) and (
-                is_fragment(text, entities) or points_at_shown(text, entities)):
+        if self.reads_fragments and self.asked_directly(tracker):
             frame = current_frame(tracker)
-            if frame is not None and frame.intent != CLARIFY:
+            follows = (is_fragment(text, entities) or points_at_shown(text, entities)
+                       or asks_total(frame, text))
+            if frame is not None and frame.intent != CLARIFY and follows:
                 return await self.follow_up(dispatcher, tracker, customer_id, frame, values) + cleared
         page = values.page if self.asked_directly(tracker) else 0
         return (

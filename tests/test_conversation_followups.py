@@ -318,6 +318,30 @@ def test_two_categories_get_a_line_each_and_a_total(bank):
         assert spending_line(total) in november if total else "없어요" in november
 
 
+def test_the_total_of_the_values_just_answered_is_asked_in_a_word(bank):
+    chat = Chat(bank, "demo-shop")
+    chat("기업은행이랑 농협 잔액 알려줘")
+    ibk, nh = balance_of(bank, "demo-shop", "B0010006"), balance_of(bank, "demo-shop", "B0010005")
+    assert f"잔액 합계는 {won(ibk + nh)}이에요" in chat("둘 합치면 얼마야")
+    assert f"잔액 합계는 {won(ibk + nh)}이에요" in chat("합치면?")
+
+
+def test_the_total_names_the_value_that_had_none(bank):
+    chat = Chat(bank, "demo-retiree")
+    chat("신한은행이랑 우리은행 잔액 알려줘")
+    reply = chat("합치면?")
+    assert f"우리은행 잔액 {won(balance_of(bank, 'demo-retiree', 'B0010003'))} 하나" in reply
+    assert "신한은행은 확인되는 금액이 없어" in reply
+
+
+def test_a_length_alone_asks_the_last_months_of_it(bank):
+    chat = Chat(bank, "demo-salaried")
+    chat("이번 달 교통비 얼마야")
+    reply = chat("석달로 보면?")
+    total = spent(bank, "demo-salaried", (dt.date(2026, 8, 19), TODAY), "교통")
+    assert "8월 19일" in reply and (spending_line(total) in reply if total else "없어요" in reply), reply
+
+
 def test_two_merchants_get_a_section_each(bank):
     chat = Chat(bank, "demo-student")
     reply = chat("최근 3개월 배민이랑 쿠팡이츠에서 쓴 내역")

@@ -23,6 +23,7 @@ from bot.assistant.cash_flow import cash_flow_of
 from bot.assistant.common import Scope, notes, reading
 from bot.assistant.reply import AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.credit.artifact import ArtifactError
+from bot.credit.levers import overdue_loans
 from bot.credit.levers import score_levers as score_levers_of
 from bot.credit.profile import CreditProfile, LoanApplication, LoanRecord
 from bot.credit.scorer import MISSING_WORDS, CreditResult, CreditScorer
@@ -130,11 +131,16 @@ def score_levers(ctx: AnswerContext, query: Query = Query(), *, page: int = 0) -
         return Reply(NO_MODEL)
     levers = score_levers_of(scorer, inputs.profile)
     if not levers:
-        text = (
-            f"지금 예상 신용점수는 {result.score}점이에요. 지금 바로 바꿀 수 있는 것(카드 사용액, 연체, 대출 "
-            "잔액) 중 "
-            "점수를 올리는 건 찾지 못했어요. 연체 없이 지금처럼 관리하시면 돼요."
+        head = (f"지금 예상 신용점수는 {result.score}점이에요. 지금 바로 바꿀 수 있는 것(카드 사용액, 연체, "
+                "대출 잔액) 중 저희 모델에서 점수를 올리는 건 찾지 못했어요.")
+        overdue = overdue_loans(inputs.profile)
+        advice = (
+            f"다만 지금 연체 중인 대출이 {len(overdue)}건 있어요. 밀린 상환금을 가장 먼저 갚으세요. "
+            "늦게 갚은 기록은 최근 2년 연체로 남아서 점수가 바로 오르지는 않지만, 연체가 이어지는 "
+            "동안은 새 대출 심사에서 거절되고 늦은 상환 기록이 더 쌓여요."
+            if overdue else "연체 없이 지금처럼 관리하시면 돼요."
         )
+        text = f"{head} {advice}"
         return Reply(join(text, CAVEAT, notes(freshness, ctx, kinds=CREDIT_KINDS)),
                      (button("신용점수 자세히 보기", "/credit_score"),))
     items = [f"{n}. {lever.sentence}: +{lever.gain}점({lever.score_before} → {lever.score_after}점)"

@@ -1,5 +1,6 @@
 """Answers to follow-ups that need no new question: an item just shown, why spending grew,
-why it fell, how to raise one's own credit score, and what a follow-up without context refers to.
+why it fell, how to raise one's own credit score, the total of several values just answered, and what
+a follow-up without context refers to.
 
 The items come from the frame (`bot.conversation.frame`), as the last answer listed them.
 """
@@ -9,11 +10,13 @@ import functools
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
+from bot.assistant import INTENT_HANDLERS
 from bot.assistant.common import Scope, reading
 from bot.assistant.credit import NO_MODEL, score_levers
+from bot.assistant.multi import total_of_each
 from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.assistant.spending import month_so_far, period_words, previous_period
-from bot.conversation.frame import Frame
+from bot.conversation.frame import EACH, Frame
 from bot.kb.faq import load_faq
 from bot.kb.intents import intent_label
 from bot.korean.wording import josa, korean_date, won
@@ -162,4 +165,16 @@ def explained(frame: Frame, kind: str, ctx: AnswerContext) -> Optional[Reply]:
         return why_changed_reply(ctx, frame, kind == "why_grew")
     if kind == "raise_score":
         return raise_score_reply(ctx)
+    if kind == "total":
+        return total_reply(frame, ctx)
     return None
+
+
+def total_reply(frame: Frame, ctx: AnswerContext) -> Optional[Reply]:
+    """The total of the several values the last answer was for, asked again for the same query."""
+    each = frame.entities.get(EACH)
+    handler = INTENT_HANDLERS.get(frame.intent)
+    if handler is None or not (isinstance(each, list) and len(each) == 2 and isinstance(each[1], list)):
+        return None
+    query = Query.from_entities({k: v for k, v in frame.entities.items() if k != EACH})
+    return total_of_each(handler, frame.intent, ctx, query, each[0], each[1])

@@ -81,7 +81,7 @@ class Pick:
 
 @dataclass(frozen=True)
 class Explain:
-    kind: str  # "raise_score" | "why_grew" | "why_fell"
+    kind: str  # "raise_score" | "why_grew" | "why_fell" | "total"
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ _THAT = re.compile(r"그거|그건|그것|그 거래|그 결제|거기|그 중|�
 _NEW_QUESTION = re.compile(r"어디|어느|무슨 ?(카드|계좌|은행)")  # `어디에 제일 많이 썼어?` asks anew
 _THING = re.compile(r"거|건|것|꺼")
 _WHEN = re.compile(r"언제|며칠|몇 ?일|날짜|무슨 요일")
+_TOTAL = re.compile(r"합치면|합하면|합쳐|더하면|합계|합산|(둘|셋|두 ?개|세 ?개|전부|모두|다) ?해서|총 ?얼마")
 _RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
 _WHY_GREW = re.compile(
     r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(늘|많이|많아|올랐|증가|많았)|(늘어난|증가한) ?(이유|원인)"
@@ -121,8 +122,12 @@ _WHY_FELL = re.compile(
 _MORE = re.compile(
     r"더 ?(보여|볼래|봐|알려)|다음 ?(거|것|페이지|목록)|나머지|^\s*(그\s*)?다음\s*(요|이요)?\s*[?.!]*\s*$"
 )
-_REWRITES = (("반년", "최근 6개월"), ("일 ?년으로", "최근 1년으로"), ("(\\d+) ?년으로", "최근 \\1년으로"),
-             ("(\\d+) ?개월로", "최근 \\1개월로"))
+_REWRITES = (
+    ("반년", "최근 6개월"),
+    ("일 ?년으로", "최근 1년으로"),
+    (r"(?<!최근 )(?<!지난 )(?<!최근)(?<!지난)"  # `석 달로 보면?`: a length alone is the last N of it
+     r"(\d+|한|두|세|석|네|넉|다섯|여섯|일곱|여덟|아홉|열) ?(개월|달|주|년)(으?로)", r"최근 \1\2\3"),
+)
 
 
 def rewrite_period_words(text: str) -> str:
@@ -206,10 +211,17 @@ def names_threshold(text: str) -> bool:
     return any(word in text for word in MORE_THAN + AT_LEAST + LESS_THAN + AT_MOST)
 
 
+def asks_total(frame: Optional[Frame], text: str) -> bool:
+    """`둘 합치면 얼마야` right after an answer for several values asks their total, not a new question."""
+    return frame is not None and isinstance(frame.entities.get(EACH), list) and bool(_TOTAL.search(text))
+
+
 def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Resolution:
     """How to answer a follow-up `text` whose parameters (canonical values) are `change`."""
     if frame is None or frame.intent == CLARIFY:
         return NoContext("no_frame")
+    if asks_total(frame, text) and not any(change.get(name) is not None for name in PARAMETERS):
+        return Explain("total")
     if frame.intent == "credit_score" and _RAISE.search(text):
         return Explain("raise_score")
     for pattern, kind in ((_WHY_GREW, "why_grew"), (_WHY_FELL, "why_fell")):

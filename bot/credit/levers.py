@@ -61,8 +61,13 @@ def card_under_target(profile: CreditProfile) -> Optional[tuple[str, CreditProfi
     )
 
 
+def overdue_loans(profile: CreditProfile) -> List[LoanRecord]:
+    """The loans past due now by the policy's count (30+ days)."""
+    return [loan for loan in profile.loans or () if loan.delinquent_days >= CURRENT_DELINQUENCY_DAYS]
+
+
 def clear_overdue(profile: CreditProfile) -> Optional[tuple[str, CreditProfile]]:
-    overdue = [loan for loan in profile.loans or () if loan.delinquent_days >= CURRENT_DELINQUENCY_DAYS]
+    overdue = overdue_loans(profile)
     if not overdue:
         return None
     loans = tuple(

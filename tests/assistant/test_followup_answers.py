@@ -6,9 +6,15 @@ from datetime import date
 
 from bot.assistant import Query, check_balance, search_transactions, spending_summary
 from bot.assistant.credit import score_customer, score_levers
-from bot.assistant.followup import no_context_reply, picked_reply, raise_score_reply, why_changed_reply
-from bot.assistant.multi import answer_each
-from bot.conversation.frame import Frame
+from bot.assistant.followup import (
+    explained,
+    no_context_reply,
+    picked_reply,
+    raise_score_reply,
+    why_changed_reply,
+)
+from bot.assistant.multi import answer_each, total_of_each
+from bot.conversation.frame import EACH, Frame
 from bot.korean.calendar import DateRange
 from bot.korean.wording import won
 
@@ -87,9 +93,35 @@ def test_a_named_value_that_cannot_be_answered_is_said_so(store, ctx_for):
     assert "합계" not in reply.text  # one answer is no sum
 
 
+def test_the_total_asked_after_several_values_adds_those_with_an_amount(store, books, ctx_for):
+    _, linked, *_ = store
+    accounts = deposits(books["demo-salaried"], linked["demo-salaried"], N)
+    kb = sum(a.balance_at(N) for org, a in accounts if org == "B0010001")
+    kakao = sum(a.balance_at(N) for org, a in accounts if org == "B0010007")
+    ctx = ctx_for("demo-salaried")
+    both = total_of_each(
+        check_balance, "check_balance", ctx, Query(), "institution", ["KB국민은행", "카카오뱅크"]
+    )
+    assert (
+        both.text.startswith(f"KB국민은행, 카카오뱅크 잔액 합계는 {won(kb + kakao)}이에요.")
+        and both.total == kb + kakao
+    )
+    one = total_of_each(
+        check_balance, "check_balance", ctx, Query(), "institution", ["KB국민은행", "우리은행"]
+    )
+    assert f"KB국민은행 잔액 {won(kb)} 하나" in one.text and "우리은행은 확인되는 금액이 없어" in one.text
+    mixed = total_of_each(check_balance, "check_balance", ctx, Query(), "account_type", ["보험", "대출"])
+    assert "합치지 않았어요" in mixed.text and mixed.total is None
+    frame = Frame(
+        "check_balance", {"institution": "KB국민은행", EACH: ["institution", ["KB국민은행", "카카오뱅크"]]}
+    )
+    assert explained(frame, "total", ctx).text == both.text
+
+
 def test_insurance_and_loans_are_each_answered_without_a_meaningless_total(store, ctx_for):
-    reply = answer_each(check_balance, "check_balance", ctx_for("demo-salaried"), Query(), "account_type",
-                        ["보험", "대출"])
+    reply = answer_each(
+        check_balance, "check_balance", ctx_for("demo-salaried"), Query(), "account_type", ["보험", "대출"]
+    )
     assert "[보험]" in reply.text and "[대출]" in reply.text and "대출 2건" in reply.text
     assert "합계:" not in reply.text
 

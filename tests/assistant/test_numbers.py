@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+import bot.assistant.credit as credit_answers
 from bot.advisor.cashflow import left_words
 from bot.assistant import Query, credit_score, financial_advice, loan_eligibility, recommend_product
 from bot.assistant.cash_flow import cash_flow_of
@@ -168,3 +169,11 @@ def test_approval_and_the_product_list_never_disagree_in_the_reply(store, ctx_fo
             listed = "조건에 맞는 상품:" in reply.text
             assert ("승인 가능성은 약 0%" in reply.text) == (not listed), reply.text
             assert ("요청하신 금액이 한도 안에 들어가요" in reply.text) == listed, reply.text
+
+
+def test_a_customer_overdue_now_is_told_to_clear_it_even_when_no_lever_gains(store, ctx_for, monkeypatch):
+    monkeypatch.setattr(credit_answers, "score_levers_of", lambda *args, **kwargs: [])
+    shop = score_levers(ctx_for("demo-shop")).text
+    assert "연체 중인 대출이 1건" in shop and "밀린 상환금" in shop and "지금처럼 관리" not in shop, shop
+    salaried = score_levers(ctx_for("demo-salaried")).text
+    assert "연체 중인" not in salaried and "지금처럼 관리" in salaried, salaried

@@ -1,5 +1,6 @@
 """The conversation frame: which follow-up a message is, and what it keeps of the last question."""
 import json
+from datetime import date
 
 import pytest
 
@@ -11,12 +12,14 @@ from bot.conversation.frame import (
     Pick,
     Refine,
     alive,
+    asks_total,
     is_fragment,
     points_at_shown,
     refined,
     resolve,
     rewrite_period_words,
 )
+from bot.nlp.period import parse_period
 
 SPENDING = Frame(
     "spending_summary",
@@ -202,6 +205,12 @@ def test_a_new_topic_ends_the_context():
 def test_period_lengths_the_period_reader_does_not_know():
     assert rewrite_period_words("반년으로 보면?") == "최근 6개월으로 보면?"
     assert "최근 2년" in rewrite_period_words("2년으로 보면")
+    today = date(2026, 11, 18)
+    for text, start in (("석달로 보면?", date(2026, 8, 19)), ("세 달로 보면", date(2026, 8, 19)),
+                        ("두 달로 보면?", date(2026, 9, 19)), ("2주로 보면", date(2026, 11, 5)),
+                        ("최근 3개월로 보면", date(2026, 8, 19)), ("지난 석달로", date(2026, 8, 19))):
+        found = parse_period(rewrite_period_words(text), today)
+        assert found is not None and (found.start_date, found.end_date) == (start, today), text
 
 
 def test_refined_drops_the_page():
@@ -210,8 +219,10 @@ def test_refined_drops_the_page():
 
 def test_several_values_named_stay_until_a_new_value_of_that_entity():
     frame = Frame("spending_summary", {"category": "교통", "each": ["category", ["교통", "통신"]]})
-    assert refined(frame, {"period_start": "2026-10-01", "period_end": "2026-10-31"})["each"] == \
-        ["category", ["교통", "통신"]]
+    assert refined(frame, {"period_start": "2026-10-01", "period_end": "2026-10-31"})["each"] == [
+        "category",
+        ["교통", "통신"],
+    ]
     assert "each" not in refined(frame, {"category": "카페"})
 
 
@@ -226,8 +237,24 @@ def test_a_new_amount_without_words_of_its_own_moves_the_threshold_asked_before(
 def test_runner_up_is_the_likeliest_allowed_intent_above_the_floor():
     from bot.conversation.frame import runner_up
 
-    ranking = [{"name": "follow_up", "confidence": 0.35}, {"name": "greet", "confidence": 0.3},
-               {"name": "spending_summary", "confidence": 0.25}, {"name": "card_bill", "confidence": 0.05}]
+    ranking = [
+        {"name": "follow_up", "confidence": 0.35},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "spending_summary", "confidence": 0.25},
+        {"name": "card_bill", "confidence": 0.05},
+    ]
     assert runner_up(ranking, {"spending_summary", "card_bill"}) == "spending_summary"
     assert runner_up(ranking, {"card_bill"}) is None
     assert runner_up([None, {"name": "card_bill", "confidence": "high"}], {"card_bill"}) is None
+
+
+def test_a_total_is_asked_only_of_an_answer_for_several_values():
+    several = Frame(
+        "check_balance", {"institution": "KB국민은행", "each": ["institution", ["KB국민은행", "카카오뱅크"]]}
+    )
+    for text in ("합치면?", "둘 합치면 얼마야", "다 더하면?", "합계는?", "전부 해서 얼마"):
+        assert asks_total(several, text) and resolve(several, text, {}) == Explain("total"), text
+    assert not asks_total(Frame("check_balance", {"institution": "KB국민은행"}), "합치면?")
+    assert not asks_total(None, "합치면?")
+    assert not asks_total(several, "그럼 신한은?")
+    assert isinstance(resolve(several, "신한이랑 우리 합치면?", {"institution": "신한은행"}), Refine)

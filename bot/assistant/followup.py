@@ -7,7 +7,7 @@ The items come from the frame (`bot.conversation.frame`), as the last answer lis
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Mapping, Optional
 
 from bot.assistant import INTENT_HANDLERS
@@ -22,6 +22,7 @@ from bot.kb.intents import intent_label
 from bot.korean.wording import josa, korean_date, won
 from bot.mydata.analytics.spending import spending
 
+LOAN_WORDS = frozenset({"loan_term_months", "loan_purpose"})
 NO_CONTEXT_BUTTONS = (button("이번 달 지출", "/spending_summary"), button("내 잔액", "/check_balance"),
                       button("최근 거래내역", "/search_transactions"))
 
@@ -35,7 +36,12 @@ def no_context_reply(change: Mapping[str, object] | None = None) -> Reply:
     """A follow-up with nothing before it: ask what it refers to, offering questions that use what it
     named."""
     entities = {k: v for k, v in (change or {}).items() if v is not None}
-    if entities:
+    buttons: tuple[dict, ...]
+    if entities.keys() & LOAN_WORDS:  # `천만원 2년 생활비로`: a loan's amount, term or purpose
+        loan = {k: v for k, v in entities.items() if k in LOAN_WORDS | {"amount"}}
+        buttons = (button("대출 가능 여부 알아보기", intent_payload("loan_eligibility", loan)),
+                   button("대출 상품 추천", intent_payload("recommend_product", {"product_type": "대출"})))
+    elif entities:
         named = ", ".join(v for v in entities.values() if isinstance(v, str) and not v[:1].isdigit())
         buttons = tuple(
             button(f"{title} ({named})" if named else title, intent_payload(intent, entities))
@@ -92,6 +98,13 @@ def picked_reply(frame: Frame, index: int, ask: str) -> Reply:
             else ()
         )
         return Reply(f"{name}에 쓴 돈은 {josa(won(amount), '이에요')}.{change}", buttons)
+    if kind == "recurring":
+        upcoming, day = korean_date(date.fromisoformat(str(item["next"]))), item.get("day")
+        if ask == "when":
+            return Reply(f"{josa(name, '은')} 매달 {day}일쯤 나가요. 다음 예정일은 {upcoming}이에요.")
+        return Reply(f"{index + 1}번째 정기 결제예요.\n· 내용: {name}\n· 금액: 월 평균 {won(amount)}\n"
+                     f"· 나가는 날: 매달 {day}일쯤, 다음 예정 {upcoming}\n"
+                     f"· 계좌·카드: {item.get('where', '')}")
     return Reply(f"{name}: {won(amount)}")
 
 

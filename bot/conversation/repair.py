@@ -242,7 +242,7 @@ def normalize(text: str) -> str:
 
 
 _FILLER = re.compile(
-    r"^(?:\s|음|아|어|그|저|네|예|이요|요|예요|이에요|에요|입니다|이|가|은|는|을|를|으로|로|에서|만|정도|쯤|"
+    r"^(?:\s|음|아|어|그|저|네|예|그냥|일단|대충|한|약|이요|요|예요|이에요|에요|입니다|이|가|은|는|을|를|으로|로|에서|만|정도|쯤|"
     r"할게요|할께요|할래요|해요|해주세요|해 주세요|주세요|부탁해요|부탁드려요|이요ㅎ|해줘|할게|할래|"
     r"괜찮아요|좋아요|거요|걸로|것으로|으로요|로요)*$"
 )
@@ -271,7 +271,9 @@ def classify(intent: Optional[str], text: str, values: Sequence[Value], requeste
         return Turn.HANDOFF
     cancel_words = _CANCEL.search(clean) and not values and not _QUESTION.search(clean)
     skip_words = _ANY.search(clean) and not _CANCEL.search(clean)  # `넘어갈게요` reads as goodbye, means skip
-    if cancel_words or (intent in ("cancel", "goodbye") and not skip_words):
+    # `음 그냥 2천` read as cancel: with no cancel word, the asked value and filler alone are an answer
+    bare_answer = any(v.slot == requested_slot for v in values) and _is_bare(text, values)
+    if cancel_words or (intent in ("cancel", "goodbye") and not skip_words and not bare_answer):
         return Turn.CANCEL
     if (
         values

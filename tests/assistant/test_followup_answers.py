@@ -4,7 +4,7 @@ named values at once, and the start of a month, against the institutions' own re
 The clock of these tests is July 3 (tests/assistant/conftest.py): the month has just begun."""
 from datetime import date
 
-from bot.assistant import Query, check_balance, search_transactions, spending_summary
+from bot.assistant import Query, check_balance, recurring_payments, search_transactions, spending_summary
 from bot.assistant.credit import score_customer, score_levers
 from bot.assistant.followup import (
     explained,
@@ -138,3 +138,22 @@ def test_a_follow_up_without_context_asks_with_buttons():
     reply = no_context_reply({"category": "카페"})
     assert "어떤 내용" in reply.text and len(reply.buttons) == 3
     assert all('"category":"카페"' in b["payload"] for b in reply.buttons)
+
+
+def test_a_loans_terms_with_nothing_before_them_offer_the_loan_question():
+    reply = no_context_reply({"amount": 10_000_000, "loan_term_months": 24, "loan_purpose": "생활자금"})
+    assert reply.buttons[0]["title"] == "대출 가능 여부 알아보기"
+    assert reply.buttons[0]["payload"] == (
+        '/loan_eligibility{"amount":10000000,"loan_term_months":24,"loan_purpose":"생활자금"}'
+    )
+    assert "지출 요약 (쿠팡)" in [b["title"] for b in no_context_reply({"merchant": "쿠팡"}).buttons]
+
+
+def test_the_largest_regular_payment_is_picked_from_those_shown(store, ctx_for):
+    reply = recurring_payments(ctx_for("demo-salaried"))
+    assert reply.items and all(item["kind"] == "recurring" for item in reply.items)
+    frame = Frame("recurring_payments", {}, reply.items)
+    largest = max(range(len(reply.items)), key=lambda k: reply.items[k]["amount"])
+    detail = picked_reply(frame, largest, "detail").text
+    assert reply.items[largest]["label"] in detail and won(reply.items[largest]["amount"]) in detail
+    assert f"매달 {reply.items[largest]['day']}일쯤" in picked_reply(frame, largest, "when").text

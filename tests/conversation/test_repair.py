@@ -45,6 +45,12 @@ def test_every_way_of_cancelling_cancels_whatever_the_intent(text):
         assert turn(LOAN, intent, text, "loan_term") == Turn.CANCEL
 
 
+@pytest.mark.parametrize("text", ["음 그냥 2천", "그냥 3천이요", "일단 천만 원"])
+def test_the_asked_value_with_filler_is_an_answer_even_when_read_as_cancel(text):
+    assert turn(LOAN, "cancel", text, "loan_amount") == Turn.ANSWER
+    assert turn(LOAN, "cancel", "그냥 됐어요", "loan_amount") == Turn.CANCEL
+
+
 def test_restart_is_not_a_cancel():
     assert turn(LOAN, "deny", "처음부터 다시", "loan_purpose") == Turn.RESTART
     assert turn(CONNECT, "start_over", "다시 시작할래요", "connect_months") == Turn.RESTART

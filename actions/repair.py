@@ -29,6 +29,7 @@ from bot.conversation.repair import (
     MissReply,
     Turn,
     after_miss,
+    answered_in_same_breath,
     answered_just_now,
     cancel_text,
     clarification_options,
@@ -175,7 +176,8 @@ class RepairingFormValidation(FormValidationAction):
             value = form_values.normalized(requested, pick(text, values, requested))
             if value is None or await slot_problem(requested, value, tracker, dispatcher):
                 return []
-            return [SlotSet(requested, value)] + done
+            also = await self.same_breath(form, requested, tracker, dispatcher)
+            return [SlotSet(requested, value)] + also + done
         if turn == Turn.CORRECTION:
             slot, value = correction(text, values, requested) or (requested, None)
             value = form_values.normalized(slot, value)
@@ -210,6 +212,20 @@ class RepairingFormValidation(FormValidationAction):
             if problem:
                 dispatcher.utter_message(text=f"{problem} {form.slots[slot].help}")
             events.append(SlotSet(slot, None if problem else value))
+        return events
+
+    async def same_breath(
+        self, form: FormSpec, requested: str, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> List[EventType]:
+        """The form's other open questions a bare answer also answered, each value checked as its own
+        answer would be."""
+        filled = [slot for slot in form.slots if tracker.get_slot(slot) is not None]
+        events: List[EventType] = []
+        text, values = _text(tracker), _values(form, tracker)
+        for slot, raw in answered_in_same_breath(form, requested, text, values, filled):
+            value = form_values.normalized(slot, raw)
+            if value is not None and not await slot_problem(slot, value, tracker, dispatcher):
+                events.append(SlotSet(slot, value))
         return events
 
 

@@ -424,6 +424,21 @@ def opened(bank, form):
     return chat
 
 
+def test_a_bare_answer_with_the_next_value_fills_both_and_asks_on(bank):
+    chat = opened(bank, "loan_form")  # the amount is given: it asks for the term
+    chat("처음부터 다시")
+    text = chat("3천만원 5년이요")
+    slots = chat.slots()
+    assert "용도" in text and slots["loan_amount"] == 30_000_000 and slots["loan_term"] == 60, text
+    chat("취소")
+    before = untouched(bank)
+    connect = opened(bank, "connect_form")
+    text = connect("전체 정보 1년")
+    assert "동의하시겠어요" in text and "12개월" in text and connect.slots()["connect_months"] == 12, text
+    connect("아니요")
+    assert untouched(bank) == before
+
+
 def untouched(bank):
     return rows_of(bank, "demo-retiree"), active_consents(bank, "demo-retiree"), samsung_card_consents(bank)
 

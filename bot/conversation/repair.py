@@ -31,7 +31,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.korean.wording import josa
 
@@ -242,7 +242,7 @@ def normalize(text: str) -> str:
 
 
 _FILLER = re.compile(
-    r"^(?:\s|음|아|어|그|저|네|예|그냥|일단|대충|한|약|이요|요|예요|이에요|에요|입니다|이|가|은|는|을|를|으로|로|에서|만|정도|쯤|"
+    r"^(?:\s|음|아|어|그|저|네|예|그냥|일단|대충|한|약|동안|이요|요|예요|이에요|에요|입니다|이|가|은|는|을|를|으로|로|에서|만|정도|쯤|"
     r"할게요|할께요|할래요|해요|해주세요|해 주세요|주세요|부탁해요|부탁드려요|이요ㅎ|해줘|할게|할래|"
     r"괜찮아요|좋아요|거요|걸로|것으로|으로요|로요)*$"
 )
@@ -314,6 +314,23 @@ def pick(text: str, values: Sequence[Value], slot: str) -> Optional[Any]:
         return after[-1].value if after else None
     distinct = {repr(v.value) for v in mine}
     return mine[0].value if len(distinct) == 1 else None
+
+
+def answered_in_same_breath(form: FormSpec, requested: Optional[str], text: str, values: Sequence[Value],
+                            filled: Collection[str]) -> List[Tuple[str, Any]]:
+    """`3천만원 5년이요` asked for the amount, `전체 정보 1년` for the scope: the form's other open questions
+    that a bare answer answers too. Never the confirmation, never a slot already filled (changing one is
+    a correction), never from a message that asks something of its own."""
+    if not _is_bare(text, values):
+        return []
+    found = []
+    for slot in form.slots:
+        if slot in (requested, form.confirm_slot) or slot in filled:
+            continue
+        value = pick(text, values, slot)
+        if value is not None:
+            found.append((slot, value))
+    return found
 
 
 def clarification_options(text: str, values: Sequence[Value], slot: str) -> List[str]:

@@ -6,6 +6,7 @@ from bot.conversation.repair import (
     FORMS,
     Turn,
     after_miss,
+    answered_in_same_breath,
     answered_just_now,
     cancel_text,
     clarification_options,
@@ -284,3 +285,18 @@ def test_a_change_after_a_loan_estimate_reads_amounts_as_the_loan_form_does():
     assert form_values.loan_change("금액 3천으로 해볼게요", []) == {"amount": 30_000_000}
     assert form_values.loan_change("2년 말고 4년이면요", []) == {"loan_term_months": 48}
     assert form_values.loan_change("금액 0원으로", []) == {}
+
+
+def test_a_bare_answer_also_answers_the_forms_other_open_questions():
+    def breath(form, requested, text, filled=()):
+        values = form_values.values_in(form.name, text, [])
+        return answered_in_same_breath(form, requested, text, values, filled)
+
+    assert breath(LOAN, "loan_amount", "3천만원 5년이요") == [("loan_term", 60)]
+    assert breath(LOAN, "loan_term", "5년 생활자금으로") == [("loan_purpose", "생활자금")]
+    linked = ["connect_institution"]
+    assert breath(CONNECT, "connect_scope", "전체 정보 1년", linked) == [("connect_months", 12)]
+    assert breath(CONNECT, "connect_scope", "1년 동안 전체로", linked) == [("connect_months", 12)]
+    # a filled slot changes only by a correction; a message with a question of its own fills nothing
+    assert breath(LOAN, "loan_amount", "3천만원 5년이요", ["loan_term"]) == []
+    assert breath(LOAN, "loan_amount", "3천만원이면 5년 동안 얼마나 갚아야 돼?") == []

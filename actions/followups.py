@@ -8,15 +8,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import authenticated_customer, send
-from actions.personal import PersonalAnswerAction
+from actions.personal import ANSWERED_ALONE, PersonalAnswerAction
 from actions.reading import current_frame, follow_up_change, message_values
-from bot.assistant import INTENT_HANDLERS, Query
+from bot.assistant import Query
 from bot.assistant.followup import no_context_reply
 from bot.conversation.frame import CLARIFY, SLOT, Frame, is_fragment, runner_up
 from bot.conversation.message import MessageValues, problem_text
 
 # personal questions answered in one turn (the other two open a form)
-ANSWERED_WITHOUT_A_FORM = frozenset(INTENT_HANDLERS) - {"loan_eligibility", "search_transactions"}
 
 
 class ActionFollowUp(PersonalAnswerAction):
@@ -37,7 +36,7 @@ class ActionFollowUp(PersonalAnswerAction):
         if frame is None or frame.intent == CLARIFY:
             text, entities = message.get("text") or "", message.get("entities") or []
             asked = None if is_fragment(text, entities) else runner_up(message.get("intent_ranking") or [],
-                                                                        ANSWERED_WITHOUT_A_FORM)
+                                                                        ANSWERED_ALONE)
             if asked is not None:  # a whole question with nothing to follow: its likeliest own meaning
                 return await self.answer_as(dispatcher, tracker, asked, values)
             change = follow_up_change(values, message.get("text") or "")

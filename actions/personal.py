@@ -10,7 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.consent import start_connect_flow
 from actions.context import authenticated_customer, context_for, linked, reply_for, reply_for_each, send
-from actions.reading import clarified_query, current_frame, follow_up_change, intent_name, message_values
+from actions.reading import (
+    clarified_query,
+    current_frame,
+    follow_up_change,
+    intent_name,
+    message_values,
+    query_from_message,
+)
 from bot.assistant import INTENT_HANDLERS, Query, Reply
 from bot.assistant.followup import (
     explained,
@@ -37,7 +44,10 @@ from bot.conversation.frame import (
     resolve,
 )
 from bot.conversation.message import MessageValues, problem_text
+from bot.conversation.questions import Question, two_questions
 
+# Answered by one action, not a form: what a question read as a follow-up, or one of two, may be.
+ANSWERED_ALONE = frozenset(INTENT_HANDLERS) - {"loan_eligibility", "search_transactions"}
 
 def remember(intent: str, query: Query, page: int, reply: Reply, each=None) -> List[Dict[Text, Any]]:
     """The frame a follow-up builds on: this answer's intent, query (with the several values
@@ -90,6 +100,10 @@ class PersonalAnswerAction(Action):
             return cleared
         message = tracker.latest_message
         text, entities = message.get("text") or "", message.get("entities") or []
+        asked_alone = self.asked_directly(tracker) and values.each() is None
+        both = two_questions(text, entities) if asked_alone else None
+        if both is not None and all(q.intent in ANSWERED_ALONE for q in both):
+            return await self.answer_both(dispatcher, customer_id, both) + cleared
         clarified = clarified_query(tracker, values) if self.asked_directly(tracker) else None
         if clarified is not None:
             return await self.answer(dispatcher, tracker, customer_id, clarified, values) + cleared
@@ -126,6 +140,19 @@ class PersonalAnswerAction(Action):
             reply = await reply_for(intent, customer_id, query, page)
         send(dispatcher, reply)
         return remember(intent, query, page, reply, each)
+
+    async def answer_both(
+        self, dispatcher: CollectingDispatcher, customer_id: str, questions: List[Question]
+    ) -> List[Dict[Text, Any]]:
+        """`잔액이랑 이번 달 지출 알려줘`: each question answered as if asked alone, in the order asked; a
+        follow-up then builds on the second."""
+        events: List[Dict[Text, Any]] = []
+        for question in questions:
+            query = query_from_message({"text": question.text, "entities": question.entities})
+            reply = await reply_for(question.intent, customer_id, query)
+            send(dispatcher, reply)
+            events = remember(question.intent, query, 0, reply)
+        return events
 
     async def follow_up(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, frame: Frame,

@@ -342,6 +342,15 @@ def test_a_length_alone_asks_the_last_months_of_it(bank):
     assert "8월 19일" in reply and (spending_line(total) in reply if total else "없어요" in reply), reply
 
 
+def test_two_questions_in_one_message_are_both_answered(bank):
+    chat = Chat(bank, "demo-student")
+    reply = chat("잔액이랑 이번 달 지출 알려줘")
+    assert f"총 {won(deposit_total(bank, 'demo-student'))}" in reply
+    assert spending_line(spent(bank, "demo-student", THIS_MONTH)) in reply
+    october = spent(bank, "demo-student", OCTOBER)
+    assert spending_line(october) in chat("지난달은?")  # the follow-up builds on the second question
+
+
 def test_two_merchants_get_a_section_each(bank):
     chat = Chat(bank, "demo-student")
     reply = chat("최근 3개월 배민이랑 쿠팡이츠에서 쓴 내역")

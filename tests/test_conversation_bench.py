@@ -27,7 +27,7 @@ REPAIRS = ("cancel", "restart", "correction", "digression", "dont_know", "three_
 KINDS = {f"followup_{p}" for p in ("period", "institution", "account_type", "card", "merchant", "category",
                                    "amount", "page", "no_context")} \
     | {"reference_shown", "meaning_from_answer", "multi_value", "typos_banmal", "explicit_yes",
-       "total_of_values", "search_amount"} \
+       "total_of_values", "search_amount", "two_questions", "two_values_form"} \
     | {f"{r}_{f}" for r in REPAIRS for f in FORMS}
 CHECK_KEYS = {"has", "lacks", "any", "re", "lacks_re", "sql", "period", "compare", "args", "fmt", "rows",
               "absent", "per_value", "shown_item", "new_items", "buttons"}

@@ -351,6 +351,20 @@ def test_two_questions_in_one_message_are_both_answered(bank):
     assert spending_line(october) in chat("지난달은?")  # the follow-up builds on the second question
 
 
+def test_a_price_question_after_the_regular_payments_compares_their_amounts(bank):
+    chat = Chat(bank, "demo-student")
+    chat("넷플릭스 구독료 얼마야")
+    reply = chat("요금 올랐어?")
+    assert re.search(r"평균 [\d,]+원보다 [\d,]+원 (올랐|내렸)어요", reply) or "바뀐 건 없어요" in reply, reply
+
+
+def test_how_much_is_overdue_is_asked_of_the_loans(bank):
+    chat = Chat(bank, "demo-shop")
+    chat("연체된 대출 있어?")
+    reply = chat("얼마나 밀렸어")
+    assert "연체" in reply and "지출은 총" not in reply, reply
+
+
 def test_two_merchants_get_a_section_each(bank):
     chat = Chat(bank, "demo-student")
     reply = chat("최근 3개월 배민이랑 쿠팡이츠에서 쓴 내역")

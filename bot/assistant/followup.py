@@ -180,7 +180,28 @@ def explained(frame: Frame, kind: str, ctx: AnswerContext) -> Optional[Reply]:
         return raise_score_reply(ctx)
     if kind == "total":
         return total_reply(frame, ctx)
+    if kind == "price_change":
+        return price_change_reply(frame)
     return None
+
+
+PRICE_CHANGE_SHARE = 0.05  # a last payment this far from the average is a changed price, not rounding
+
+
+def price_change_reply(frame: Frame) -> Reply:
+    """`요금 올랐어?` after the regular payments: each shown payment whose last amount moved away from
+    its average, up or down; or that none did."""
+    lines = []
+    for item in frame.items:
+        average, last = int(item.get("amount") or 0), item.get("last")
+        if not isinstance(last, int) or not average or abs(last - average) < average * PRICE_CHANGE_SHARE:
+            continue
+        way = "올랐어요" if last > average else "내렸어요"
+        moved = won(abs(last - average))
+        lines.append(f"· {item.get('label')}: 최근 {won(last)}, 평균 {won(average)}보다 {moved} {way}")
+    if not lines:
+        return Reply("방금 보여드린 정기 결제는 최근 금액이 평소와 같아요. 요금이 바뀐 건 없어요.")
+    return Reply(join("최근 결제 금액이 평소(최근 6개월 평균)와 달라진 정기 결제예요.", lines))
 
 
 def total_reply(frame: Frame, ctx: AnswerContext) -> Optional[Reply]:

@@ -414,6 +414,6 @@ def recurring_payments(ctx: AnswerContext, query: Query = Query(), *, page: int 
     buttons = [more_button("recurring_payments", query, page)] if more else []
     buttons.append(button("지출 줄이는 방법", "/financial_advice"))
     shown_items = tuple({"kind": "recurring", "label": i.name, "amount": i.average_amount,
-                         "day": i.typical_day, "next": i.next_expected.isoformat(), "where": i.institution}
-                        for i in shown)
+                         "last": i.last_amount, "day": i.typical_day, "next": i.next_expected.isoformat(),
+                         "where": i.institution} for i in shown)
     return Reply(join(head, lines, footnotes), tuple(buttons), items=shown_items)

@@ -81,7 +81,7 @@ class Pick:
 
 @dataclass(frozen=True)
 class Explain:
-    kind: str  # "raise_score" | "why_grew" | "why_fell" | "total"
+    kind: str  # "raise_score" | "why_grew" | "why_fell" | "total" | "price_change"
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ _THING = re.compile(r"거|건|것|꺼")
 _WHEN = re.compile(r"언제|며칠|몇 ?일|날짜|무슨 요일")
 _TOTAL = re.compile(r"합치면|합하면|합쳐|더하면|합계|합산|(둘|셋|두 ?개|세 ?개|전부|모두|다) ?해서|총 ?얼마")
 _RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
+_PRICE_CHANGED = re.compile(r"(올랐|올라|인상|비싸졌|내렸|인하|싸졌|바뀌었|달라졌|변했)")
 _WHY_GREW = re.compile(
     r"(왜|뭐 ?(가|때문에)|어디서|무엇 ?때문).*(늘|많이|많아|올랐|증가|많았)|(늘어난|증가한) ?(이유|원인)"
 )
@@ -224,6 +225,9 @@ def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Res
         return Explain("total")
     if frame.intent == "credit_score" and _RAISE.search(text):
         return Explain("raise_score")
+    if frame.intent == "recurring_payments" and _PRICE_CHANGED.search(text) and not any(
+            change.get(name) is not None for name in PARAMETERS):
+        return Explain("price_change")  # `요금 올랐어?` after the regular payments
     for pattern, kind in ((_WHY_GREW, "why_grew"), (_WHY_FELL, "why_fell")):
         if pattern.search(text):
             return Explain(kind) if frame.intent == "spending_summary" else NoContext("not_understood")

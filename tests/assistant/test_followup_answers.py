@@ -10,6 +10,7 @@ from bot.assistant.followup import (
     explained,
     no_context_reply,
     picked_reply,
+    price_change_reply,
     raise_score_reply,
     why_changed_reply,
 )
@@ -157,3 +158,14 @@ def test_the_largest_regular_payment_is_picked_from_those_shown(store, ctx_for):
     detail = picked_reply(frame, largest, "detail").text
     assert reply.items[largest]["label"] in detail and won(reply.items[largest]["amount"]) in detail
     assert f"매달 {reply.items[largest]['day']}일쯤" in picked_reply(frame, largest, "when").text
+
+
+def test_a_price_that_moved_is_named_with_both_amounts():
+    items = ({"kind": "recurring", "label": "넷플릭스", "amount": 14_000, "last": 17_000},
+             {"kind": "recurring", "label": "KT", "amount": 69_000, "last": 69_000},
+             {"kind": "recurring", "label": "관리비", "amount": 150_000, "last": 120_000})
+    text = price_change_reply(Frame("recurring_payments", {}, items)).text
+    assert "넷플릭스: 최근 17,000원, 평균 14,000원보다 3,000원 올랐어요" in text
+    assert "관리비: 최근 120,000원, 평균 150,000원보다 30,000원 내렸어요" in text and "KT" not in text
+    same = price_change_reply(Frame("recurring_payments", {}, items[1:2])).text
+    assert "바뀐 건 없어요" in same

@@ -258,3 +258,12 @@ def test_a_total_is_asked_only_of_an_answer_for_several_values():
     assert not asks_total(None, "합치면?")
     assert not asks_total(several, "그럼 신한은?")
     assert isinstance(resolve(several, "신한이랑 우리 합치면?", {"institution": "신한은행"}), Refine)
+
+
+def test_a_price_question_after_the_regular_payments_is_explained():
+    recurring = Frame(
+        "recurring_payments", {}, ({"kind": "recurring", "label": "넷플릭스", "amount": 13_500},)
+    )
+    for text in ("요금 올랐어?", "가격 인상됐어?", "금액 바뀌었어?"):
+        assert resolve(recurring, text, {}) == Explain("price_change"), text
+    assert resolve(Frame("check_balance", {}), "요금 올랐어?", {}) != Explain("price_change")

@@ -49,6 +49,7 @@ from bot.conversation.questions import Question, two_questions
 # Answered by one action, not a form: what a question read as a follow-up, or one of two, may be.
 ANSWERED_ALONE = frozenset(INTENT_HANDLERS) - {"loan_eligibility", "search_transactions"}
 
+
 def remember(intent: str, query: Query, page: int, reply: Reply, each=None) -> List[Dict[Text, Any]]:
     """The frame a follow-up builds on: this answer's intent, query (with the several values
     named, if any) and the items it showed."""

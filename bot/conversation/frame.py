@@ -111,7 +111,9 @@ _THAT = re.compile(r"그거|그건|그것|그 거래|그 결제|거기|그 중|�
 _NEW_QUESTION = re.compile(r"어디|어느|무슨 ?(카드|계좌|은행)")  # `어디에 제일 많이 썼어?` asks anew
 _THING = re.compile(r"거|건|것|꺼")
 _WHEN = re.compile(r"언제|며칠|몇 ?일|날짜|무슨 요일")
-_TOTAL = re.compile(r"합치면|합하면|합쳐|더하면|합계|합산|(둘|셋|두 ?개|세 ?개|전부|모두|다) ?해서|총 ?얼마")
+_TOTAL = re.compile(r"합치면|합하면|합쳐(?:서|\s?줘|\s?줄래)?|더하면|더해(?:서|\s?줘)?|합계|합산|"
+                    r"(둘|셋|두 ?개|세 ?개|전부|모두|다) ?해서")
+_HOW_MANY = re.compile(r"둘|셋|두 ?개|세 ?개|전부|모두|다|총|해서|하면|예요|이에요|에요|인가|냐")
 _RAISE = re.compile(r"(올리|올릴|올려|높이|높일|높여|올라가|좋아지|개선)")
 _PRICE_CHANGED = re.compile(r"(올랐|올라|인상|비싸졌|내렸|인하|싸졌|바뀌었|달라졌|변했)")
 _WHY_GREW = re.compile(
@@ -213,8 +215,12 @@ def names_threshold(text: str) -> bool:
 
 
 def asks_total(frame: Optional[Frame], text: str) -> bool:
-    """`둘 합치면 얼마야` right after an answer for several values asks their total, not a new question."""
-    return frame is not None and isinstance(frame.entities.get(EACH), list) and bool(_TOTAL.search(text))
+    """`둘 합치면 얼마야` right after an answer for several values asks their total, not a new question;
+    a message with words of its own (`이번 달 카드값 합치면`) is one."""
+    if frame is None or not isinstance(frame.entities.get(EACH), list) or not _TOTAL.search(text):
+        return False
+    rest = _HOW_MANY.sub("", _TOTAL.sub("", text))
+    return not _HOW_MANY.sub("", _FILLER.sub("", rest))
 
 
 def resolve(frame: Optional[Frame], text: str, change: Mapping[str, Any]) -> Resolution:

@@ -267,3 +267,10 @@ def test_a_price_question_after_the_regular_payments_is_explained():
     for text in ("요금 올랐어?", "가격 인상됐어?", "금액 바뀌었어?"):
         assert resolve(recurring, text, {}) == Explain("price_change"), text
     assert resolve(Frame("check_balance", {}), "요금 올랐어?", {}) != Explain("price_change")
+
+
+def test_a_message_with_words_of_its_own_is_no_total():
+    several = Frame("check_balance", {"each": ["institution", ["KB국민은행", "카카오뱅크"]]})
+    assert asks_total(several, "둘 다 합쳐서 알려줘") and asks_total(several, "합치면 얼마예요")
+    for text in ("카드값 총 얼마야", "이번 달 카드값 합치면", "보험료 합계 알려줘"):
+        assert not asks_total(several, text), text

@@ -15,8 +15,6 @@ from bot.assistant.followup import no_context_reply
 from bot.conversation.frame import CLARIFY, SLOT, Frame, is_fragment, runner_up
 from bot.conversation.message import MessageValues, problem_text
 
-# personal questions answered in one turn (the other two open a form)
-
 
 class ActionFollowUp(PersonalAnswerAction):
     """Reads the message against the last personal answer's frame; with no frame, asks what it

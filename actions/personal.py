@@ -42,6 +42,7 @@ from bot.conversation.frame import (
     is_fragment,
     points_at_shown,
     resolve,
+    several_values,
 )
 from bot.conversation.message import MessageValues, problem_text
 from bot.conversation.questions import Question, two_questions
@@ -170,14 +171,9 @@ class PersonalAnswerAction(Action):
         resolution = resolve(frame, text, change)
         if isinstance(resolution, Refine):
             query = Query.from_entities(resolution.entities)
-            each = resolution.entities.get(EACH)
-            if (
-                values.each() is None
-                and isinstance(each, list)
-                and len(each) == 2
-                and isinstance(each[1], list)
-            ):
-                values = MessageValues({each[0]: tuple(each[1])})
+            several = several_values(resolution.entities)
+            if values.each() is None and several is not None:
+                values = MessageValues({several[0]: tuple(several[1])})
             return await self.answer(
                 dispatcher,
                 tracker,

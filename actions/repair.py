@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
@@ -28,6 +28,7 @@ from bot.conversation.repair import (
     FormSpec,
     MissReply,
     Turn,
+    Value,
     after_miss,
     answered_in_same_breath,
     answered_just_now,
@@ -176,7 +177,7 @@ class RepairingFormValidation(FormValidationAction):
             value = form_values.normalized(requested, pick(text, values, requested))
             if value is None or await slot_problem(requested, value, tracker, dispatcher):
                 return []
-            also = await self.same_breath(form, requested, tracker, dispatcher)
+            also = await self.same_breath(form, requested, text, values, tracker, dispatcher)
             return [SlotSet(requested, value)] + also + done
         if turn == Turn.CORRECTION:
             slot, value = correction(text, values, requested) or (requested, None)
@@ -215,13 +216,13 @@ class RepairingFormValidation(FormValidationAction):
         return events
 
     async def same_breath(
-        self, form: FormSpec, requested: str, tracker: Tracker, dispatcher: CollectingDispatcher
+        self, form: FormSpec, requested: str, text: str, values: Sequence[Value], tracker: Tracker,
+        dispatcher: CollectingDispatcher,
     ) -> List[EventType]:
         """The form's other open questions a bare answer also answered, each value checked as its own
         answer would be."""
         filled = [slot for slot in form.slots if tracker.get_slot(slot) is not None]
         events: List[EventType] = []
-        text, values = _text(tracker), _values(form, tracker)
         for slot, raw in answered_in_same_breath(form, requested, text, values, filled):
             value = form_values.normalized(slot, raw)
             if value is not None and not await slot_problem(slot, value, tracker, dispatcher):

@@ -16,7 +16,7 @@ from bot.assistant.credit import NO_MODEL, score_levers
 from bot.assistant.multi import total_of_each
 from bot.assistant.reply import PAGE_SIZE, AnswerContext, Query, Reply, button, guarded, intent_payload, join
 from bot.assistant.spending import month_so_far, period_words, previous_period
-from bot.conversation.frame import EACH, Frame
+from bot.conversation.frame import EACH, Frame, several_values
 from bot.kb.faq import load_faq
 from bot.kb.intents import intent_label
 from bot.korean.wording import josa, korean_date, won
@@ -206,9 +206,8 @@ def price_change_reply(frame: Frame) -> Reply:
 
 def total_reply(frame: Frame, ctx: AnswerContext) -> Optional[Reply]:
     """The total of the several values the last answer was for, asked again for the same query."""
-    each = frame.entities.get(EACH)
-    handler = INTENT_HANDLERS.get(frame.intent)
-    if handler is None or not (isinstance(each, list) and len(each) == 2 and isinstance(each[1], list)):
+    several, handler = several_values(frame.entities), INTENT_HANDLERS.get(frame.intent)
+    if handler is None or several is None:
         return None
     query = Query.from_entities({k: v for k, v in frame.entities.items() if k != EACH})
-    return total_of_each(handler, frame.intent, ctx, query, each[0], each[1])
+    return total_of_each(handler, frame.intent, ctx, query, *several)

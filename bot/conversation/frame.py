@@ -187,6 +187,14 @@ def alive(frame: Optional[Frame], intents_since: Sequence[str]) -> Optional[Fram
     return frame
 
 
+def several_values(entities: Mapping[str, Any]) -> Optional[tuple[str, list]]:
+    """The (entity, values) a frame keeps under EACH when its question named several values, else None."""
+    each = entities.get(EACH)
+    if isinstance(each, list) and len(each) == 2 and isinstance(each[0], str) and isinstance(each[1], list):
+        return each[0], each[1]
+    return None
+
+
 def refined(frame: Frame, change: Mapping[str, Any], text: str = "") -> dict:
     """The frame's entities with `change` applied: named parameters replace, the rest is kept."""
     entities = {k: v for k, v in frame.entities.items() if k != "page"}
@@ -217,7 +225,7 @@ def names_threshold(text: str) -> bool:
 def asks_total(frame: Optional[Frame], text: str) -> bool:
     """`둘 합치면 얼마야` right after an answer for several values asks their total, not a new question;
     a message with words of its own (`이번 달 카드값 합치면`) is one."""
-    if frame is None or not isinstance(frame.entities.get(EACH), list) or not _TOTAL.search(text):
+    if frame is None or several_values(frame.entities) is None or not _TOTAL.search(text):
         return False
     rest = _HOW_MANY.sub("", _TOTAL.sub("", text))
     return not _HOW_MANY.sub("", _FILLER.sub("", rest))

@@ -14,6 +14,7 @@ bash scripts/credit_model.sh
 export ASSISTANT_TOKEN_SECRET="${ASSISTANT_TOKEN_SECRET:-$(python -m scripts.dev_secret)}"
 export KAKAO_SKILL_SECRET="${KAKAO_SKILL_SECRET:-$(python -m bot.rasa.channels.kakao_secret)}"  # KakaoTalk skill: required
 export ACTION_SERVER_SECRET="${ACTION_SERVER_SECRET:-$(python -m scripts.dev_secret action_secret)}"
+export MYDATA_CLIENT_SECRET="${MYDATA_CLIENT_SECRET:-$(python -m scripts.dev_secret mydata_client_secret)}"  # the institutions' and ours
 API_FLAGS=() API_ENV=() API_NOTE="HTTP API off (RASA_API=1 turns it on)"
 if [ "${RASA_API:-0}" = "1" ]; then
   API_ENV=("RASA_API_TOKEN=${RASA_API_TOKEN:-$(python -m scripts.dev_secret rasa_api_token)}"

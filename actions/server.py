@@ -3,7 +3,8 @@
 `python -m actions.server [--host 127.0.0.1] [--port 5055]`
 - every request but `GET /health` must carry `X-Action-Secret: $ACTION_SERVER_SECRET`
   (the Rasa server sends it: `headers` of `action_endpoint` in the endpoints file,
-  scripts/endpoints.py); without it, 401. No secret in the environment: it does not start.
+  scripts/endpoints.py); without it, 401. No secret in the environment: it does not start
+  (nor without `MYDATA_CLIENT_SECRET`, which its MyData syncs need: bot.mydata.credentials).
 - an action that raises answers `utter_default` (a polite Korean apology) and logs the
   action's name and the error's type only: no message text, tracker or traceback
   with personal data; an error outside any action answers 500 with the error's type
@@ -120,6 +121,13 @@ def main(argv: Optional[list] = None) -> None:
         raise SystemExit(
             f"error: set {SECRET_ENV} (at least 16 characters); ./run.sh makes one in var/action_secret"
         )
+    from bot.mydata.credentials import client_secret
+    from bot.mydata.errors import MissingClientSecret
+
+    try:
+        client_secret()
+    except MissingClientSecret as missing:
+        raise SystemExit(f"error: {missing}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("sanic.access").setLevel(logging.WARNING)
     create_app(secret, args.actions).run(host=args.host, port=args.port, workers=1, access_log=False)

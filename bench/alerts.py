@@ -33,6 +33,7 @@ from bot.insights.models import Alert, ensure_tables  # noqa: E402
 from bot.korean.calendar import KST  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
 from bot.mydata.consent import grant_consents, register_customer  # noqa: E402
+from bot.mydata.credentials import use_random_secret_if_unset  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import SyncRun  # noqa: E402
 from bot.mydata.sync.run import sync_customer  # noqa: E402
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--as-of", default="2025-06-10")
     parser.add_argument("--explain", action="store_true", help="list misses and false alarms on stderr")
     args = parser.parse_args()
+    use_random_secret_if_unset()  # the sandbox it starts and its client share it
     as_of = date.fromisoformat(args.as_of)
     now = datetime(as_of.year, as_of.month, as_of.day, 8, 0, tzinfo=KST)  # before the day's debits
     config = SandboxConfig(seed=7, customers=args.customers, as_of=as_of)

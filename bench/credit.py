@@ -5,6 +5,7 @@
     .venv/bin/python bench/credit.py --latency-only
     .venv/bin/python bench/credit.py --datasets            # defaults on public data it has not seen
     .venv/bin/python bench/credit.py --datasets credit_data HMDA --quick
+    .venv/bin/python bench/credit.py --datasets --seeds 0 1 2 3 4   # five subsamples and fold splits
 
 ``--datasets`` (see ``bench/credit_public.py``) compares IEFSVM and EFSVM with their
 defaults against balanced logistic regression and a balanced RBF SVC on public credit
@@ -351,7 +352,7 @@ def scoring_latency_ms(n_calls: int, quick: bool) -> float:
 
 def run_datasets(args) -> dict:
     from credit_datasets import DATASETS, DEFAULT_DATASETS
-    from credit_public import PREVIOUS_DEFAULTS, PUBLIC_METHODS, run_public
+    from credit_public import PREVIOUS_DEFAULTS, PUBLIC_METHODS, run_public_seeds
     from credit_public import markdown_table as public_table
 
     names = args.datasets or list(DEFAULT_DATASETS)
@@ -359,12 +360,13 @@ def run_datasets(args) -> dict:
     if unknown:
         raise SystemExit(f"unknown data sets {sorted(unknown)}; choose from {sorted(DATASETS)}")
     max_rows = args.max_rows or (600 if args.quick else 2000)
-    log(f"public credit data: {names}; at most {max_rows} rows each; folds={args.folds}; seed={args.seed}")
+    seeds = args.seeds or [args.seed]
+    log(f"public credit data: {names}; at most {max_rows} rows each; folds={args.folds}; seeds={seeds}")
     methods = args.methods or list(PUBLIC_METHODS)
     if set(methods) - set(PUBLIC_METHODS + (PREVIOUS_DEFAULTS,)):
         raise SystemExit(f"with --datasets, --methods takes {PUBLIC_METHODS + (PREVIOUS_DEFAULTS,)}")
-    result = run_public(names, max_rows, args.folds, args.seed, args.n_jobs, methods=methods, log=log)
-    result.update(max_rows=max_rows, folds=args.folds, seed=args.seed)
+    result = run_public_seeds(names, max_rows, args.folds, seeds, args.n_jobs, methods=methods, log=log)
+    result.update(max_rows=max_rows, folds=args.folds, seeds=seeds)
     result["table"] = public_table(result)
     return result
 
@@ -456,6 +458,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--max-rows", type=int, help="with --datasets: rows per data set (default 2000, 600 with --quick)"
+    )
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", help="with --datasets: repeat with each seed (subsample and folds)"
     )
     parser.add_argument("--json-out", type=Path, help="also write the JSON line to this file")
     args = parser.parse_args(argv)

@@ -54,6 +54,7 @@ from bot.mydata.analytics.spending import spending  # noqa: E402
 from bot.mydata.analytics.transactions import search_transactions  # noqa: E402
 from bot.mydata.audit import reading_as  # noqa: E402
 from bot.mydata.client import ClientSettings, MyDataClient  # noqa: E402
+from bot.mydata.credentials import use_random_secret_if_unset  # noqa: E402
 from bot.mydata.store.db import create_schema, make_engine, session_scope  # noqa: E402
 from bot.mydata.store.models import CardApproval, LoanTransaction, Transaction  # noqa: E402
 from bot.mydata.sync.run import sync_customers  # noqa: E402
@@ -213,6 +214,7 @@ def main() -> int:
     parser.add_argument("--workers", help="Celery worker counts to run the scheduled sync with, e.g. 1,2,4")
     parser.add_argument("--fault", action="store_true", help="with --workers: kill a worker mid-run")
     args = parser.parse_args()
+    use_random_secret_if_unset()  # the sandbox it starts and its client share it
     try:
         import uvloop
 

@@ -22,6 +22,7 @@ from typing import Any, Awaitable, Callable
 import ujson
 from aiohttp import web
 
+from bot.mydata import credentials
 from bot.mydata.standard import HTTP_STATUS, RSP_BAD_PARAM, RSP_NO_CONSENT, RSP_NOT_FOUND, RSP_OK, RSP_RATE_LIMIT, RSP_SERVER_ERROR, RSP_UNAVAILABLE, SCOPES_BY_INDUSTRY
 from sandbox.auth import AuthFailure, Grant, TokenAuthority
 from sandbox.config import SandboxConfig
@@ -32,8 +33,6 @@ from bot.kb.lexicon import load_lexicon
 from bot.korean.calendar import KST
 from bot.mydata.standard import INDUSTRY_OF_KIND, fmt_date, fmt_rate, parse_dtime
 
-DEFAULT_CLIENT_ID = "bankbot-aggregator"
-DEFAULT_CLIENT_SECRET = "sandbox-secret"
 MAX_LIMIT = 500
 
 
@@ -100,8 +99,12 @@ class SandboxState:
     """Everything the server knows: seed config, clock, faults, tokens and a cache of books."""
 
     def __init__(self, config: SandboxConfig, clock: SandboxClock | None = None, faults: Faults | None = None,
-                 client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
+                 client_id: str | None = None, client_secret: str | None = None,
                  access_ttl_s: int = 3600, cache_size: int = 512):
+        """The aggregator's registration (client id and secret) defaults to the environment's
+        (bot.mydata.credentials), as the aggregator's own does."""
+        client_id = client_id or credentials.client_id()
+        client_secret = client_secret or credentials.client_secret()
         self.config = config
         self.clock = clock or SandboxClock()
         self.faults = faults or Faults()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from datetime import date, datetime
 
@@ -25,6 +26,7 @@ from bot.auth.cli import print_tokens
 from bot.mydata.cli import sync_and_report
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, register_customer
+from bot.mydata.credentials import CLIENT_SECRET_ENV
 from bot.mydata.store.db import create_schema, database_url, get_engine
 from bot.mydata.errors import MyDataError
 from bot.mydata.service import api_base_url
@@ -34,6 +36,7 @@ from sandbox.config import SandboxConfig
 from sandbox.demo import DEMO_CUSTOMERS
 from sandbox.linking import left_unlinked, link_customer, setup_demo
 from sandbox.manifest import MANIFEST_PATH, load_config, load_or_seed, seed
+from scripts import dev_secret
 
 
 def _customers(args, config: SandboxConfig) -> list[str]:
@@ -171,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("serve", "consent", "sync", "demo"):
+        # By hand as under ./run.sh: both sides take the development secret in var/ unless one is set.
+        os.environ.setdefault(CLIENT_SECRET_ENV, dev_secret.secret("mydata_client_secret"))
     handlers = {"seed": cmd_seed, "serve": cmd_serve, "sync": cmd_sync, "tokens": cmd_tokens,
                 "consent": lambda a: asyncio.run(_consent(a)), "demo": lambda a: asyncio.run(_demo(a))}
     try:

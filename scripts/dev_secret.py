@@ -2,8 +2,9 @@
 
 `python -m scripts.dev_secret [NAME]` prints var/NAME (default `token_secret`, the
 customer token secret), creating it first if missing. ./run.sh also keeps
-`action_secret` (the Rasa server to the action server), `rasa_api_token` and
-`rasa_jwt_secret` (the HTTP API, when `RASA_API=1`) here.
+`action_secret` (the Rasa server to the action server), `mydata_client_secret` (the aggregator's
+client secret with the sandbox institutions), `rasa_api_token` and `rasa_jwt_secret` (the HTTP
+API, when `RASA_API=1`) here.
 """
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import aiohttp
 import ujson
 
+from bot.mydata import credentials
 from bot.mydata.errors import ApiError, ConsentRejected, InstitutionUnavailable
 from bot.mydata.standard import REJECTED, RETRYABLE
 from bot.mydata.transport import ConnectionPool, Origin, TransportError, request_bytes
@@ -30,8 +31,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ClientSettings:
-    client_id: str = "bankbot-aggregator"
-    client_secret: str = "sandbox-secret"
+    client_id: str = field(default_factory=credentials.client_id)
+    client_secret: str = field(default_factory=credentials.client_secret, repr=False)
     redirect_uri: str = "http://127.0.0.1/mydata/callback"
     timeout_s: float = 10.0
     max_retries: int = 4

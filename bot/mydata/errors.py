@@ -6,6 +6,16 @@ class MyDataError(Exception):
     """Base of every error this package raises on purpose."""
 
 
+class MissingClientSecret(MyDataError):
+    """No client secret with the institutions in the environment (bot.mydata.credentials)."""
+
+    def __init__(self, variable: str, min_length: int):
+        super().__init__(
+            f"set {variable} (at least {min_length} characters), the secret the institutions issued to "
+            "this aggregator; ./run.sh keeps a development one in var/mydata_client_secret"
+        )
+
+
 class StoreNotReady(MyDataError):
     """The database has no MyData schema yet (run `python -m bot.mydata init-db`)."""
 

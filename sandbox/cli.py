@@ -23,6 +23,7 @@ import aiohttp
 from tqdm import tqdm
 
 from bot.auth.cli import print_tokens
+from bot.auth.tokens import SECRET_ENV as TOKEN_SECRET_ENV
 from bot.mydata.cli import sync_and_report
 from bot.mydata.client import MyDataClient
 from bot.mydata.consent import grant_consents, register_customer
@@ -143,6 +144,24 @@ def cmd_tokens(args) -> int:
     return print_tokens([args.customer] if args.customer else list(DEMO_CUSTOMERS), args.hours)
 
 
+# The secrets each command needs, and the development file in var/ that ./run.sh gives the same variable.
+_DEVELOPMENT_SECRETS = {
+    "serve": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
+    "consent": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
+    "sync": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
+    "demo": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
+    "tokens": ((TOKEN_SECRET_ENV, "token_secret"),),
+}
+
+
+def _use_development_secrets(command: str) -> None:
+    """Run by hand, a command agrees with the processes ./run.sh started: a variable that is
+    not set takes the development secret ./run.sh keeps in var/."""
+    for variable, name in _DEVELOPMENT_SECRETS.get(command, ()):
+        if not os.environ.get(variable):
+            os.environ[variable] = dev_secret.secret(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -174,9 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in ("serve", "consent", "sync", "demo"):
-        # By hand as under ./run.sh: both sides take the development secret in var/ unless one is set.
-        os.environ.setdefault(CLIENT_SECRET_ENV, dev_secret.secret("mydata_client_secret"))
+    _use_development_secrets(args.command)
     handlers = {"seed": cmd_seed, "serve": cmd_serve, "sync": cmd_sync, "tokens": cmd_tokens,
                 "consent": lambda a: asyncio.run(_consent(a)), "demo": lambda a: asyncio.run(_demo(a))}
     try:

@@ -56,3 +56,25 @@ def test_the_action_server_does_not_start_without_a_secret():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert credentials.CLIENT_SECRET_ENV in done.stderr
+
+
+def test_sandbox_commands_by_hand_take_run_shs_development_secrets(monkeypatch, tmp_path):
+    from bot.auth.tokens import SECRET_ENV as TOKEN_SECRET_ENV
+    from sandbox import cli
+    from scripts import dev_secret
+
+    monkeypatch.setattr(dev_secret, "VAR", tmp_path)
+    monkeypatch.delenv(credentials.CLIENT_SECRET_ENV)
+    monkeypatch.delenv(TOKEN_SECRET_ENV, raising=False)
+    cli._use_development_secrets("demo")
+    kept = tmp_path / "mydata_client_secret"
+    assert os.environ[credentials.CLIENT_SECRET_ENV] == kept.read_text().strip()
+    assert (tmp_path / "mydata_client_secret").stat().st_mode & 0o077 == 0
+    cli._use_development_secrets("tokens")
+    assert os.environ[TOKEN_SECRET_ENV] == (tmp_path / "token_secret").read_text().strip()
+
+    monkeypatch.setenv(credentials.CLIENT_SECRET_ENV, "given-by-the-operator-0123456789")
+    (tmp_path / "mydata_client_secret").unlink()
+    cli._use_development_secrets("serve")
+    assert os.environ[credentials.CLIENT_SECRET_ENV] == "given-by-the-operator-0123456789"
+    assert not (tmp_path / "mydata_client_secret").exists()

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.followups import ActionFollowUp
 from actions.reading import current_frame
-from bot.conversation.frame import asks_total
+from bot.conversation.frame import CLARIFY, asks_total, is_fragment
 from bot.kb.faq import load_faq
 from bot.kb.intents import intent_label
 
@@ -55,8 +55,12 @@ class ActionAskRephraseWithOptions(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        if asks_total(current_frame(tracker), tracker.latest_message.get("text") or ""):
-            return await ActionFollowUp().run(dispatcher, tracker, domain)  # `합치면?` after several values
+        frame, message = current_frame(tracker), tracker.latest_message
+        text = message.get("text") or ""
+        if asks_total(frame, text) or (
+            frame is not None and frame.intent != CLARIFY and is_fragment(text, message.get("entities") or [])
+        ):  # `합치면?` after several values; `아니 식비만` (only values) after an answer
+            return await ActionFollowUp().run(dispatcher, tracker, domain)
         options = likely_options(tracker.latest_message)
         if options:
             dispatcher.utter_message(

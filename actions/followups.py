@@ -62,3 +62,34 @@ class ActionFollowUp(PersonalAnswerAction):
             return []
         query = Query.from_entities(values.first(), text=tracker.latest_message.get("text") or "")
         return await self.answer(dispatcher, tracker, customer_id, query, values, intent=intent)
+
+
+class ActionNoWithNothingAsked(ActionFollowUp):
+    """A no with nothing asked. Naming only a value after an answer (`아니 지지난달`, `아니 쇼핑만`) it
+    corrects that answer, as `correct` does; a bare no (`아니 괜찮아`) is only acknowledged."""
+
+    reply = "utter_anything_else"
+
+    def name(self) -> Text:
+        return "action_no_with_nothing_asked"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message
+        text, frame = message.get("text") or "", current_frame(tracker)
+        only_values = is_fragment(text, message.get("entities") or [])
+        if frame is not None and frame.intent != CLARIFY and only_values and \
+                follow_up_change(message_values(message), text):
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response=self.reply)
+        return []
+
+
+class ActionCancelWithNothingGoingOn(ActionNoWithNothingAsked):
+    """`취소` with nothing going on says so; `아니 쇼핑만`, read as a cancel, corrects the last answer."""
+
+    reply = "utter_nothing_to_cancel"
+
+    def name(self) -> Text:
+        return "action_cancel_with_nothing_going_on"

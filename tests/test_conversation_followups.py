@@ -250,6 +250,16 @@ def test_a_correction_after_an_answer_changes_that_answer(bank):
         assert won(ediya) in reply
 
 
+def test_a_no_with_a_value_after_an_answer_corrects_it(bank):
+    chat = Chat(bank, "demo-salaried")
+    assert spending_line(spent(bank, "demo-salaried", OCTOBER)) in chat("지난달 어디에 제일 많이 썼어?")
+    reply = chat("아니 지지난달")
+    assert spending_line(spent(bank, "demo-salaried", SEPTEMBER)) in reply and "9월 1일" in reply
+    reply = chat("아니 쇼핑만")  # a fragment the NLU is unsure of, after an answer: still the correction
+    assert spending_line(spent(bank, "demo-salaried", SEPTEMBER, "쇼핑")) in reply
+    assert "알겠습니다" in chat("아니 괜찮아")  # a bare no is only acknowledged
+
+
 def test_the_answer_to_what_a_follow_up_meant_keeps_what_it_named(bank):
     chat = Chat(bank, "demo-retiree")
     assert "어떤 내용" in chat("지난달 거는?")
@@ -349,6 +359,20 @@ def test_two_questions_in_one_message_are_both_answered(bank):
     assert spending_line(spent(bank, "demo-student", THIS_MONTH)) in reply
     october = spent(bank, "demo-student", OCTOBER)
     assert spending_line(october) in chat("지난달은?")  # the follow-up builds on the second question
+
+
+def test_two_questions_each_in_its_own_clause_are_both_answered(bank):
+    chat = Chat(bank, "demo-salaried")
+    reply = chat("대출 얼마 남았고 보험료는 매달 얼마야?")
+    loans = sql(
+        bank, "SELECT SUM(balance) FROM loans WHERE customer_id = 'demo-salaried' AND closed_at IS NULL"
+    )[0][0]
+    premiums = sql(
+        bank,
+        "SELECT SUM(premium_amt) FROM insurance_policies WHERE customer_id = 'demo-salaried' "
+        "AND closed_at IS NULL AND pay_cycle = '1M'",
+    )[0][0]
+    assert won(loans) in reply and won(premiums) in reply
 
 
 def test_a_price_question_after_the_regular_payments_compares_their_amounts(bank):

@@ -3,7 +3,9 @@ its own; when exactly two different ones are joined by 이랑/하고/그리고, 
 
 Conservative on purpose: only the topic words below count, and values of one entity ("보험이랑 대출",
 "신한이랑 우리") are not topics but the several values one question is asked for
-(`bot.assistant.multi`). Anything else is one question, as before.
+(`bot.assistant.multi`). Product words (대출, 보험, 주식) are topics only after a clause of their own
+("대출 얼마 남았고 보험료는 얼마야"): joined by 이랑/하고 alone they stay one question's values. Anything
+else is one question, as before.
 """
 from __future__ import annotations
 
@@ -19,8 +21,20 @@ TOPICS = (
     (re.compile(r"수입|월급|소득"), "income_summary"),
     (re.compile(r"정기\s?결제|고정\s?지출|구독료"), "recurring_payments"),
     (re.compile(r"순자산|총자산"), "total_assets"),
+    (re.compile(r"대출"), "loan_status"),
+    (re.compile(r"보험"), "insurance_summary"),
+    (re.compile(r"주식|투자"), "investment_summary"),
 )
+PRODUCT_TOPICS = frozenset({"loan_status", "insurance_summary", "investment_summary"})
 _JOIN = re.compile(r"^\s*(?:이랑|랑|하고|과|와|,|그리고|및|(?:알려|보여)\s?주고|\s)+")
+# The first question's own clause, ended by a connective 고 ("얼마 남았고", "금리 어떻고"), and then
+# nothing but a period the second question is asked for ("얼마고 이번 달 지출은?").
+_CLAUSE = re.compile(r"^(?:\s*\S+){0,3}?\S*(?:고|구)\s*,?(?:\s+그리고)?\s+")
+# A clause that asks ("얼마 남았고"), not one that plans ("대출 받고", "보험 해지하고": advice, one question).
+_ASKS = re.compile(r"얼마|몇|어떻|어때|뭐|무슨|남았|남은|나가|나오|나왔|있고|알려\s?주|보여\s?주")
+_PERIOD_WORDS = re.compile(
+    r"(?:(?:이번|지난|저번|지지난)\s?(?:달|주|해|분기)|이달|올해|작년|오늘|어제|요즘|최근|\d{1,2}월|\d{4}년|\s)*"
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +64,16 @@ def two_questions(text: str, entities: Sequence[Mapping[str, Any]] = ()) -> Opti
     if len(topics) != 2 or topics[0][2] == topics[1][2]:
         return None
     (first_start, first_end, first), (second_start, _, second) = topics
-    join = _JOIN.match(text[first_end:second_start])
-    if join is None or not join.group().strip():
+    between = text[first_end:second_start]
+    join = _JOIN.match(between)
+    clause = _CLAUSE.match(between)
+    if join is not None and join.group().strip() and not {first, second} & PRODUCT_TOPICS:
+        split = first_end + join.end()
+    elif clause is not None and _ASKS.search(clause.group()) and not _JOIN.fullmatch(between) \
+            and _PERIOD_WORDS.fullmatch(between[clause.end():]):
+        split = first_end + clause.end()
+    else:
         return None
-    split = first_end + join.end()
 
     def within(lo: int, hi: int) -> List[Mapping[str, Any]]:
         return [e for e in entities if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)

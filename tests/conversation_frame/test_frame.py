@@ -75,6 +75,9 @@ def entity(text, word, name="x"):
         ("카페", "카페"),
         ("삼성카드로 보면?", "삼성카드"),
         ("스벅도 알려줘", "스벅"),
+        ("아니 식비만", "식비"),
+        ("아니요 지지난달이요", "지지난달"),
+        ("음 카카오뱅크는", "카카오뱅크"),
     ],
 )
 def test_a_message_that_only_names_a_parameter_is_a_fragment(text, word):

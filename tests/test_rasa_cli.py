@@ -13,11 +13,12 @@ ACCEPTED_WARNINGS = (
     # utter_ask_<slot>; Rasa's fallback says utter_default; our actions say
     # the login, cancel and rephrase responses, the greeting (action_greet) and the greeting inside a form
     # (actions/repair.py); action_follow_up says the bare-answer reply when
-    # there is no last answer to build on.
+    # there is no last answer to build on, action_no_with_nothing_asked the
+    # reply to a bare no.
     re.compile(
         r"The utterance "
         r"'utter_(ask_\w+|default|login_\w+|service_unavailable|\w+_cancelled|greet|greet_in_form"
-        r"|inform_without_question)' is not used in any story or rule\."
+        r"|inform_without_question|anything_else)' is not used in any story or rule\."
     ),
     # Rasa merges the retrieval intent found in the faq/<topic> examples into
     # a domain that already declares it (stories need it declared).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Mapping, Optional, Tuple
+from typing import Mapping, Optional
 
 from bot.mydata.errors import MissingClientSecret
 
@@ -31,10 +31,6 @@ def client_secret(env: Optional[Mapping[str, str]] = None) -> str:
     if len(secret) < MIN_SECRET_LENGTH:
         raise MissingClientSecret(CLIENT_SECRET_ENV, MIN_SECRET_LENGTH)
     return secret
-
-
-def client_credentials(env: Optional[Mapping[str, str]] = None) -> Tuple[str, str]:
-    return client_id(env), client_secret(env)
 
 
 def use_random_secret_if_unset() -> None:

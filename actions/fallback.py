@@ -6,9 +6,12 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import authenticated_customer
 from actions.followups import ActionFollowUp
+from actions.personal import ANSWERED_ALONE
 from actions.reading import current_frame
 from bot.conversation.frame import CLARIFY, asks_total, is_fragment
+from bot.conversation.questions import two_questions
 from bot.kb.faq import load_faq
 from bot.kb.intents import intent_label
 
@@ -61,6 +64,13 @@ class ActionAskRephraseWithOptions(Action):
             frame is not None and frame.intent != CLARIFY and is_fragment(text, message.get("entities") or [])
         ):  # `합치면?` after several values; `아니 식비만` (only values) after an answer
             return await ActionFollowUp().run(dispatcher, tracker, domain)
+        both = two_questions(text, message.get("entities") or [])
+        if both is not None and all(q.intent in ANSWERED_ALONE for q in both):
+            # `잔고 얼마고 지난달 쓴 돈은?`: two questions split the NLU's confidence between them
+            customer_id = authenticated_customer(tracker, dispatcher)
+            if customer_id is None:
+                return []
+            return await ActionFollowUp().answer_both(dispatcher, customer_id, both)
         options = likely_options(tracker.latest_message)
         if options:
             dispatcher.utter_message(

@@ -26,7 +26,7 @@ from bot.assistant.followup import (
     not_understood_reply,
     picked_reply,
 )
-from bot.assistant.reply import not_linked_words
+from bot.assistant.reply import not_linked_words, with_two_periods
 from bot.assistant.spending import extreme_transaction
 from bot.conversation.form_values import loan_change
 from bot.conversation.frame import (
@@ -85,9 +85,9 @@ class PersonalAnswerAction(Action):
         return message_values(tracker.latest_message) if self.asked_directly(tracker) else MessageValues()
 
     def query(self, tracker: Tracker) -> Query:
-        return Query.from_entities(
-            self.values(tracker).first(), text=tracker.latest_message.get("text") or ""
-        )
+        values = self.values(tracker)
+        query = Query.from_entities(values.first(), text=tracker.latest_message.get("text") or "")
+        return with_two_periods(query, self.intent, values.values.get("period", ()))
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

@@ -13,6 +13,7 @@ from actions.personal import PersonalAnswerAction
 from actions.reading import clarified_query, current_frame, follow_up_change, message_values
 from actions.repair import RepairingFormValidation
 from bot.assistant import Query
+from bot.assistant.reply import with_two_periods
 from bot.conversation.frame import CLARIFY, is_fragment, points_at_shown, refined
 from bot.conversation.message import MessageValues
 from bot.korean.calendar import DateRange
@@ -40,8 +41,9 @@ class ActionStartTransactionSearch(FormStartAction):
         if clarified is not None:
             return clarified
         frame = current_frame(tracker) if is_fragment(text, message.get("entities") or []) else None
-        if frame is None or frame.intent == CLARIFY:
-            return Query.from_entities(values.first(), text=text)
+        if frame is None or frame.intent == CLARIFY:  # `9월하고 10월 거래내역`: both months
+            query = Query.from_entities(values.first(), text=text)
+            return with_two_periods(query, "search_transactions", values.values.get("period", ()))
         return Query.from_entities(refined(frame, follow_up_change(values, text), text))
 
     async def run(self, dispatcher, tracker, domain):

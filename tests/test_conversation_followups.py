@@ -375,6 +375,19 @@ def test_two_questions_each_in_its_own_clause_are_both_answered(bank):
     assert won(loans) in reply and won(premiums) in reply
 
 
+def test_two_months_named_are_compared_or_both_searched(bank):
+    chat = Chat(bank, "demo-student")
+    reply = chat("9월하고 10월 지출 비교해 줘")
+    october, september = spent(bank, "demo-student", OCTOBER), spent(bank, "demo-student", SEPTEMBER)
+    assert spending_line(october) in reply and f"9월 1일(화)~9월 30일(수) {won(september)}보다" in reply
+    assert "직전 같은 기간" not in reply
+    lo, hi = utc_bounds(SEPTEMBER[0], OCTOBER[1])
+    both = sql(bank, "SELECT COUNT(*) FROM card_approvals WHERE customer_id = 'demo-student' "
+                     "AND approved_at >= ? AND approved_at < ?", lo, hi)[0][0]
+    reply = Chat(bank, "demo-student")("9월이랑 10월 카드 결제 내역")
+    assert "9월 1일(화)~10월 31일(토)" in reply and both
+
+
 def test_a_price_question_after_the_regular_payments_compares_their_amounts(bank):
     chat = Chat(bank, "demo-student")
     chat("넷플릭스 구독료 얼마야")

@@ -40,6 +40,7 @@ class Query:
     product_type: str | None = None  # 예금/적금/카드/대출
     loan_purpose: str | None = None
     loan_term_months: int | None = None
+    compare_period: DateRange | None = None  # the other period, when two are named to compare
 
     def to_entities(self) -> dict[str, Any]:
         """Flat JSON-able entities (only the set ones) for a `/intent{...}` button payload."""
@@ -77,6 +78,20 @@ class Query:
                    period=period, amount=int(amount) if amount is not None else None,
                    product_type=pick("product_type"), loan_purpose=pick("loan_purpose"),
                    loan_term_months=int(term) if term is not None else None)
+
+
+COMPARING_INTENTS = frozenset({"spending_summary"})
+
+
+def with_two_periods(query: Query, intent: str, periods: Sequence[DateRange]) -> Query:
+    """Two periods named (`9월이랑 10월 식비`): a spending question compares the later with the
+    earlier; any other question covers both, from the earlier's start to the later's end."""
+    if len(periods) != 2:
+        return query
+    earlier, later = sorted(periods)
+    if intent in COMPARING_INTENTS:
+        return replace(query, period=later, compare_period=earlier)
+    return replace(query, period=DateRange(earlier.start, max(earlier.end, later.end)))
 
 
 def period_entities(period: DateRange) -> dict[str, str]:

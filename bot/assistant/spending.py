@@ -268,12 +268,12 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
         period = query.period or month_so_far(today)
         now_spend = spending(session, ctx.customer_id, period.start, period.end, category=query.category,
                                        now=scope.now)
-        previous = previous_period(period)
+        previous = query.compare_period or previous_period(period)
         before = spending(session, ctx.customer_id, previous.start, previous.end,
                                     category=query.category, now=scope.now)
         begun = None
         little = query.category is None and len(now_spend.by_category) < 2
-        if month_just_begun(period, today, little):
+        if query.compare_period is None and month_just_begun(period, today, little):
             last_start = add_months(period.start, -1)
             last = spending(session, ctx.customer_id, last_start, period.start - timedelta(days=1),
                                       category=query.category, now=scope.now)
@@ -288,10 +288,15 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
             f"총 {won(begun[1])}이었어요."
         )
     if now_spend.total == 0:
+        compared = None
+        if query.compare_period is not None:
+            compared = (f"{period_words(previous, today)}에는 {won(before.total)}이었어요." if before.total
+                        else f"{period_words(previous, today)}에도 없었어요.")
         return Reply(
             join(
                 opening,
                 f"{when} {what} 내역은 아직 없어요." if opening else f"{when} {what} 내역이 없어요.",
+                compared,
                 footnotes,
             ),
             total=0,
@@ -300,9 +305,13 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
             f"{when} {josa(what, '은')} 총 {josa(won(now_spend.total), '이에요')}."]
     if opening:
         head.insert(0, opening)
+    than = (f"직전 같은 기간({period_words(previous, today)})" if query.compare_period is None
+            else period_words(previous, today))
     if before.total:
-        head.append(f"직전 같은 기간({period_words(previous, today)}) {won(before.total)}보다 "
-                    f"{_change(now_spend.total, before.total)}.")
+        head.append(f"{than} {won(before.total)}보다 {_change(now_spend.total, before.total)}.")
+    elif query.compare_period is not None:
+        head.append(f"{period_words(previous, today)}에는 {what} 내역이 없어요.")
+    against = "직전" if query.compare_period is None else "비교 기간"
     spent_before = {c.category: c.amount for c in before.by_category}
     shown, more = page_of(now_spend.by_category, page)
     lines = ["많이 쓴 분야:" if not page else "이어서 다른 분야예요:"]
@@ -310,7 +319,8 @@ def spending_summary(ctx: AnswerContext, query: Query = Query(), *, page: int = 
         line = f"{rank}. {c.category} {won(c.amount)}({percent(Decimal(str(c.share_pct)))})"
         if before.total:
             diff = c.amount - spent_before.get(c.category, 0)
-            line += f" · 직전 대비 {'+' if diff > 0 else '-'}{won(abs(diff))}" if diff else " · 직전과 같아요"
+            line += f" · {against} 대비 {'+' if diff > 0 else '-'}{won(abs(diff))}" if diff else \
+                f" · {against}과 같아요"
         lines.append(line)
     merchants = [f"{m.merchant} {won(m.amount)}({m.count}건)" for m in now_spend.top_merchants[:3]]
     merchant_line = f"많이 쓴 곳: {', '.join(merchants)}" if merchants and not page else None

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from bot.assistant import Query, income_summary, recurring_payments, search_transactions, spending_summary
+from bot.assistant.reply import with_two_periods
 from bot.assistant.spending import amount_range, direction_of, previous_period
 from bot.korean.calendar import DateRange
 from bot.korean.wording import korean_date, won
@@ -138,6 +139,27 @@ def test_spending_summary_by_category_with_change(store, books, ctx_for, custome
     top = max(may, key=may.get)
     share = (Decimal(may[top]) * 100 / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
     assert f"1. {top} {won(may[top])}" in reply.text and f"{share.normalize():f}%" in reply.text
+
+
+def test_two_periods_named_compare_the_later_with_the_earlier(store, books, ctx_for):
+    _, linked, *_ = store
+    book, orgs = books["demo-salaried"], linked["demo-salaried"]
+    march = sum(spending(book, orgs, N, date(2025, 3, 1), date(2025, 3, 31)).values())
+    may = sum(spending(book, orgs, N, date(2025, 5, 1), date(2025, 5, 31)).values())
+    query = with_two_periods(Query(text="5월이랑 3월 지출 비교"), "spending_summary",
+                             [MAY, DateRange(date(2025, 3, 1), date(2025, 3, 31))])
+    assert query.period == MAY and query.compare_period == (date(2025, 3, 1), date(2025, 3, 31))
+    reply = spending_summary(ctx_for("demo-salaried"), query)
+    assert f"지출은 총 {won(may)}" in reply.text
+    assert f"3월 1일(토)~3월 31일(월) {won(march)}보다 {won(abs(may - march))}" in reply.text
+    assert "직전" not in reply.text and "비교 기간 대비" in reply.text
+
+
+def test_two_periods_in_any_other_question_cover_both():
+    june = DateRange(date(2025, 6, 1), date(2025, 6, 18))
+    query = with_two_periods(Query(), "search_transactions", [june, MAY])
+    assert query.period == (date(2025, 5, 1), date(2025, 6, 18)) and query.compare_period is None
+    assert with_two_periods(Query(period=MAY), "spending_summary", [MAY]) == Query(period=MAY)
 
 
 def test_spending_summary_of_one_category(store, books, ctx_for):

@@ -7,11 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import authenticated_customer
-from actions.followups import ActionFollowUp
-from actions.personal import ANSWERED_ALONE
+from actions.followups import ActionFollowUp, names_only_values_after_answer
+from actions.personal import answered_alone_pair
 from actions.reading import current_frame
-from bot.conversation.frame import CLARIFY, asks_total, is_fragment
-from bot.conversation.questions import two_questions
+from bot.conversation.frame import asks_total
 from bot.kb.faq import load_faq
 from bot.kb.intents import intent_label
 
@@ -58,14 +57,12 @@ class ActionAskRephraseWithOptions(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        frame, message = current_frame(tracker), tracker.latest_message
+        message = tracker.latest_message
         text = message.get("text") or ""
-        if asks_total(frame, text) or (
-            frame is not None and frame.intent != CLARIFY and is_fragment(text, message.get("entities") or [])
-        ):  # `합치면?` after several values; `아니 식비만` (only values) after an answer
-            return await ActionFollowUp().run(dispatcher, tracker, domain)
-        both = two_questions(text, message.get("entities") or [])
-        if both is not None and all(q.intent in ANSWERED_ALONE for q in both):
+        if asks_total(current_frame(tracker), text) or names_only_values_after_answer(tracker):
+            return await ActionFollowUp().run(dispatcher, tracker, domain)  # `합치면?`, `아니 식비만`
+        both = answered_alone_pair(text, message.get("entities") or [])
+        if both is not None:
             # `잔고 얼마고 지난달 쓴 돈은?`: two questions split the NLU's confidence between them
             customer_id = authenticated_customer(tracker, dispatcher)
             if customer_id is None:

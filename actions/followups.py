@@ -64,6 +64,15 @@ class ActionFollowUp(PersonalAnswerAction):
         return await self.answer(dispatcher, tracker, customer_id, query, values, intent=intent)
 
 
+def names_only_values_after_answer(tracker: Tracker) -> bool:
+    """`아니 지지난달`, `아니 쇼핑만`: only values right after an answer, which a follow-up reads against
+    that answer, whatever intent (no, cancel, none) the NLU gave the message."""
+    frame, message = current_frame(tracker), tracker.latest_message
+    return frame is not None and frame.intent != CLARIFY and is_fragment(
+        message.get("text") or "", message.get("entities") or []
+    )
+
+
 class ActionNoWithNothingAsked(ActionFollowUp):
     """A no with nothing asked. Naming only a value after an answer (`아니 지지난달`, `아니 쇼핑만`) it
     corrects that answer, as `correct` does; a bare no (`아니 괜찮아`) is only acknowledged."""
@@ -76,11 +85,7 @@ class ActionNoWithNothingAsked(ActionFollowUp):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        message = tracker.latest_message
-        text, frame = message.get("text") or "", current_frame(tracker)
-        only_values = is_fragment(text, message.get("entities") or [])
-        if frame is not None and frame.intent != CLARIFY and only_values and \
-                follow_up_change(message_values(message), text):
+        if names_only_values_after_answer(tracker):
             return await super().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response=self.reply)
         return []

@@ -51,6 +51,12 @@ from bot.conversation.questions import Question, two_questions
 ANSWERED_ALONE = frozenset(INTENT_HANDLERS) - {"loan_eligibility", "search_transactions"}
 
 
+def answered_alone_pair(text: str, entities: List[Dict[Text, Any]]) -> Optional[List[Question]]:
+    """The two questions of one message (bot.conversation.questions) when an action answers each alone."""
+    both = two_questions(text, entities)
+    return both if both is not None and all(q.intent in ANSWERED_ALONE for q in both) else None
+
+
 def remember(intent: str, query: Query, page: int, reply: Reply, each=None) -> List[Dict[Text, Any]]:
     """The frame a follow-up builds on: this answer's intent, query (with the several values
     named, if any) and the items it showed."""
@@ -103,8 +109,8 @@ class PersonalAnswerAction(Action):
         message = tracker.latest_message
         text, entities = message.get("text") or "", message.get("entities") or []
         asked_alone = self.asked_directly(tracker) and values.each() is None
-        both = two_questions(text, entities) if asked_alone else None
-        if both is not None and all(q.intent in ANSWERED_ALONE for q in both):
+        both = answered_alone_pair(text, entities) if asked_alone else None
+        if both is not None:
             return await self.answer_both(dispatcher, customer_id, both) + cleared
         clarified = clarified_query(tracker, values) if self.asked_directly(tracker) else None
         if clarified is not None:

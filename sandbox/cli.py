@@ -145,11 +145,9 @@ def cmd_tokens(args) -> int:
 
 
 # The secrets each command needs, and the development file in var/ that ./run.sh gives the same variable.
+_MYDATA_SECRET = ((CLIENT_SECRET_ENV, "mydata_client_secret"),)
 _DEVELOPMENT_SECRETS = {
-    "serve": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
-    "consent": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
-    "sync": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
-    "demo": ((CLIENT_SECRET_ENV, "mydata_client_secret"),),
+    **dict.fromkeys(("serve", "consent", "sync", "demo"), _MYDATA_SECRET),
     "tokens": ((TOKEN_SECRET_ENV, "token_secret"),),
 }
 

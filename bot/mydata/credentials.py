@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Mapping, Optional
 
 from bot.mydata.errors import MissingClientSecret
 
@@ -20,14 +19,12 @@ DEFAULT_CLIENT_ID = "bankbot-aggregator"
 MIN_SECRET_LENGTH = 16
 
 
-def client_id(env: Optional[Mapping[str, str]] = None) -> str:
-    env = os.environ if env is None else env
-    return env.get(CLIENT_ID_ENV) or DEFAULT_CLIENT_ID
+def client_id() -> str:
+    return os.environ.get(CLIENT_ID_ENV) or DEFAULT_CLIENT_ID
 
 
-def client_secret(env: Optional[Mapping[str, str]] = None) -> str:
-    env = os.environ if env is None else env
-    secret = env.get(CLIENT_SECRET_ENV, "")
+def client_secret() -> str:
+    secret = os.environ.get(CLIENT_SECRET_ENV, "")
     if len(secret) < MIN_SECRET_LENGTH:
         raise MissingClientSecret(CLIENT_SECRET_ENV, MIN_SECRET_LENGTH)
     return secret
